@@ -1,0 +1,562 @@
+"""Turn a composed config (plain dicts) into typed, cross-checked dataclasses.
+
+Every problem is collected with the file it came from and the full key path,
+so a user fixing a hand-edited YAML sees all mistakes in one message.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import Collector
+from .schema import (
+    EVENT_KINDS,
+    NONALIGNED,
+    STATUSES,
+    Conditions,
+    Config,
+    Event,
+    External,
+    Link,
+    Membership,
+    Params,
+    Platform,
+    Pole,
+    RunSettings,
+    Scenario,
+    Sourced,
+    State,
+    World,
+)
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
+ENGINES = ("ensemble", "mesa")
+
+PARAM_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (1e-6, 1e6),
+    "adjustment_rate": (0.0, 1.0),
+    "decision_hazard": (0.0, 1.0),
+    "reaction_rate": (0.0, 1.0),
+    "viability_rate": (0.0, 1.0),
+    "depth_growth": (0.0, 1.0),
+    "depth_decay": (0.0, 1.0),
+    "refusal_threat": (0.0, 1e6),
+}
+"""Parameters with a bounded range; all others must be finite and >= 0."""
+
+
+def month_index(text: str) -> int:
+    """Months since year 0, so date arithmetic is integer arithmetic."""
+    match = MONTH_PATTERN.match(text)
+    if not match:
+        raise ValueError(text)
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(text)
+    return year * 12 + month - 1
+
+
+class _Reader:
+    """Typed access to one section of the config, recording problems instead of raising."""
+
+    def __init__(self, errors: Collector, file: str):
+        self.errors = errors
+        self.file = file
+
+    def mapping(self, data: Any, key: str) -> dict:
+        if data is None:
+            return {}
+        if not isinstance(data, Mapping):
+            self.errors.add(self.file, key, data, "a mapping of keys to values")
+            return {}
+        return dict(data)
+
+    def unknown(self, data: Mapping, key: str, allowed: tuple[str, ...] | list[str]) -> None:
+        for name in data:
+            if name not in allowed:
+                self.errors.add(
+                    self.file, f"{key}.{name}", data[name],
+                    f"unknown key; allowed: {', '.join(sorted(allowed))}",
+                )
+
+    def text(self, data: Mapping, name: str, key: str, default: str | None = None,
+             required: bool = True) -> str | None:
+        value = data.get(name, default)
+        if value is None:
+            if required:
+                self.errors.add(self.file, f"{key}.{name}", None, "required text")
+            return None
+        if not isinstance(value, str):
+            self.errors.add(self.file, f"{key}.{name}", value, "text")
+            return None
+        return value
+
+    def number(self, value: Any, key: str, low: float = 0.0, high: float = math.inf,
+               integer: bool = False) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            kind = "an integer" if integer else "a number"
+            self.errors.add(self.file, key, value, f"{kind} in [{low}, {high}]")
+            return None
+        if integer and int(value) != value:
+            self.errors.add(self.file, key, value, f"an integer in [{low}, {high}]")
+            return None
+        if not math.isfinite(value) or not low <= value <= high:
+            self.errors.add(self.file, key, value, f"a finite number in [{low}, {high}]")
+            return None
+        return float(value)
+
+    def sourced(self, data: Any, key: str, low: float = 0.0, high: float = 1.0) -> Sourced | None:
+        """A number with its provenance: `{value: x, source: "..."}`."""
+        if not isinstance(data, Mapping):
+            self.errors.add(self.file, key, data,
+                            f"{{value: number in [{low}, {high}], source: text}}")
+            return None
+        self.unknown(data, key, ("value", "source"))
+        value = self.number(data.get("value"), f"{key}.value", low, high)
+        source = data.get("source")
+        if not isinstance(source, str) or not source.strip():
+            self.errors.add(self.file, f"{key}.source", source,
+                            "text naming the source (paper citation, dataset and year, "
+                            "or 'assumption: reason')")
+            return None
+        if value is None:
+            return None
+        return Sourced(value, source)
+
+    def id_list(self, data: Any, key: str, known: set[str] | None, what: str) -> tuple[str, ...]:
+        if data is None:
+            return ()
+        if isinstance(data, str) or not isinstance(data, list | tuple):
+            self.errors.add(self.file, key, data, f"a list of {what} ids")
+            return ()
+        out = []
+        for i, item in enumerate(data):
+            if known is not None and item not in known:
+                self.errors.add(self.file, f"{key}[{i}]", item,
+                                f"one of the {what} ids: {', '.join(sorted(known))}")
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def ident(self, name: Any, key: str) -> bool:
+        if not isinstance(name, str) or not ID_PATTERN.match(name):
+            self.errors.add(self.file, key, name, "a lower-case snake_case id")
+            return False
+        return True
+
+
+# ---------------------------------------------------------------- world
+
+
+def _world(data: Any, errors: Collector, file: str) -> World:
+    r = _Reader(errors, file)
+    data = r.mapping(data, "world")
+    r.unknown(data, "world", ("name", "description", "_sources", "poles", "states", "external",
+                              "platforms"))
+    poles_raw = r.mapping(data.get("poles"), "world.poles")
+    states_raw = r.mapping(data.get("states"), "world.states")
+    ext_raw = r.mapping(data.get("external"), "world.external")
+    plat_raw = r.mapping(data.get("platforms"), "world.platforms")
+    if not states_raw:
+        errors.add(file, "world.states", data.get("states"), "at least one deciding state")
+    if not poles_raw:
+        errors.add(file, "world.poles", data.get("poles"), "at least one power center (pole)")
+    seen: dict[str, str] = {}
+    for section, raw in (("poles", poles_raw), ("states", states_raw),
+                         ("external", ext_raw), ("platforms", plat_raw)):
+        for name in raw:
+            if r.ident(name, f"world.{section}.{name}") and name in seen:
+                errors.add(file, f"world.{section}.{name}", name,
+                           f"a unique id (already used in world.{seen[name]})")
+            seen.setdefault(name, section)
+    pole_ids = set(poles_raw)
+    actor_ids = pole_ids | set(states_raw) | set(ext_raw)
+
+    poles = []
+    for pid, raw in poles_raw.items():
+        key = f"world.poles.{pid}"
+        raw = r.mapping(raw, key)
+        r.unknown(raw, key, ("label", "capability", "coercion", "identity", "rivals"))
+        rivals = {}
+        for other, val in r.mapping(raw.get("rivals"), f"{key}.rivals").items():
+            if other not in pole_ids or other == pid:
+                errors.add(file, f"{key}.rivals.{other}", other,
+                           f"another pole id: {', '.join(sorted(pole_ids - {pid}))}")
+                continue
+            s = r.sourced(val, f"{key}.rivals.{other}")
+            if s:
+                rivals[other] = s
+        poles.append(Pole(
+            id=pid, label=r.text(raw, "label", key, default=pid) or pid,
+            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
+            coercion=r.sourced(raw.get("coercion"), f"{key}.coercion"),
+            identity=r.id_list(raw.get("identity"), f"{key}.identity", None, "identity group"),
+            rivals=rivals,
+        ))
+
+    states = []
+    for sid, raw in states_raw.items():
+        key = f"world.states.{sid}"
+        raw = r.mapping(raw, key)
+        r.unknown(raw, key, ("label", "capability", "autonomy", "identity", "proximity"))
+        prox = {}
+        for other, val in r.mapping(raw.get("proximity"), f"{key}.proximity").items():
+            if other not in actor_ids or other == sid:
+                errors.add(file, f"{key}.proximity.{other}", other,
+                           "a pole, state or external actor id other than the state itself")
+                continue
+            s = r.sourced(val, f"{key}.proximity.{other}")
+            if s:
+                prox[other] = s
+        states.append(State(
+            id=sid, label=r.text(raw, "label", key, default=sid) or sid,
+            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
+            autonomy=r.sourced(raw.get("autonomy"), f"{key}.autonomy"),
+            identity=r.id_list(raw.get("identity"), f"{key}.identity", None, "identity group"),
+            proximity=prox,
+        ))
+
+    external = []
+    for eid, raw in ext_raw.items():
+        key = f"world.external.{eid}"
+        raw = r.mapping(raw, key)
+        r.unknown(raw, key, ("label", "capability"))
+        external.append(External(
+            id=eid, label=r.text(raw, "label", key, default=eid) or eid,
+            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
+        ))
+
+    platforms = []
+    plat_ids = set(plat_raw)
+    for kid, raw in plat_raw.items():
+        key = f"world.platforms.{kid}"
+        raw = r.mapping(raw, key)
+        r.unknown(raw, key, ("label", "leader", "kind", "bloc", "binding", "protection",
+                             "economic", "identity", "statuses", "pole_members", "core",
+                             "exclusive_with", "accession", "opens"))
+        leader = raw.get("leader")
+        if leader is not None and leader not in pole_ids | {NONALIGNED}:
+            errors.add(file, f"{key}.leader", leader,
+                       f"null, {NONALIGNED} or a power center (pole) id: "
+                       f"{', '.join(sorted(pole_ids))}")
+            leader = None
+        kind = raw.get("kind")
+        if kind not in PLATFORM_KINDS:
+            errors.add(file, f"{key}.kind", kind, f"one of {', '.join(PLATFORM_KINDS)}")
+        bloc = raw.get("bloc", False)
+        if not isinstance(bloc, bool):
+            errors.add(file, f"{key}.bloc", bloc, "true or false")
+            bloc = False
+        statuses = r.id_list(raw.get("statuses", ["none", "member"]), f"{key}.statuses",
+                             set(STATUSES), "membership status")
+        if "none" not in statuses or "member" not in statuses:
+            errors.add(file, f"{key}.statuses", list(statuses),
+                       f"a list from {', '.join(STATUSES)} including none and member")
+        opens = raw.get("opens")
+        if opens is not None:
+            try:
+                month_index(str(opens))
+            except ValueError:
+                errors.add(file, f"{key}.opens", opens, "null or a month YYYY-MM")
+                opens = None
+        platforms.append(Platform(
+            id=kid, label=r.text(raw, "label", key, default=kid) or kid,
+            leader=leader, kind=kind if kind in PLATFORM_KINDS else "regional", bloc=bloc,
+            binding=r.sourced(raw.get("binding"), f"{key}.binding"),
+            protection=r.sourced(raw.get("protection"), f"{key}.protection"),
+            economic=r.sourced(raw.get("economic"), f"{key}.economic"),
+            identity=raw.get("identity"),
+            statuses=tuple(s for s in STATUSES if s in statuses),
+            pole_members=r.id_list(raw.get("pole_members"), f"{key}.pole_members",
+                                   pole_ids, "pole"),
+            core=r.id_list(raw.get("core"), f"{key}.core", set(states_raw), "state"),
+            exclusive_with=r.id_list(raw.get("exclusive_with"), f"{key}.exclusive_with",
+                                     plat_ids - {kid}, "other platform"),
+            accession=r.sourced(raw.get("accession"), f"{key}.accession"),
+            opens=None if opens is None else str(opens),
+        ))
+    return World(name=str(data.get("name", "world")), poles=tuple(poles),
+                 states=tuple(states), external=tuple(external), platforms=tuple(platforms))
+
+
+# ------------------------------------------------------------- scenario
+
+_LINK_SECTIONS = {
+    # section -> (name of the other end, ids it may take)
+    "threat": "actor",
+    "economy": "pole",
+    "alliances": "actor",
+    "troops": "pole",
+    "pressure": "pole",
+}
+
+
+def _links(r: _Reader, data: Any, key: str, states: set[str], others: set[str],
+           what: str) -> tuple[Link, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        r.errors.add(r.file, key, data, f"a list of {{state, {what}, value, source}}")
+        return ()
+    out = []
+    for i, item in enumerate(data):
+        k = f"{key}[{i}]"
+        item = r.mapping(item, k)
+        r.unknown(item, k, ("state", what, "value", "source"))
+        state, other = item.get("state"), item.get(what)
+        ok = True
+        if state not in states:
+            r.errors.add(r.file, f"{k}.state", state,
+                         f"a deciding state id: {', '.join(sorted(states))}")
+            ok = False
+        if other not in others or other == state:
+            r.errors.add(r.file, f"{k}.{what}", other,
+                         f"a {what} id: {', '.join(sorted(others - {state}))}")
+            ok = False
+        value = r.sourced({"value": item.get("value"), "source": item.get("source")}, k)
+        if ok and value:
+            out.append(Link(state, other, value))
+    return tuple(out)
+
+
+def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario:
+    r = _Reader(errors, file)
+    data = r.mapping(data, "scenario")
+    r.unknown(data, "scenario", ("name", "question", "start", "end", "conditions",
+                                 "alignment", "memberships", "events"))
+    states = {s.id for s in world.states}
+    poles = {p.id for p in world.poles}
+    actors = states | poles | {e.id for e in world.external}
+    platforms = {k.id: k for k in world.platforms}
+
+    start, end = data.get("start"), data.get("end")
+    t0 = t1 = None
+    for name, value in (("start", start), ("end", end)):
+        try:
+            idx = month_index(str(value)) if value is not None else None
+        except ValueError:
+            idx = None
+        if idx is None:
+            errors.add(file, f"scenario.{name}", value, "a month YYYY-MM")
+        elif name == "start":
+            t0 = idx
+        else:
+            t1 = idx
+    if t0 is not None and t1 is not None and t1 <= t0:
+        errors.add(file, "scenario.end", end, f"a month after scenario.start ({start})")
+
+    cond = r.mapping(data.get("conditions"), "scenario.conditions")
+    ck = "scenario.conditions"
+    r.unknown(cond, ck, ("polarization", "credibility", *_LINK_SECTIONS, "depth", "viability"))
+    credibility = {}
+    for pid, val in r.mapping(cond.get("credibility"), f"{ck}.credibility").items():
+        if pid not in poles:
+            errors.add(file, f"{ck}.credibility.{pid}", pid,
+                       f"a pole id: {', '.join(sorted(poles))}")
+            continue
+        s = r.sourced(val, f"{ck}.credibility.{pid}")
+        if s:
+            credibility[pid] = s
+    missing = poles - set(credibility)
+    if missing:
+        errors.add(file, f"{ck}.credibility", sorted(credibility),
+                   f"a credibility for every pole (missing: {', '.join(sorted(missing))})")
+    links = {
+        section: _links(r, cond.get(section), f"{ck}.{section}", states,
+                        actors if what == "actor" else poles, what)
+        for section, what in _LINK_SECTIONS.items()
+    }
+
+    def per_platform(name: str) -> dict[str, Sourced]:
+        out = {}
+        for kid, val in r.mapping(cond.get(name), f"{ck}.{name}").items():
+            if kid not in platforms:
+                errors.add(file, f"{ck}.{name}.{kid}", kid,
+                           f"a platform id: {', '.join(sorted(platforms))}")
+                continue
+            s = r.sourced(val, f"{ck}.{name}.{kid}")
+            if s:
+                out[kid] = s
+        return out
+
+    conditions = Conditions(
+        polarization=r.sourced(cond.get("polarization"), f"{ck}.polarization"),
+        credibility=credibility, depth=per_platform("depth"),
+        viability=per_platform("viability"), **links,
+    )
+
+    alignment = {}
+    for sid, weights in r.mapping(data.get("alignment"), "scenario.alignment").items():
+        key = f"scenario.alignment.{sid}"
+        if sid not in states:
+            errors.add(file, key, sid, f"a deciding state id: {', '.join(sorted(states))}")
+            continue
+        row = {}
+        for pid, val in r.mapping(weights, key).items():
+            if pid not in poles:
+                errors.add(file, f"{key}.{pid}", pid, f"a pole id: {', '.join(sorted(poles))}")
+                continue
+            s = r.sourced(val, f"{key}.{pid}")
+            if s:
+                row[pid] = s
+        total = sum(s.value for s in row.values())
+        if total > 1.0 + 1e-9:
+            errors.add(file, key, round(total, 6),
+                       "alignment weights summing to at most 1 (the rest is non-aligned)")
+        alignment[sid] = row
+
+    memberships = []
+    raw_members = data.get("memberships") or []
+    if not isinstance(raw_members, list):
+        errors.add(file, "scenario.memberships", raw_members,
+                   "a list of {state, platform, status, source}")
+        raw_members = []
+    for i, item in enumerate(raw_members):
+        k = f"scenario.memberships[{i}]"
+        item = r.mapping(item, k)
+        r.unknown(item, k, ("state", "platform", "status", "source"))
+        sid, kid, status = item.get("state"), item.get("platform"), item.get("status")
+        ok = True
+        if sid not in states:
+            errors.add(file, f"{k}.state", sid, f"a deciding state id: {', '.join(sorted(states))}")
+            ok = False
+        if kid not in platforms:
+            errors.add(file, f"{k}.platform", kid,
+                       f"a platform id: {', '.join(sorted(platforms))}")
+            ok = False
+        elif status not in platforms[kid].statuses:
+            errors.add(file, f"{k}.status", status,
+                       f"a status that {kid} has: {', '.join(platforms[kid].statuses)}")
+            ok = False
+        source = r.text(item, "source", k)
+        if ok and source:
+            memberships.append(Membership(sid, kid, status, source))
+
+    events = []
+    for eid, raw in r.mapping(data.get("events"), "scenario.events").items():
+        event = _event(r, eid, raw, states, poles, actors, set(platforms), t0, t1)
+        if event:
+            events.append(event)
+    events.sort(key=lambda e: (month_index(e.date), e.id))
+    return Scenario(
+        name=str(data.get("name", "scenario")), question=str(data.get("question", "")),
+        start=str(start), end=str(end), conditions=conditions, alignment=alignment,
+        memberships=tuple(memberships), events=tuple(events),
+    )
+
+
+def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
+           actors: set[str], platforms: set[str], t0: int | None, t1: int | None) -> Event | None:
+    key = f"scenario.events.{eid}"
+    errors, file = r.errors, r.file
+    r.ident(eid, key)
+    raw = r.mapping(raw, key)
+    kind = raw.get("kind")
+    if kind not in EVENT_KINDS:
+        errors.add(file, f"{key}.kind", kind, f"one of {', '.join(EVENT_KINDS)}")
+        return None
+    targets_needed = EVENT_KINDS[kind]
+    optional = ("states",) if kind in ("credibility", "pressure") else ()
+    r.unknown(raw, key, ("date", "kind", "value", "mode", "probability", "jitter_months",
+                         "noise", "source", *targets_needed, *optional))
+    date = raw.get("date")
+    try:
+        when = month_index(str(date))
+    except ValueError:
+        errors.add(file, f"{key}.date", date, "a month YYYY-MM")
+        when = None
+    if when is not None and t0 is not None and t1 is not None and not t0 <= when <= t1:
+        errors.add(file, f"{key}.date", date, "a month within the scenario's start and end")
+    choices = {"state": states, "actor": actors, "pole": poles, "platform": platforms}
+    targets: dict[str, object] = {}
+    for name in targets_needed:
+        value = raw.get(name)
+        if value not in choices[name]:
+            errors.add(file, f"{key}.{name}", value,
+                       f"a {name} id: {', '.join(sorted(choices[name]))}")
+        targets[name] = value
+    if "state" in targets and targets.get("actor") == targets["state"]:
+        errors.add(file, f"{key}.actor", targets["actor"], "an actor other than the state")
+    if optional:
+        targets["states"] = r.id_list(raw.get("states"), f"{key}.states", states, "state")
+    mode = raw.get("mode", "add")
+    if mode not in ("add", "set"):
+        errors.add(file, f"{key}.mode", mode, "add or set")
+    low = -1.0 if mode == "add" else 0.0
+    value = r.sourced(raw.get("value"), f"{key}.value", low, 1.0)
+    probability = r.number(raw.get("probability", 1.0), f"{key}.probability", 0.0, 1.0)
+    jitter = r.number(raw.get("jitter_months", 0), f"{key}.jitter_months", 0, 120, integer=True)
+    noise = r.number(raw.get("noise", 0.0), f"{key}.noise", 0.0, 1.0)
+    source = r.text(raw, "source", key)
+    if None in (when, value, probability, jitter, noise, source) or mode not in ("add", "set"):
+        return None
+    return Event(id=eid, date=str(date), kind=kind, targets=targets, value=value, mode=mode,
+                 probability=probability, jitter_months=int(jitter), noise=noise, source=source)
+
+
+# ---------------------------------------------------------- params, run
+
+
+def _params(data: Any, errors: Collector, file: str) -> Params:
+    r = _Reader(errors, file)
+    data = r.mapping(data, "params")
+    names = list(Params.__dataclass_fields__)
+    r.unknown(data, "params", names)
+    values = {}
+    for name in names:
+        if name not in data:
+            errors.add(file, f"params.{name}", None, "required number")
+            values[name] = 0.0
+            continue
+        low, high = PARAM_RANGES.get(name, (0.0, 1e6))
+        v = r.number(data[name], f"params.{name}", low, high)
+        values[name] = 0.0 if v is None else v
+    return Params(**values)
+
+
+def _run(data: Mapping, errors: Collector, file: str, cpu_count: int) -> RunSettings:
+    r = _Reader(errors, file)
+    runs = r.number(data.get("runs"), "runs", 1, 10**9, integer=True)
+    seed = r.number(data.get("seed"), "seed", 0, 2**63 - 1, integer=True)
+    engine = data.get("engine", "ensemble")
+    if engine not in ENGINES:
+        errors.add(file, "engine", engine, f"one of {', '.join(ENGINES)}")
+    runner = r.mapping(data.get("runner"), "runner")
+    r.unknown(runner, "runner", ("workers", "chunk_runs", "record_every", "backend", "progress"))
+    workers = runner.get("workers", "auto")
+    if workers == "auto":
+        workers = cpu_count
+    workers = r.number(workers, "runner.workers", 1, 4096, integer=True)
+    chunk = r.number(runner.get("chunk_runs", 256), "runner.chunk_runs", 1, 10**7, integer=True)
+    every = r.number(runner.get("record_every", 1), "runner.record_every", 1, 1200, integer=True)
+    out = data.get("out")
+    if out is not None and not isinstance(out, str):
+        errors.add(file, "out", out, "null or a directory path")
+        out = None
+    return RunSettings(
+        runs=int(runs or 1), seed=int(seed or 0), engine=str(engine), workers=int(workers or 1),
+        chunk_runs=int(chunk or 256), record_every=int(every or 1), out=out,
+    )
+
+
+ROOT_KEYS = ("world", "scenario", "params", "runs", "seed", "engine", "runner", "out", "hydra")
+
+
+def build_config(data: Mapping, files: Mapping[str, str] | None = None,
+                 cpu_count: int = 1) -> Config:
+    """Validate a composed config; `files` maps a section to the file it came from."""
+    files = dict(files or {})
+    errors = Collector()
+    main = files.get("main", "config.yaml")
+    _Reader(errors, main).unknown(data, "config", ROOT_KEYS)
+    world = _world(data.get("world"), errors, files.get("world", main))
+    scenario = _scenario(data.get("scenario"), world, errors, files.get("scenario", main))
+    params = _params(data.get("params"), errors, files.get("params", main))
+    run = _run(data, errors, main, cpu_count)
+    errors.raise_if_any()
+    return Config(world=world, scenario=scenario, params=params, run=run, files=files)

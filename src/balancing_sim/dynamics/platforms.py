@@ -1,0 +1,99 @@
+"""Platforms: what membership is worth, the membership ladder, viability and depth
+(mechanisms 7 and 8, with 1, 3, 5 and 6 as they apply to formats).
+
+A platform is worth more the more viable and institutionally deep it is
+(neofunctionalist spill-over, Haas 1958), the better it matches a state's
+alignment and identity, and the less autonomy it costs; a state will not sit in
+a format with a power that threatens it beyond a limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.schema import STATUSES, Params
+from ..world import Structure
+from .state import RunState
+
+MEMBER = STATUSES.index("member")
+CANDIDATE = STATUSES.index("candidate")
+STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+"""Participation a status represents, from none (0) to member (1)."""
+
+
+def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
+                   eff: np.ndarray, need: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """(R, n, K) value of being inside each platform rather than outside."""
+    P = st.n_poles
+    led = st.leader >= 0                       # by a pole, or (index P) by non-alignment
+    protector = (st.leader >= 0) & (st.leader < P)
+    lead = np.where(led, st.leader, 0)
+    pole = np.where(protector, st.leader, 0)
+    align = s.align[:, rows]
+    tension = align[..., :P] @ st.platform_rivalry.T             # leaning to its rivals
+    coherence = np.where(led, align[..., lead], 0.0) - tension
+    shield = np.where(protector, need[..., pole] * s.credibility[:, rows][..., pole], 0.0)
+    threat_inside = (eff[..., None, :P] * st.pole_members).max(axis=-1, initial=0.0)
+    value = (
+        params.w_bloc_alignment * coherence
+        + params.w_security * st.protection * shield * st.pole_strength[pole]
+        + params.w_economy * st.economic
+        + params.w_identity * st.identity_platform[rows]
+        + params.w_depth * s.depth[:, None, :]
+        + params.w_viability * s.viability[:, None, :]
+        - params.w_autonomy * st.autonomy[rows, None] * st.binding
+        - params.w_punishment * (reach @ st.platform_rivalry.T)
+        - params.w_threat * threat_inside
+        + params.w_polarization * s.polarization[:, None, None] * st.bloc * coherence
+    )
+    refused = threat_inside > params.refusal_threat
+    return np.where(refused, -np.inf, value)
+
+
+def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
+                value: np.ndarray, decide: np.ndarray, admit: np.ndarray) -> np.ndarray:
+    """(R, n, K) statuses after one month: each state moves at most one rung toward the
+    rung its valuation warrants, when it gets round to it (hazard) and, to become a
+    member, when the platform admits it (accession)."""
+    thresholds = np.array([params.threshold_observer, params.threshold_partner,
+                           params.threshold_candidate, params.threshold_member])
+    snap, up, down = st.ladder_snap, st.ladder_up, st.ladder_down
+    wish = (value[..., None] > thresholds).sum(axis=-1)
+    eligible = s.is_open[:, None, :] & (~st.core.any(axis=1) | st.core.T[rows])
+    wish = np.where(eligible, wish, 0)
+    k = np.arange(st.n_platforms)
+    wish = snap[k, wish]
+    current = s.status[:, rows]
+    inside = current >= CANDIDATE
+    blocked = (inside.astype(float) @ st.exclusive.astype(float)) > 0  # rival platform held
+    step_up = up[k, current]
+    go_up = (wish > current) & ~(blocked & (step_up >= CANDIDATE))
+    go_up &= (step_up < MEMBER) | (admit < st.accession)
+    go_down = wish < current
+    act = decide < params.decision_hazard
+    moved = np.where(go_up, step_up, np.where(go_down, down[k, current], current))
+    new = np.where(act, moved, current)
+    return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
+
+
+def update_platforms(s: RunState, st: Structure, params: Params,
+                     cols: np.ndarray | slice = slice(None)) -> None:
+    """Viability follows participation of the core and the cohesion of those inside
+    (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8).
+    In place, for the platforms selected."""
+    core = st.core[cols]                                           # (k, N)
+    weight = STATUS_WEIGHT[s.status[..., cols]] * core.T           # (R, N, k)
+    poles_in = st.pole_members[cols].sum(axis=1)
+    seats = core.sum(axis=1) + poles_in
+    participation = (weight.sum(axis=1) + poles_in) / np.maximum(seats, 1)
+    tension = s.align[..., :st.n_poles] @ st.platform_rivalry[cols].T  # (R, N, k)
+    inside = np.maximum(weight.sum(axis=1), 1e-12)
+    cohesion = 1.0 - np.clip((weight * tension).sum(axis=1) / inside, 0.0, 1.0)
+    viability = s.viability[:, cols]
+    target = np.where(core.any(axis=1), participation * cohesion, viability)
+    viability = viability + params.viability_rate * (target - viability)
+    depth = s.depth[:, cols]
+    gap = viability - depth
+    depth = depth + np.where(gap > 0, params.depth_growth, params.depth_decay) * gap
+    s.viability[:, cols] = np.where(s.is_open[:, cols], np.clip(viability, 0.0, 1.0), 0.0)
+    s.depth[:, cols] = np.clip(depth, 0.0, 1.0)

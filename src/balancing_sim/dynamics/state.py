@@ -1,0 +1,100 @@
+"""The arrays a run carries from month to month, and the randomness it consumes.
+
+Every array has a leading run axis R, so one call advances one run (R = 1, the
+Mesa face) or a whole ensemble. Each run's randomness is drawn from its own
+generator in a fixed order, which is what makes the two engines agree exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from ..world import Compiled
+
+
+@dataclass
+class RunState:
+    align: np.ndarray        # (R, N, P+1) alignment weights, last column non-aligned
+    status: np.ndarray       # (R, N, K) int8 membership rung (index into STATUSES)
+    polarization: np.ndarray  # (R,)
+    credibility: np.ndarray  # (R, N, P) how far i trusts p to protect it
+    threat: np.ndarray       # (R, N, S) conflict intensity between i and each source
+    economy: np.ndarray      # (R, N, P) economic ties (trade, energy, corridors)
+    alliance: np.ndarray     # (R, N, S) bilateral alliance strength
+    troops: np.ndarray       # (R, N, P) foreign troops of p on i's territory
+    pressure: np.ndarray     # (R, N, P) exogenous coercive pressure of p on i
+    reaction: np.ndarray     # (R, N, P) pressure p adds in reaction to i's moves
+    carrots: np.ndarray      # (R, N, P) economic offers p adds in reaction to i's moves
+    depth: np.ndarray        # (R, K) institutional depth of each platform
+    viability: np.ndarray    # (R, K)
+    is_open: np.ndarray      # (R, K) bool: the platform exists
+
+    def copy(self) -> RunState:
+        return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    @property
+    def coercion_on(self) -> np.ndarray:
+        """(R, N, P) total coercive pressure each pole applies on each state."""
+        return self.pressure + self.reaction
+
+
+def initial_state(compiled: Compiled, runs: int) -> RunState:
+    ini, st = compiled.initial, compiled.structure
+
+    def tile(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, (runs, *np.shape(a))).copy()
+
+    return RunState(
+        align=tile(ini.align), status=tile(ini.status),
+        polarization=np.full(runs, ini.polarization),
+        credibility=tile(ini.credibility), threat=tile(ini.threat), economy=tile(ini.economy),
+        alliance=tile(ini.alliance), troops=tile(ini.troops), pressure=tile(ini.pressure),
+        reaction=np.zeros((runs, st.n_states, st.n_poles)),
+        carrots=np.zeros((runs, st.n_states, st.n_poles)),
+        depth=tile(ini.depth), viability=tile(np.where(st.opens_step <= 0, ini.viability, 0.0)),
+        is_open=tile(st.opens_step <= 0),
+    )
+
+
+@dataclass
+class Randomness:
+    """All draws of R runs; row r comes from run r's own generator only."""
+
+    event_step: np.ndarray       # (R, E) realized step of each event, -1 if it did not happen
+    event_value: np.ndarray      # (R, E) realized magnitude
+    utility_noise: np.ndarray    # (R, T, N, P+1) perception noise (standard normal)
+    decide: np.ndarray           # (R, T, N, K) uniform: does the state act on its wish now
+    admit: np.ndarray            # (R, T, N, K) uniform: does the platform admit it now
+
+    @staticmethod
+    def stack(parts: list[Randomness]) -> Randomness:
+        return Randomness(**{
+            f.name: np.concatenate([getattr(p, f.name) for p in parts])
+            for f in fields(Randomness)
+        })
+
+
+def draw_run(rng: np.random.Generator, compiled: Compiled) -> Randomness:
+    """One run's draws, in a fixed order: events, perception noise, decisions, admissions."""
+    ev, st, T = compiled.events, compiled.structure, compiled.n_steps
+    N, P, K, E = st.n_states, st.n_poles, st.n_platforms, len(ev.ids)
+    happens = rng.random(E) < ev.probability
+    shift = rng.integers(-ev.jitter, ev.jitter + 1) if E else np.zeros(0, dtype=int)
+    value = ev.value + ev.noise * rng.standard_normal(E)
+    value = np.where(ev.set_mode, np.clip(value, 0.0, 1.0), np.clip(value, -1.0, 1.0))
+    step = np.where(happens, np.clip(ev.step + shift, 1, T), -1)
+    return Randomness(
+        event_step=step[None], event_value=value[None],
+        utility_noise=rng.standard_normal((T, N, P + 1))[None],
+        decide=rng.random((T, N, K))[None],
+        admit=rng.random((T, N, K))[None],
+    )
+
+
+def run_generators(seed: int, runs: range | list[int]) -> list[np.random.Generator]:
+    """Run r's generator is `SeedSequence(seed).spawn(...)[r]`: it depends on (seed, r)
+    only, never on the worker or the order in which runs finish."""
+    return [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(r),)))
+            for r in runs]
