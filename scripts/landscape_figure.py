@@ -74,8 +74,14 @@ LABEL_SIDE = {
     "Greece": "r",
 }
 _DIRS = {
-    "r": (1, 0), "l": (-1, 0), "u": (0, 1), "d": (0, -1),
-    "ur": (0.8, 0.6), "dr": (0.8, -0.6), "ul": (-0.8, 0.6), "dl": (-0.8, -0.6),
+    "r": (1, 0),
+    "l": (-1, 0),
+    "u": (0, 1),
+    "d": (0, -1),
+    "ur": (0.8, 0.6),
+    "dr": (0.8, -0.6),
+    "ul": (-0.8, 0.6),
+    "dl": (-0.8, -0.6),
 }
 
 
@@ -114,8 +120,16 @@ def draw(world_path: Path, out: Path) -> ls.LandscapeResult:
         ax.scatter(x, y, s=area[i], color=col, alpha=0.9, edgecolor="white", lw=0.8, zorder=3)
         ring = name in wrong
         if ring:
-            ax.scatter(x, y, s=area[i] * 1.9 + 60, facecolor="none", edgecolor="black", lw=1.3,
-                       ls=(0, (2.5, 1.5)), zorder=4)
+            ax.scatter(
+                x,
+                y,
+                s=area[i] * 1.9 + 60,
+                facecolor="none",
+                edgecolor="black",
+                lw=1.3,
+                ls=(0, (2.5, 1.5)),
+                zorder=4,
+            )
         (dx, dy), ha, va = _label_offset(name, area[i] * (1.9 if ring else 1.0), ring)
         ax.annotate(
             name + (" *" if ring else ""),
@@ -141,13 +155,30 @@ def draw(world_path: Path, out: Path) -> ls.LandscapeResult:
     handles = [
         Line2D([], [], marker="o", ls="", color=BLUE, ms=9, label=f"predicted {la}"),
         Line2D([], [], marker="o", ls="", color=ORANGE, ms=9, label=f"predicted {lb}"),
-        Line2D([], [], marker="o", ls="", mfc="none", mec="black", ms=11, mew=1.4,
-               label="* placed unlike observed"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="none",
+            mec="black",
+            ms=11,
+            mew=1.4,
+            label="* placed unlike observed",
+        ),
     ]
     leg = ax.legend(handles=handles, loc="upper left", frameon=True, fontsize=8.5)
     leg.get_frame().set_edgecolor("#cccccc")
-    ax.text(0.99, 0.015, "marker area ~ sqrt(CINC 1936)", transform=ax.transAxes,
-            ha="right", va="bottom", fontsize=7.5, color="#555555")
+    ax.text(
+        0.99,
+        0.015,
+        "marker area ~ sqrt(CINC 1936)",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=7.5,
+        color="#555555",
+    )
 
     # ---- (b) energy landscape
     n = world.n
@@ -156,24 +187,42 @@ def draw(world_path: Path, out: Path) -> ls.LandscapeResult:
     ham = (b != res.blocs[0]).sum(axis=1)
     dist = np.minimum(ham, n - ham)
     rng = np.random.default_rng(0)
-    ax2.scatter(dist + rng.uniform(-0.32, 0.32, dist.size), e, s=1.2, color=GREY, alpha=0.25,
-                lw=0, rasterized=True, label=f"all {e.size:,} splits")
+    ax2.scatter(
+        dist + rng.uniform(-0.32, 0.32, dist.size),
+        e,
+        s=1.2,
+        color=GREY,
+        alpha=0.25,
+        lw=0,
+        rasterized=True,
+        label=f"all {e.size:,} splits",
+    )
     colors = [BLUE, VERMILION, ORANGE, "#009E73", "#CC79A7"]
     for k in range(len(res.energies)):
-        dk = int(min((res.blocs[k] != res.blocs[0]).sum(), n - (res.blocs[k] != res.blocs[0]).sum()))
+        dk = int(
+            min((res.blocs[k] != res.blocs[0]).sum(), n - (res.blocs[k] != res.blocs[0]).sum())
+        )
         frac = res.basin_fractions[k]
-        ax2.scatter(dk, res.energies[k], s=60 + 900 * frac, color=colors[k % 5],
-                    edgecolor="black", lw=0.8, zorder=4)
+        ax2.scatter(
+            dk,
+            res.energies[k],
+            s=60 + 900 * frac,
+            color=colors[k % 5],
+            edgecolor="black",
+            lw=0.8,
+            zorder=4,
+        )
         a_side, b_side = res.sides(k)
         if k == 0:
-            txt = (f"global minimum\n{la} vs {lb} split\nbasin {100 * frac:.1f}% of starts, "
-                   f"{res.correct[k]}/{n} correct")
+            txt = (
+                f"global minimum\n{la} vs {lb} split\nbasin {100 * frac:.1f}% of starts, "
+                f"{res.correct[k]}/{n} correct"
+            )
             xy = (dk + 0.7, res.energies[k] + 0.004)
             ha = "left"
         else:
             small = a_side if len(a_side) <= len(b_side) else b_side
-            txt = (f"local minimum {k + 1}\n{', '.join(small)}\nvs the rest; "
-                   f"basin {100 * frac:.1f}%")
+            txt = f"local minimum {k + 1}\n{', '.join(small)}\nvs the rest; basin {100 * frac:.1f}%"
             xy = (dk - 0.6, res.energies[k] - 0.022)
             ha = "right"
         ax2.annotate(
@@ -188,7 +237,7 @@ def draw(world_path: Path, out: Path) -> ls.LandscapeResult:
             zorder=5,
         )
     ax2.set_xlabel("distance from the global minimum (actors in the other bloc, up to relabelling)")
-    ax2.set_ylabel(r"energy  $E=\sum_{i}\sum_{j} s_i s_j p_{ij} d_{ij}$")
+    ax2.set_ylabel("energy E (sum of s_i s_j p_ij over split ordered pairs)")
     ax2.set_title("(b) Energy landscape: local minima sized by basin of attraction")
     ax2.set_xticks(range(0, n // 2 + 1))
     ax2.set_xlim(-0.6, n // 2 + 0.6)
@@ -218,8 +267,10 @@ def sensitivity(world_path: Path) -> None:
     np.fill_diagonal(rel_neg, 0)
     variants = {
         "shipped codings": sum(c.values()),
-        "history: wars against only (no +1)": c["religion"] + c["government"]
-        + c["ethnicity"] + hist_neg,
+        "history: wars against only (no +1)": c["religion"]
+        + c["government"]
+        + c["ethnicity"]
+        + hist_neg,
         "religion: different = -1": rel_neg + c["government"] + c["ethnicity"] + c["history"],
         "without religion": c["government"] + c["ethnicity"] + c["history"],
         "without government": c["religion"] + c["ethnicity"] + c["history"],
@@ -231,8 +282,10 @@ def sensitivity(world_path: Path) -> None:
     for label, p in variants.items():
         r = ls.analyze(dataclasses.replace(w, propensity=p))
         k = int(np.argmax(r.basin_sizes))
-        print(f"| {label} | {len(r.energies)} | {r.correct[k]}/17: "
-              f"{', '.join(r.misplaced(k))} | {100 * r.basin_fractions[k]:.1f}% |")
+        print(
+            f"| {label} | {len(r.energies)} | {r.correct[k]}/17: "
+            f"{', '.join(r.misplaced(k))} | {100 * r.basin_fractions[k]:.1f}% |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

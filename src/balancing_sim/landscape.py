@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1024,10 +1025,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"balancing-sim-landscape: error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(res.to_dict(top=args.top), indent=2))
-    else:
-        print(_format(res, args.top))
+    text = json.dumps(res.to_dict(top=args.top), indent=2) if args.json else _format(res, args.top)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the exit-time flush
     return 0
 
 

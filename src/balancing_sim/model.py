@@ -21,16 +21,21 @@ class AlignmentModel(mesa.Model):
     """One Monte Carlo run, month by month.
 
     Run `run` of seed `seed` draws exactly what the ensemble engine draws for that
-    run, so both engines produce the same numbers.
+    run, so both engines produce the same numbers. `schedule="sequential"` lets states
+    decide one after another, each seeing the choices made before it this month (the
+    dynamics of landscape theory); the default, simultaneous, is what the ensemble does.
     """
 
     def __init__(self, config: Config | Compiled, params: Params | None = None,
-                 seed: int = 0, run: int = 0):
+                 seed: int = 0, run: int = 0, schedule: str = "simultaneous"):
         if isinstance(config, Config):
             params = params or config.params
             config = compile_config(config)
         if params is None:
             raise ValueError("params are required with a compiled world")
+        if schedule not in ("simultaneous", "sequential"):
+            raise ValueError(f"schedule must be simultaneous or sequential, not {schedule!r}")
+        self.schedule = schedule
         generator = run_generators(seed, [run])[0]
         self.randomness = draw_run(generator, config)  # before Mesa takes its own draws
         super().__init__(rng=generator)
@@ -68,10 +73,13 @@ class AlignmentModel(mesa.Model):
         self.state = s
         for pole in self.power_centers:
             pole.step()
-        self.pending_align = np.empty_like(s.align)
-        self.pending_status = np.empty_like(s.status)
+        self.pending_align = s.align.copy()
+        self.pending_status = s.status.copy()
         for state in self.state_agents:
             state.step()
+            if self.schedule == "sequential":
+                s.align[:, state.index] = self.pending_align[:, state.index]
+                s.status[:, state.index] = self.pending_status[:, state.index]
         s.align, s.status = self.pending_align, self.pending_status
         for platform in self.platform_agents:
             platform.step()

@@ -51,7 +51,7 @@ class Structure:
     accession: np.ndarray           # (K,) monthly admission chance of a candidate
     platform_rivalry: np.ndarray    # (K, P) how hostile the platform's poles are to each pole
     opens_step: np.ndarray          # (K,) first step at which the platform exists
-    ladder_snap: np.ndarray         # (K, 5) highest allowed rung at or below each rung
+    ladder_snap: np.ndarray         # (K, 5) allowed rung nearest to each rung
     ladder_up: np.ndarray           # (K, 5) next allowed rung up
     ladder_down: np.ndarray         # (K, 5) next allowed rung down
 
@@ -124,8 +124,9 @@ class Compiled:
 
 
 def ladder(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per platform and rung: the highest allowed rung at or below it, and the next
-    allowed rung up and down (one step of the membership ladder)."""
+    """Per platform and rung: the allowed rung nearest to it (ties: the lower one), and
+    the next allowed rung up and down (one step of the membership ladder). A format
+    without intermediate rungs is joined by states that want more than loose ties."""
     K, L = allowed.shape
     snap = np.zeros((K, L), dtype=np.int8)
     up = np.zeros((K, L), dtype=np.int8)
@@ -133,7 +134,7 @@ def ladder(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for k in range(K):
         rungs = np.flatnonzero(allowed[k])
         for level in range(L):
-            snap[k, level] = rungs[rungs <= level].max()
+            snap[k, level] = rungs[np.argmin(np.abs(rungs - level))]
             higher, lower = rungs[rungs > level], rungs[rungs < level]
             up[k, level] = higher.min() if higher.size else level
             down[k, level] = lower.max() if lower.size else level

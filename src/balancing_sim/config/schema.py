@@ -164,6 +164,7 @@ class Params:
     w_depth: float
     w_viability: float
     w_bloc_alignment: float
+    reach_decay: float
     temperature: float
     adjustment_rate: float
     perception_noise: float

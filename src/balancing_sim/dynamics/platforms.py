@@ -22,8 +22,16 @@ STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 
 
 def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
-                   eff: np.ndarray, need: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """(R, n, K) value of being inside each platform rather than outside."""
+                   eff: np.ndarray, need: np.ndarray, reach: np.ndarray,
+                   strength: np.ndarray) -> np.ndarray:
+    """(R, n, K) value of being inside each platform rather than outside.
+
+    What a platform offers a state (economic gains, protection, shared identity) is
+    worth as much as the platform can deliver: its viability and institutional depth
+    multiply it (mechanisms 7 and 8). A platform led by a pole protects against
+    threats from outside; an inclusive format without a protector offers restraint
+    among those inside it. Alignment with the platform's leader adds, the autonomy it
+    binds and the punishment its rivals threaten subtract."""
     P = st.n_poles
     led = st.leader >= 0                       # by a pole, or (index P) by non-alignment
     protector = (st.leader >= 0) & (st.leader < P)
@@ -32,22 +40,23 @@ def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     align = s.align[:, rows]
     tension = align[..., :P] @ st.platform_rivalry.T             # leaning to its rivals
     coherence = np.where(led, align[..., lead], 0.0) - tension
-    shield = np.where(protector, need[..., pole] * s.credibility[:, rows][..., pole], 0.0)
-    threat_inside = (eff[..., None, :P] * st.pole_members).max(axis=-1, initial=0.0)
+    guarded = need[..., pole] * s.credibility[:, rows][..., pole] * strength[:, pole]
+    restrained = (eff[..., :P] @ st.pole_members.T.astype(float)
+                  + eff[..., P:P + st.n_states] @ st.core.T.astype(float))
+    shield = np.where(protector, guarded, restrained)
+    offer = (params.w_economy * st.economic
+             + params.w_security * st.protection * shield
+             + params.w_identity * st.identity_platform[rows])
+    delivery = (params.w_viability * s.viability + params.w_depth * s.depth)[:, None, :]
     value = (
         params.w_bloc_alignment * coherence
-        + params.w_security * st.protection * shield * st.pole_strength[pole]
-        + params.w_economy * st.economic
-        + params.w_identity * st.identity_platform[rows]
-        + params.w_depth * s.depth[:, None, :]
-        + params.w_viability * s.viability[:, None, :]
+        + offer * delivery
         - params.w_autonomy * st.autonomy[rows, None] * st.binding
         - params.w_punishment * (reach @ st.platform_rivalry.T)
-        - params.w_threat * threat_inside
         + params.w_polarization * s.polarization[:, None, None] * st.bloc * coherence
     )
-    refused = threat_inside > params.refusal_threat
-    return np.where(refused, -np.inf, value)
+    threat_inside = (eff[..., None, :P] * st.pole_members).max(axis=-1, initial=0.0)
+    return np.where(threat_inside > params.refusal_threat, -np.inf, value)
 
 
 def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
@@ -76,9 +85,23 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
 
 
+def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
+             rivalry: np.ndarray) -> np.ndarray:
+    """(R, k) 1 - mean rivalry between every pair of participants (the poles inside and the
+    states, weighted by status), each participant read as its alignment vector."""
+    inside = pole_members.astype(float)                           # (k, P)
+    total_weight = weight.sum(axis=1) + inside.sum(axis=1)        # (R, k)
+    mix = np.einsum("rnk,rnp->rkp", weight, align) + inside       # weighted alignment sum
+    pairs = np.einsum("rkp,pq,rkq->rk", mix, rivalry, mix)
+    own = np.einsum("rnk,rnp,pq,rnq->rk", weight**2, align, rivalry, align)
+    count = total_weight**2 - (weight**2).sum(axis=1) - inside.sum(axis=1)
+    tension = np.where(count > 1e-12, (pairs - own) / np.maximum(count, 1e-12), 0.0)
+    return 1.0 - np.clip(tension, 0.0, 1.0)
+
+
 def update_platforms(s: RunState, st: Structure, params: Params,
                      cols: np.ndarray | slice = slice(None)) -> None:
-    """Viability follows participation of the core and the cohesion of those inside
+    """Viability follows the participation of the core and the cohesion of those inside
     (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8).
     In place, for the platforms selected."""
     core = st.core[cols]                                           # (k, N)
@@ -86,11 +109,9 @@ def update_platforms(s: RunState, st: Structure, params: Params,
     poles_in = st.pole_members[cols].sum(axis=1)
     seats = core.sum(axis=1) + poles_in
     participation = (weight.sum(axis=1) + poles_in) / np.maximum(seats, 1)
-    tension = s.align[..., :st.n_poles] @ st.platform_rivalry[cols].T  # (R, N, k)
-    inside = np.maximum(weight.sum(axis=1), 1e-12)
-    cohesion = 1.0 - np.clip((weight * tension).sum(axis=1) / inside, 0.0, 1.0)
+    together = cohesion(weight, s.align[..., :st.n_poles], st.pole_members[cols], st.rivalry)
     viability = s.viability[:, cols]
-    target = np.where(core.any(axis=1), participation * cohesion, viability)
+    target = np.where(core.any(axis=1), participation * together, viability)
     viability = viability + params.viability_rate * (target - viability)
     depth = s.depth[:, cols]
     gap = viability - depth

@@ -32,14 +32,28 @@ def alliance_cover(s: RunState, st: Structure, rows: np.ndarray) -> np.ndarray:
     return 1.0 - np.exp(-backing)
 
 
-def protection_need(eff: np.ndarray, cover: np.ndarray, n_poles: int) -> np.ndarray:
-    """(R, n, P) threat a protector p could address: all threat except p's own, net of
-    what bilateral allies already cover (mechanism 10)."""
-    total = eff.sum(axis=-1, keepdims=True)
-    return np.maximum(total - eff[..., :n_poles], 0.0) * (1.0 - cover[..., None])
+def protection_need(eff: np.ndarray, cover: np.ndarray, align: np.ndarray,
+                    st: Structure) -> np.ndarray:
+    """(R, n, P) threat protector p would face down for the state (mechanism 10): threat
+    from p's rivals (scaled by rivalry), from states not leaning to p, and from outside
+    actors, net of what bilateral allies already cover. Nobody protects a state from
+    itself, a friend, or its own clients."""
+    P, N = st.n_poles, st.n_states
+    from_poles = eff[..., :P] @ st.rivalry                        # (R, n, P)
+    from_states = np.einsum("ris,rsp->rip", eff[..., P:P + N], 1.0 - align[..., :P])
+    from_outside = eff[..., P + N:].sum(axis=-1, keepdims=True)
+    return (from_poles + from_states + from_outside) * (1.0 - cover[..., None])
 
 
-def protection_value(need: np.ndarray, credibility: np.ndarray, st: Structure) -> np.ndarray:
-    """(R, n, P) security a protector offers: need x credibility x strength
+def local_strength(st: Structure, params: Params, rows: np.ndarray) -> np.ndarray:
+    """(n, P) each pole's power where the state is, relative to the strongest pole there:
+    capability discounted by distance (Boulding's loss-of-strength gradient)."""
+    reach = st.capability[:st.n_poles] * st.proximity[rows, :st.n_poles] ** params.reach_decay
+    return reach / np.maximum(reach.max(axis=-1, keepdims=True), 1e-12)
+
+
+def protection_value(need: np.ndarray, credibility: np.ndarray,
+                     strength: np.ndarray) -> np.ndarray:
+    """(R, n, P) security a protector offers: need x credibility x local strength
     (mechanisms 1 and 2; credibility falls when a protector fails a client)."""
-    return need * credibility * st.pole_strength
+    return need * credibility * strength

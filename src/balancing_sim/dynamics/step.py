@@ -20,19 +20,25 @@ from .events import apply_events
 from .identity import kinship_pull, relative_size
 from .platforms import next_status, platform_value, update_platforms
 from .pressure import balancing_price, coercive_reach, punishment, react
-from .security import alliance_cover, effective_threat, protection_need, protection_value
+from .security import (
+    alliance_cover,
+    effective_threat,
+    local_strength,
+    protection_need,
+    protection_value,
+)
 from .state import Randomness, RunState
 
 
 def alignment_utility(s: RunState, st: Structure, params: Params, rows: np.ndarray,
                       eff: np.ndarray, cover: np.ndarray, need: np.ndarray,
-                      reach: np.ndarray) -> np.ndarray:
+                      reach: np.ndarray, strength: np.ndarray) -> np.ndarray:
     """(R, n, P+1) utility of leaning to each pole (first P columns) or to none (last):
     one named term per mechanism, each with its own weight (docs/ODD.md, 7.1)."""
     P = st.n_poles
     u = np.zeros((s.align.shape[0], len(rows), P + 1))
     u[..., :P] = (
-        params.w_security * protection_value(need, s.credibility[:, rows], st)   # 1, 2, 10
+        params.w_security * protection_value(need, s.credibility[:, rows], strength)  # 1, 2
         - params.w_threat * eff[..., :P]                                         # 10
         - params.w_punishment * punishment(reach, st)                            # 3
         + params.w_economy * economic_pull(s, rows)                              # 4
@@ -62,12 +68,13 @@ def decide(s: RunState, st: Structure, params: Params, rows: np.ndarray, noise: 
     (perception noise, bounded rationality); statuses climb or descend the ladder."""
     eff = effective_threat(s, st, params, rows)
     cover = alliance_cover(s, st, rows)
-    need = protection_need(eff, cover, st.n_poles)
+    need = protection_need(eff, cover, s.align, st)
     reach = coercive_reach(s, st, rows)
-    u = alignment_utility(s, st, params, rows, eff, cover, need, reach)
+    strength = local_strength(st, params, rows)
+    u = alignment_utility(s, st, params, rows, eff, cover, need, reach, strength)
     wish = softmax(u + params.perception_noise * noise, params.temperature)
     align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
-    value = platform_value(s, st, params, rows, eff, need, reach)
+    value = platform_value(s, st, params, rows, eff, need, reach, strength)
     status = next_status(s, st, params, rows, value, decide_u, admit_u)
     return align, status
 

@@ -1,0 +1,72 @@
+"""A tiny synthetic world for tests: two rival poles, three states, four platforms.
+No real country is named."""
+
+from __future__ import annotations
+
+import yaml
+
+from balancing_sim.config.loading import conf_dir
+
+
+def src(value: float) -> dict:
+    return {"value": value, "source": "test"}
+
+
+def tiny_world_dict() -> dict:
+    """Two rival poles (north, south), three states, a bloc, a format and a signal club."""
+    params = yaml.safe_load((conf_dir() / "params" / "calibrated.yaml").read_text())
+    return {
+        "world": {
+            "name": "tiny",
+            "poles": {
+                "north": {"capability": src(0.5), "coercion": src(0.8), "identity": ["n"],
+                          "rivals": {"south": src(0.9)}},
+                "south": {"capability": src(0.5), "coercion": src(0.5), "identity": ["s"],
+                          "rivals": {"north": src(0.9)}},
+            },
+            "states": {
+                "alpha": {"capability": src(0.01), "autonomy": src(0.5), "identity": ["n"],
+                          "proximity": {"north": src(1.0), "south": src(0.5), "beta": src(1.0)}},
+                "beta": {"capability": src(0.01), "autonomy": src(0.5), "identity": ["s"],
+                         "proximity": {"north": src(0.5), "south": src(1.0)}},
+                "gamma": {"capability": src(0.02), "autonomy": src(0.5), "identity": ["s"],
+                          "proximity": {"north": src(0.5), "south": src(0.5)}},
+            },
+            "external": {"raider": {"capability": src(0.05)}},
+            "platforms": {
+                "pact": {"leader": "north", "kind": "military", "bloc": True,
+                         "binding": src(0.7), "protection": src(0.8), "economic": src(0.2),
+                         "statuses": ["none", "partner", "candidate", "member"],
+                         "exclusive_with": ["league"], "accession": src(0.5)},
+                "league": {"leader": "south", "kind": "military", "bloc": True,
+                           "binding": src(0.7), "protection": src(0.8), "economic": src(0.2),
+                           "statuses": ["none", "member"], "accession": src(0.5)},
+                "forum": {"leader": None, "kind": "regional", "binding": src(0.1),
+                          "protection": src(0.0), "economic": src(0.3),
+                          "statuses": ["none", "member"], "pole_members": ["north", "south"],
+                          "core": ["alpha", "beta", "gamma"], "accession": src(1.0)},
+                "club": {"leader": "nonaligned", "kind": "signal", "binding": src(0.0),
+                         "protection": src(0.0), "economic": src(0.0),
+                         "statuses": ["none", "observer", "member"], "accession": src(1.0)},
+            },
+        },
+        "scenario": {
+            "name": "tiny", "start": "2000-01", "end": "2004-12",
+            "conditions": {
+                "polarization": src(0.3),
+                "credibility": {"north": src(0.6), "south": src(0.6)},
+                "threat": [{"state": "alpha", "actor": "raider", **src(0.5)}],
+                "economy": [{"state": "alpha", "pole": "north", **src(0.3)},
+                            {"state": "beta", "pole": "south", **src(0.3)}],
+                "viability": {"pact": src(0.8), "league": src(0.8), "forum": src(0.3),
+                              "club": src(0.5)},
+                "depth": {"pact": src(0.7), "league": src(0.7), "forum": src(0.1),
+                          "club": src(0.2)},
+            },
+            "alignment": {"alpha": {"north": src(0.3)}, "beta": {"south": src(0.3)}},
+            "memberships": [],
+            "events": {},
+        },
+        "params": params,
+        "runs": 4, "seed": 1, "engine": "ensemble",
+    }
