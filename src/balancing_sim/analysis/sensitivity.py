@@ -1,0 +1,324 @@
+"""Global sensitivity analysis with SALib: sample -> evaluate -> analyze.
+
+Methods: Sobol' indices from Saltelli's sampling scheme (Saltelli 2002; Saltelli et al.
+2010, as implemented in SALib with scrambled Sobol' sequences), first-order S1 and total
+ST with bootstrap confidence intervals; and the Morris elementary-effects screen
+(Morris 1991; Campolongo, Cariboni & Saltelli 2007: mu*, sigma) as the cheap first pass.
+
+One model evaluation is one parameter point with R Monte Carlo replicates; its outcome is
+the share of replicates in which a chosen actor ends in a chosen posture (or, with
+`align_<pole>` as the posture, the actor's mean final weight on that pole). Every point
+uses the same seed (common random numbers), so differences between points come from the
+parameters, not from the noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import metrics
+from .plots import OKABE_ITO, label, save, styled
+
+# The decision rule's main weights (docs/ODD.md, Submodels); ranges default to
+# +-SPREAD around the configured (calibrated) value.
+MAIN_PARAMETERS = ("w_security", "w_punishment", "w_economy", "w_identity", "w_autonomy",
+                   "w_polarization", "w_alliance", "w_threat", "w_depth", "w_viability")
+SPREAD = 0.5
+METHODS = ("sobol", "morris")
+METHOD_NAMES = {"sobol": "Sobol'", "morris": "Morris"}
+
+
+# ---------------------------------------------------------------- problem
+
+
+def problem(bounds: dict[str, tuple[float, float]]) -> dict:
+    """A SALib problem from {name: (low, high)}."""
+    for name, (lo, hi) in bounds.items():
+        if not lo < hi:
+            raise ValueError(f"parameter {name}: lower bound {lo} is not below upper bound {hi}")
+    return {"num_vars": len(bounds), "names": list(bounds),
+            "bounds": [[float(lo), float(hi)] for lo, hi in bounds.values()]}
+
+
+def default_bounds(params: dict, names: Sequence[str] = MAIN_PARAMETERS,
+                   spread: float = SPREAD) -> dict[str, tuple[float, float]]:
+    """Ranges of +-spread (relative) around each parameter's configured value."""
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(f"unknown parameter(s): {', '.join(missing)} "
+                         f"(known: {', '.join(params)})")
+    out = {}
+    for name in names:
+        value = float(params[name])
+        lo, hi = value * (1 - spread), value * (1 + spread)
+        out[name] = (lo, hi) if value > 0 else (0.0, max(spread, 1e-3))
+    return out
+
+
+# ---------------------------------------------------------------- sample / analyze
+
+
+def sample(prob: dict, method: str = "sobol", n: int = 64, seed: int = 1) -> np.ndarray:
+    """Sobol': N*(D+2) points (no second order); Morris: N trajectories of D+1 points."""
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(prob, n, calc_second_order=False, seed=seed)
+    if method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(prob, n, num_levels=4, seed=seed)
+    raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
+
+
+def analyze(prob: dict, X: np.ndarray, Y: np.ndarray, method: str = "sobol", seed: int = 1,
+            conf_level: float = 0.95) -> pd.DataFrame:
+    """Indices per parameter. Sobol': S1, S1_conf, ST, ST_conf; Morris: mu, mu_star,
+    sigma, mu_star_conf (the *_conf columns are half-widths at `conf_level`)."""
+    Y = np.asarray(Y, dtype=float)
+    names = prob["names"]
+    if method == "sobol":
+        cols = ["S1", "S1_conf", "ST", "ST_conf"]
+        if np.ptp(Y) == 0:  # a constant outcome: no parameter matters
+            return pd.DataFrame({"parameter": names, **{c: 0.0 for c in cols}})
+        from SALib.analyze import sobol
+
+        res = sobol.analyze(prob, Y, calc_second_order=False, conf_level=conf_level,
+                            num_resamples=200, seed=seed)
+    elif method == "morris":
+        cols = ["mu", "mu_star", "sigma", "mu_star_conf"]
+        from SALib.analyze import morris
+
+        res = morris.analyze(prob, X, Y, conf_level=conf_level, num_levels=4,
+                             num_resamples=200, seed=seed)
+    else:
+        raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
+    return pd.DataFrame({"parameter": names,
+                         **{c: np.asarray(res[c], dtype=float) for c in cols}})
+
+
+def run(prob: dict, evaluate: Callable[[np.ndarray], np.ndarray], method: str = "sobol",
+        n: int = 64, seed: int = 1, conf_level: float = 0.95
+        ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Sample, evaluate (X -> Y, one row a point), analyze; return X, Y and the indices."""
+    X = sample(prob, method, n, seed)
+    Y = np.asarray(evaluate(X), dtype=float)
+    return X, Y, analyze(prob, X, Y, method, seed, conf_level)
+
+
+# ---------------------------------------------------------------- the model as a function
+
+
+@dataclasses.dataclass
+class ModelOutcome:
+    """The simulation as a function X -> Y for SALib (picklable, for parallel workers).
+
+    Each row of X sets the parameters `names`; the model runs `runs` replicates of the
+    scenario from `seed` (the same seed at every point) and returns the outcome share.
+    """
+
+    names: list[str]
+    actor: str
+    posture: str
+    scenario: str = "baseline"
+    runs: int = 20
+    seed: int = 1
+    overrides: tuple[str, ...] = ()
+    workers: int = 1
+
+    def compose(self):
+        from ..config.loading import compose
+
+        args = [f"scenario={self.scenario}", f"runs={self.runs}", f"seed={self.seed}",
+                "runner.workers=1", "runner.record_every=1200", *self.overrides]
+        return compose(args)
+
+    def check(self) -> dict:
+        """Validate actor, posture and parameter names against the config; return it."""
+        config, resolved = self.compose()
+        params = resolved.get("params", {})
+        unknown = [n for n in self.names if n not in params]
+        if unknown:
+            raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
+        states = list((resolved.get("world") or {}).get("states") or {})
+        if states and self.actor not in states:
+            raise ValueError(f"actor {self.actor!r} is not a state of the world "
+                             f"(states: {', '.join(states)})")
+        poles = list((resolved.get("world") or {}).get("poles") or {})
+        allowed = [*poles, metrics.NONALIGNED, *(metrics.ALIGN_PREFIX + p for p in poles)]
+        if poles and self.posture not in allowed:
+            raise ValueError(f"posture {self.posture!r}: choose one of {', '.join(allowed)}")
+        return resolved
+
+    def outcome(self, traj: pd.DataFrame) -> float:
+        last = traj[(traj["step"] == traj["step"].max())
+                    & (traj["actor"].astype(str) == self.actor)]
+        if self.posture.startswith(metrics.ALIGN_PREFIX):
+            return float(last[self.posture].mean())
+        return float((last["posture"].astype(str) == self.posture).mean())
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        from ..runner import run as run_config
+
+        config, resolved = self.compose()
+        out = np.empty(len(X))
+        for i, row in enumerate(X):
+            values = dict(zip(self.names, (float(v) for v in row), strict=True))
+            point = dataclasses.replace(config,
+                                        params=dataclasses.replace(config.params, **values))
+            res = run_config(point, {**resolved, "params": {**resolved["params"], **values}},
+                             None)
+            out[i] = self.outcome(res.trajectories)
+        return out
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        from joblib import Parallel, delayed
+        from tqdm import tqdm
+
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        workers = max(1, min(self.workers, len(X)))
+        blocks = [b for b in np.array_split(X, min(len(X), max(8, workers * 8))) if len(b)]
+        bar = tqdm(total=len(X), unit="point", disable=not sys.stderr.isatty(),
+                   desc="points")
+        parts = []
+        jobs = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(self._block)(b) for b in blocks)
+        for part in jobs:  # in order
+            parts.append(part)
+            bar.update(len(part))
+        bar.close()
+        return np.concatenate(parts)
+
+
+# ---------------------------------------------------------------- figure and files
+
+
+@styled
+def sensitivity_figure(indices: pd.DataFrame, method: str = "sobol", title: str = "",
+                       conf_level: float = 0.95) -> Figure:
+    """Sobol': first-order and total indices per parameter with confidence intervals;
+    Morris: mu* (bars, with intervals) and sigma (points)."""
+    fig = Figure(figsize=(7.0, 1.6 + 0.32 * len(indices)), layout="constrained")
+    ax = fig.subplots()
+    names = [label(p) for p in indices["parameter"]]
+    y = np.arange(len(names))[::-1]
+    if method == "sobol":
+        h = 0.38
+        for k, (col, color) in enumerate((("S1", OKABE_ITO[0]), ("ST", OKABE_ITO[1]))):
+            ax.barh(y + (0.5 - k) * h, indices[col], height=h * 0.95, color=color,
+                    xerr=indices[f"{col}_conf"], label=("first order S1" if col == "S1"
+                                                        else "total ST"),
+                    error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"})
+        ax.axvline(0, color="#333333", linewidth=0.6)
+        ax.set_xlabel(f"Sobol' index (share of outcome variance), {conf_level:.0%} "
+                      "bootstrap intervals")
+    else:
+        ax.barh(y, indices["mu_star"], height=0.6, color=OKABE_ITO[0],
+                xerr=indices["mu_star_conf"], label="mu* (mean |elementary effect|)",
+                error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"})
+        ax.plot(indices["sigma"], y, "D", color=OKABE_ITO[1], markersize=5,
+                label="sigma (interactions, non-linearity)")
+        ax.set_xlabel("elementary effect (outcome units over the parameter range)")
+    ax.set_yticks(y, names)
+    ax.set_ylabel("parameter")
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right")
+    ax.set_title(title or f"{METHOD_NAMES[method]} sensitivity indices", fontsize=9)
+    return fig
+
+
+def write(out: str | Path, prob: dict, X: np.ndarray, Y: np.ndarray, indices: pd.DataFrame,
+          fig: Figure, meta: dict) -> list[Path]:
+    """indices.csv, samples.csv (X and Y), problem.json (bounds and settings), the figure."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    indices.to_csv(out / "indices.csv", index=False)
+    samples = pd.DataFrame(X, columns=prob["names"]).assign(outcome=Y)
+    samples.to_csv(out / "samples.csv", index=False)
+    (out / "problem.json").write_text(json.dumps({**meta, "problem": prob}, indent=2) + "\n")
+    return [out / "indices.csv", out / "samples.csv", out / "problem.json",
+            *save(fig, out, "sensitivity")]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_bound(text: str) -> tuple[str, tuple[float, float]]:
+    """`name=low:high` -> (name, (low, high))."""
+    try:
+        name, rng = text.split("=", 1)
+        lo, hi = (float(v) for v in rng.split(":", 1))
+    except ValueError:
+        raise ValueError(f"--param {text!r}: expected name=low:high, "
+                         "e.g. w_autonomy=0.5:2.0") from None
+    return name.removeprefix("params."), (lo, hi)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="balancing-sim-sensitivity",
+        description="Global sensitivity analysis (SALib Sobol' or Morris) of one outcome: "
+                    "the share of replicates in which ACTOR ends in POSTURE.")
+    p.add_argument("--scenario", default="baseline", help="scenario name (default baseline)")
+    p.add_argument("--actor", help="state id (default: the world's first state)")
+    p.add_argument("--posture", default=metrics.NONALIGNED,
+                   help="a pole id, 'nonaligned' (default), or align_<pole> for the mean "
+                        "final weight")
+    p.add_argument("--method", choices=METHODS, default="sobol")
+    p.add_argument("-n", "--samples", type=int, default=64,
+                   help="base sample size N (Sobol': N*(D+2) points; Morris: N trajectories)")
+    p.add_argument("--runs", type=int, default=20, help="replicates per point")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH",
+                   help="a parameter and its range (repeatable); default: the main weights "
+                        f"at +-{SPREAD * 100:.0f}%% of their configured values")
+    p.add_argument("--spread", type=float, default=SPREAD,
+                   help="relative half-range of the default parameters")
+    p.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
+                   help="a config override for every run, e.g. scenario.end=2028-12")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="sensitivity", help="output folder")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        base = ModelOutcome([], args.actor or "", args.posture, args.scenario, args.runs,
+                            args.seed, tuple(args.set))
+        _, resolved = base.compose()
+        if not args.actor:
+            base.actor = next(iter(resolved["world"]["states"]))
+        bounds = (dict(parse_bound(b) for b in args.param) if args.param
+                  else default_bounds(resolved["params"], spread=args.spread))
+        base.names = list(bounds)
+        base.workers = args.workers
+        base.check()
+        prob = problem(bounds)
+    except ValueError as exc:
+        print(f"balancing-sim-sensitivity: {exc}", file=sys.stderr)
+        return 2
+    points = len(sample(prob, args.method, args.samples, args.seed))
+    print(f"{args.method}: {points} points x {args.runs} runs of {args.scenario}; outcome "
+          f"P({base.actor} ends {base.posture})", file=sys.stderr)
+    X, Y, indices = run(prob, base, args.method, args.samples, args.seed)
+    title = (f"{METHOD_NAMES[args.method]} indices of P({base.actor} ends {base.posture}), "
+             f"scenario {args.scenario}; {points} points x {args.runs} runs")
+    fig = sensitivity_figure(indices, args.method, title)
+    meta = {"method": args.method, "scenario": args.scenario, "actor": base.actor,
+            "posture": base.posture, "samples": args.samples, "runs": args.runs,
+            "seed": args.seed, "overrides": list(args.set), "points": points}
+    paths = write(args.out, prob, X, Y, indices, fig, meta)
+    print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\n".join(f"  {p}" for p in paths))
+    return 0
