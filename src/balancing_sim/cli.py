@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -18,10 +19,17 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from .config.errors import ConfigError
-from .config.loading import compose, conf_dir, config_dict, source_files
+from .config.loading import (
+    check_names,
+    check_output_dir,
+    compose,
+    conf_dir,
+    config_dict,
+    source_files,
+)
 from .config.validate import build_config
 from .results import summary_table
-from .runner import OutputConflict, run
+from .runner import Interrupted, OutputConflict, hydra_job, run
 
 USER_ERRORS = (ConfigError, OutputConflict, OSError)
 HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "-c", "--cfg", "--info",
@@ -58,11 +66,11 @@ def _task(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     hydra_cfg = HydraConfig.get()
     try:
-        data = config_dict(cfg)
-        config = build_config(data, source_files(hydra_cfg.runtime.choices),
-                              os.cpu_count() or 1)
-        out = Path(config.run.out or hydra_cfg.runtime.output_dir)
-        results = run(config, data, out)
+        data, out, root = hydra_job(config_dict(cfg), hydra_cfg)
+        files = source_files(hydra_cfg.runtime.choices,
+                             searchpath=list(hydra_cfg.searchpath or ()))
+        config = build_config(data, files, os.cpu_count() or 1)
+        results = run(config, data, out, tables=False, root=root)
     except USER_ERRORS as exc:
         sys.exit(fail(exc))
     print_summary(results.summary, out)
@@ -75,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         args.remove("--debug")
     if not any(a in HYDRA_FLAGS for a in args):
         try:  # validate before Hydra creates any directory
-            compose([a for a in args if "=" in a])
+            config, _ = compose([a for a in args if not a.startswith("-")])
+            check_output_dir(config.run.out or "outputs")
+        except ConfigError as exc:
+            return fail(exc)
+    elif any(a in ("-m", "--multirun") for a in args):
+        try:  # names and syntax; each point is validated in its job
+            check_names([a for a in args if not a.startswith("-")])
         except ConfigError as exc:
             return fail(exc)
     sys.argv = [sys.argv[0], *args]
@@ -83,7 +97,74 @@ def main(argv: list[str] | None = None) -> int:
         _task()
     except SystemExit as exc:
         return int(exc.code or 0)
+    except KeyboardInterrupt as exc:
+        return interrupted(exc, args)
     return 0
+
+
+def validate_main(argv: list[str] | None = None) -> int:
+    """`balancing-sim-validate PATH... [--world PATH]`: check world, situation, scenario,
+    params and experiment files without running anything; exit 0 with one "ok" line
+    per file, or 2 with every problem of every file."""
+    import argparse
+
+    from .config.userfiles import check_files
+
+    parser = argparse.ArgumentParser(
+        prog="balancing-sim-validate",
+        description="Check world, situation, scenario, params and experiment files.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="YAML files to check")
+    parser.add_argument("--world", metavar="PATH", default=None,
+                        help="world file to check scenarios against (default: the shipped one)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.debug:
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+    failed = 0
+    for checked in check_files(args.paths, args.world):
+        if checked.error is None:
+            print(f"ok: {checked.path} ({checked.kind})")
+            continue
+        failed += 1
+        print(f"balancing-sim-validate: {checked.error}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def interrupted(exc: KeyboardInterrupt, args: list[str]) -> int:
+    """Ctrl-C: say what is saved and the exact command that resumes; exit code 130."""
+    if debugging():
+        raise exc
+    out = getattr(exc, "out", None)
+    if isinstance(exc, Interrupted) and out is not None:
+        again = args if any(a.startswith("out=") for a in args) else [*args, f"out={out}"]
+        print(f"\nbalancing-sim: interrupted; {exc.done} of {exc.total} runs of this point "
+              f"are saved in {out}.\nResume with: balancing-sim {shlex.join(again)}",
+              file=sys.stderr)
+    else:
+        print("\nbalancing-sim: interrupted; nothing was written to an output directory",
+              file=sys.stderr)
+    return 130
+
+
+def plot_main(argv: list[str] | None = None) -> int:
+    """balancing-sim-plot RUN_OR_SWEEP_DIR [--out DIR]: every figure as PNG and SVG."""
+    from .analysis.report import plot_command
+
+    return plot_command(argv)
+
+
+def report_main(argv: list[str] | None = None) -> int:
+    """balancing-sim-report RUN_OR_SWEEP_DIR [--out FILE]: one self-contained HTML page."""
+    from .analysis.report import report_command
+
+    return report_command(argv)
+
+
+def sensitivity_main(argv: list[str] | None = None) -> int:
+    """balancing-sim-sensitivity --scenario S --actor A --posture P [--method sobol|morris]."""
+    from .analysis.sensitivity import main as sensitivity
+
+    return sensitivity(argv)
 
 
 if __name__ == "__main__":

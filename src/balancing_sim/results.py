@@ -12,7 +12,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,20 +26,61 @@ from .world import Compiled
 TABLES = ("trajectories", "memberships", "platforms")
 
 
-@dataclass
 class Results:
-    """What `simulate` returns and `load` reads back."""
+    """What `simulate` returns and `load` reads back.
 
-    trajectories: pd.DataFrame
-    memberships: pd.DataFrame
-    platforms: pd.DataFrame
-    summary: dict
-    config: dict = field(default_factory=dict)
-    path: Path | None = None
+    Tables may be given as DataFrames or, for results on disk, read on first access
+    (so the summary of a large sweep is available without loading its tables).
+    """
+
+    def __init__(self, trajectories: pd.DataFrame | None = None,
+                 memberships: pd.DataFrame | None = None,
+                 platforms: pd.DataFrame | None = None, summary: dict | None = None,
+                 config: dict | None = None, path: Path | None = None,
+                 sources: dict[str, list[tuple[Path, dict]]] | None = None):
+        self._tables = {"trajectories": trajectories, "memberships": memberships,
+                        "platforms": platforms}
+        self._sources = sources or {}
+        self.summary = summary if summary is not None else {}
+        self.config = config if config is not None else {}
+        self.path = path
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if self._tables[name] is None:
+            self._tables[name] = read_parts(self._sources.get(name, []))
+        return self._tables[name]
+
+    @property
+    def trajectories(self) -> pd.DataFrame:
+        return self._table("trajectories")
+
+    @trajectories.setter
+    def trajectories(self, df: pd.DataFrame) -> None:
+        self._tables["trajectories"] = df
+
+    @property
+    def memberships(self) -> pd.DataFrame:
+        return self._table("memberships")
+
+    @memberships.setter
+    def memberships(self, df: pd.DataFrame) -> None:
+        self._tables["memberships"] = df
+
+    @property
+    def platforms(self) -> pd.DataFrame:
+        return self._table("platforms")
+
+    @platforms.setter
+    def platforms(self, df: pd.DataFrame) -> None:
+        self._tables["platforms"] = df
 
     def __repr__(self) -> str:
-        runs = self.trajectories["run"].nunique() if len(self.trajectories) else 0
-        return (f"Results({runs} runs, {len(self.trajectories)} trajectory rows"
+        runs = self.summary.get("runs")
+        if runs is None and "points" in self.summary:
+            runs = sum(p.get("runs", 0) for p in self.summary["points"].values())
+        points = self.summary.get("points")
+        return (f"Results({runs} runs"
+                + (f", {len(points)} sweep points" if points else "")
                 + (f", at {self.path}" if self.path else "") + ")")
 
 
@@ -89,32 +129,60 @@ def frames(rec: Records, compiled: Compiled, seed: int) -> dict[str, pd.DataFram
 # ---------------------------------------------------------------- summary
 
 
+class SummaryBuilder:
+    """The summary built from disjoint blocks of runs, one block at a time, so its
+    memory does not grow with the number of runs (only the final viabilities are
+    kept: one number per run and platform, for the quantiles)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.postures: pd.DataFrame | None = None
+        self.joins: pd.Series | None = None
+        self.platforms: list[str] = []
+        self.final: dict[str, list[np.ndarray]] = {}
+
+    def add(self, traj: pd.DataFrame, mem: pd.DataFrame, plat: pd.DataFrame) -> None:
+        """Add a block holding every recorded step of its runs (no run in two blocks)."""
+        self.runs += int(traj["run"].nunique())
+        last = traj[traj["step"] == traj["step"].max()]
+        counts = last.groupby(["actor", "posture"], observed=False).size().unstack(fill_value=0)
+        self.postures = counts if self.postures is None else self.postures.add(
+            counts, fill_value=0)
+        members = mem.loc[mem["status"] == "member", ["actor", "platform", "run"]]
+        joined = members.drop_duplicates().groupby(["actor", "platform"], observed=True).size()
+        self.joins = joined if self.joins is None else self.joins.add(joined, fill_value=0)
+        self.platforms = [str(k) for k in mem["platform"].cat.categories]
+        final = plat[plat["step"] == plat["step"].max()]
+        for name, group in final.groupby("platform", observed=True):
+            self.final.setdefault(str(name), []).append(group["viability"].to_numpy())
+
+    def result(self) -> dict:
+        runs = max(self.runs, 1)
+        actors: dict[str, dict] = {}
+        joins = self.joins if self.joins is not None else pd.Series(dtype=float)
+        postures = self.postures if self.postures is not None else pd.DataFrame()
+        for actor in postures.index:
+            counts = postures.loc[actor]
+            actors[str(actor)] = {
+                "posture": {str(p): float(c) / runs for p, c in counts.items()},
+                "joins": {k: float(joins.get((actor, k), 0.0)) / runs for k in self.platforms},
+            }
+        platforms = {}
+        for name, parts in self.final.items():
+            v = np.concatenate(parts)
+            platforms[name] = {"viability": {
+                "mean": float(v.mean()), "p05": float(np.quantile(v, 0.05)),
+                "p95": float(np.quantile(v, 0.95))}}
+        return {"runs": int(self.runs), "actors": actors, "platforms": platforms,
+                "nonaligned_label": NONALIGNED}
+
+
 def summarize(traj: pd.DataFrame, mem: pd.DataFrame, plat: pd.DataFrame) -> dict:
     """Per actor: share of runs ending in each posture and P(joining each platform) at
     any time; per platform: final viability distribution."""
-    runs = traj["run"].nunique()
-    last = traj[traj["step"] == traj["step"].max()]
-    actors: dict[str, dict] = {}
-    postures = last.groupby(["actor", "posture"], observed=False).size().unstack(fill_value=0)
-    members = mem.loc[mem["status"] == "member", ["actor", "platform", "run"]]
-    joined = members.drop_duplicates().groupby(["actor", "platform"], observed=True).size()
-    joined = joined / max(runs, 1)
-    for actor in postures.index:
-        counts = postures.loc[actor]
-        actors[str(actor)] = {
-            "posture": {str(p): float(c) / max(runs, 1) for p, c in counts.items()},
-            "joins": {str(k): float(joined.get((actor, k), 0.0))
-                      for k in mem["platform"].cat.categories},
-        }
-    final = plat[plat["step"] == plat["step"].max()]
-    platforms = {}
-    for name, group in final.groupby("platform", observed=True):
-        v = group["viability"].to_numpy()
-        platforms[str(name)] = {"viability": {
-            "mean": float(v.mean()), "p05": float(np.quantile(v, 0.05)),
-            "p95": float(np.quantile(v, 0.95))}}
-    return {"runs": int(runs), "actors": actors, "platforms": platforms,
-            "nonaligned_label": NONALIGNED}
+    builder = SummaryBuilder()
+    builder.add(traj, mem, plat)
+    return builder.result()
 
 
 def summary_table(summary: dict) -> pd.DataFrame:
@@ -153,39 +221,89 @@ def atomic_write_json(path: Path, data: dict) -> None:
     atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
+CATEGORICAL = ("actor", "platform", "posture", "status", "scenario", "point")
+
+
 def read_table(paths: Iterable[Path]) -> pd.DataFrame:
-    parts = [pq.read_table(p).to_pandas() for p in sorted(paths)]
-    if not parts:
+    return read_parts([(p, {}) for p in paths])
+
+
+def read_parts(parts: Iterable[tuple[Path, dict]]) -> pd.DataFrame:
+    """Concatenate Parquet files, each with constant extra columns (a sweep point's
+    scenario and swept values), with the id columns as categories."""
+    frames_ = []
+    for path, extra in sorted(parts, key=lambda item: str(item[0])):
+        df = pq.read_table(path).to_pandas()
+        for key, value in extra.items():
+            df[key] = value
+        frames_.append(df)
+    if not frames_:
         return pd.DataFrame()
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    for column in ("actor", "platform", "posture", "status", "scenario"):
-        if column in df and df[column].dtype == object:
+    df = pd.concat(frames_, ignore_index=True) if len(frames_) > 1 else frames_[0]
+    for column in CATEGORICAL:
+        if column in df and df[column].dtype != "category":
             df[column] = df[column].astype("category")
     return df
 
 
-def load(path: str | Path) -> Results:
-    """Read a run directory or a sweep directory into one `Results`."""
-    import yaml
+def run_files(folder: Path, name: str) -> list[Path]:
+    """A run directory's table: the merged file, or the finished chunks of a run that
+    was interrupted (chunks without a `.done` marker are not results)."""
+    merged = folder / f"{name}.parquet"
+    if merged.is_file():
+        return [merged]
+    chunks = folder / "chunks"
+    done = {p.stem for p in chunks.glob("*.done")} if chunks.is_dir() else set()
+    return sorted(f for f in chunks.glob(f"*.{name}.parquet") if f.name.split(".")[0] in done)
 
+
+def _column_value(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return "+".join(str(v) for v in value)
+    return value
+
+
+def load(path: str | Path) -> Results:
+    """Read a run directory or a sweep directory (`points/<id>/`) into one `Results`.
+
+    For a sweep, each table gets the columns `point` (the point id), `scenario` (the
+    scenario name) and one column per swept key (e.g. `params.w_autonomy`).
+    """
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results directory")
-    chunk_dirs = sorted(root.glob("chunks")) + sorted(root.glob("points/*/chunks"))
-    tables = {}
-    for name in TABLES:
-        files = [root / f"{name}.parquet"] if (root / f"{name}.parquet").is_file() else []
-        if not files:
-            files = [f for d in chunk_dirs for f in d.glob(f"*.{name}.parquet")]
-            files += list(root.glob(f"points/*/{name}.parquet"))
-        tables[name] = read_table(files)
-    summary_path = root / "summary.json"
-    if summary_path.is_file():
-        summary = json.loads(summary_path.read_text())
-    elif len(tables["trajectories"]):
-        summary = summarize(tables["trajectories"], tables["memberships"], tables["platforms"])
-    else:
-        summary = {}
-    config_path = root / "config.yaml"
-    config = yaml.safe_load(config_path.read_text()) if config_path.is_file() else {}
-    return Results(**tables, summary=summary, config=config or {}, path=root)
+    points = sorted(p.parent for p in root.glob("points/*/point.json"))
+    if not points:
+        summary_path = root / "summary.json"
+        if summary_path.is_file():
+            summary = json.loads(summary_path.read_text())
+        else:
+            tables = {t: read_table(run_files(root, t)) for t in TABLES}
+            summary = (summarize(tables["trajectories"], tables["memberships"],
+                                 tables["platforms"]) if len(tables["trajectories"]) else {})
+            return Results(**tables, summary=summary, config=_yaml(root / "config.yaml"),
+                           path=root)
+        sources = {t: [(f, {}) for f in run_files(root, t)] for t in TABLES}
+        return Results(summary=summary, config=_yaml(root / "config.yaml"), path=root,
+                       sources=sources)
+    infos = {p: json.loads((p / "point.json").read_text()) for p in points}
+    keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
+    sources: dict[str, list[tuple[Path, dict]]] = {t: [] for t in TABLES}
+    summaries, configs = {}, {}
+    for folder, info in infos.items():
+        values = info.get("values", {})
+        extra = {"point": info["id"], "scenario": info.get("scenario", "")}
+        extra.update({k: _column_value(values.get(k)) for k in keys})
+        for t in TABLES:
+            sources[t] += [(f, extra) for f in run_files(folder, t)]
+        if (folder / "summary.json").is_file():
+            summaries[info["id"]] = json.loads((folder / "summary.json").read_text())
+        configs[info["id"]] = {"values": values, "scenario": info.get("scenario")}
+    return Results(summary={"points": summaries}, config={"points": configs}, path=root,
+                   sources=sources)
+
+
+def _yaml(path: Path) -> dict:
+    import yaml
+
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}

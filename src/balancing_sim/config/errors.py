@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SHOWN = 40
+"""Problems listed in one message; the rest are counted (all stay in `.problems`)."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -32,7 +35,10 @@ class ConfigError(ValueError):
         if len(self.problems) == 1:
             return f"invalid config: {self.problems[0]}"
         lines = [f"invalid config: {len(self.problems)} problems"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:SHOWN]]
+        if len(self.problems) > SHOWN:
+            lines.append(f"  ... and {len(self.problems) - SHOWN} more (fix the first ones: "
+                         "later ones often follow from them)")
         return "\n".join(lines)
 
 

@@ -36,6 +36,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
 ENGINES = ("ensemble", "mesa")
+RESERVED_IDS = (NONALIGNED, "none")
+"""Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
 
 PARAM_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (1e-6, 1e6),
@@ -59,6 +61,18 @@ def month_index(text: str) -> int:
     if not 1 <= month <= 12:
         raise ValueError(text)
     return year * 12 + month - 1
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _known(value: Any, ids: set[str] | dict | tuple) -> bool:
+    """Membership test that never raises: a list or a mapping is simply not a known id."""
+    try:
+        return value in ids
+    except TypeError:
+        return False
 
 
 class _Reader:
@@ -98,15 +112,16 @@ class _Reader:
 
     def number(self, value: Any, key: str, low: float = 0.0, high: float = math.inf,
                integer: bool = False) -> float | None:
+        if integer:
+            allowed = f"an integer in [{int(low)}, {int(high)}]"
+        else:
+            allowed = f"a finite number in [{low:g}, {high:g}]"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = "an integer" if integer else "a number"
-            self.errors.add(self.file, key, value, f"{kind} in [{low}, {high}]")
+            self.errors.add(self.file, key, value, allowed)
             return None
-        if integer and int(value) != value:
-            self.errors.add(self.file, key, value, f"an integer in [{low}, {high}]")
-            return None
-        if not math.isfinite(value) or not low <= value <= high:
-            self.errors.add(self.file, key, value, f"a finite number in [{low}, {high}]")
+        if not math.isfinite(value) or not low <= value <= high or (
+                integer and int(value) != value):
+            self.errors.add(self.file, key, value, allowed)
             return None
         return float(value)
 
@@ -114,7 +129,7 @@ class _Reader:
         """A number with its provenance: `{value: x, source: "..."}`."""
         if not isinstance(data, Mapping):
             self.errors.add(self.file, key, data,
-                            f"{{value: number in [{low}, {high}], source: text}}")
+                            f"{{value: number in [{low:g}, {high:g}], source: text}}")
             return None
         self.unknown(data, key, ("value", "source"))
         value = self.number(data.get("value"), f"{key}.value", low, high)
@@ -136,7 +151,9 @@ class _Reader:
             return ()
         out = []
         for i, item in enumerate(data):
-            if known is not None and item not in known:
+            if known is None and not isinstance(item, str):
+                self.errors.add(self.file, f"{key}[{i}]", item, f"a {what} name (text)")
+            elif known is not None and not _known(item, known):
                 self.errors.add(self.file, f"{key}[{i}]", item,
                                 f"one of the {what} ids: {', '.join(sorted(known))}")
             else:
@@ -145,7 +162,12 @@ class _Reader:
 
     def ident(self, name: Any, key: str) -> bool:
         if not isinstance(name, str) or not ID_PATTERN.match(name):
-            self.errors.add(self.file, key, name, "a lower-case snake_case id")
+            self.errors.add(self.file, key, name,
+                            "a lower-case snake_case id (a-z, 0-9 and _, starting with a letter)")
+            return False
+        if name in RESERVED_IDS:
+            self.errors.add(self.file, key, name,
+                            f"an id other than the reserved words {', '.join(RESERVED_IDS)}")
             return False
         return True
 
@@ -180,7 +202,10 @@ def _world(data: Any, errors: Collector, file: str) -> World:
     poles = []
     for pid, raw in poles_raw.items():
         key = f"world.poles.{pid}"
-        raw = r.mapping(raw, key)
+        if not isinstance(raw, Mapping):
+            r.mapping(raw, key)
+            continue
+        raw = dict(raw)
         r.unknown(raw, key, ("label", "capability", "coercion", "identity", "rivals"))
         rivals = {}
         for other, val in r.mapping(raw.get("rivals"), f"{key}.rivals").items():
@@ -202,7 +227,10 @@ def _world(data: Any, errors: Collector, file: str) -> World:
     states = []
     for sid, raw in states_raw.items():
         key = f"world.states.{sid}"
-        raw = r.mapping(raw, key)
+        if not isinstance(raw, Mapping):
+            r.mapping(raw, key)
+            continue
+        raw = dict(raw)
         r.unknown(raw, key, ("label", "capability", "autonomy", "identity", "proximity"))
         prox = {}
         for other, val in r.mapping(raw.get("proximity"), f"{key}.proximity").items():
@@ -224,7 +252,10 @@ def _world(data: Any, errors: Collector, file: str) -> World:
     external = []
     for eid, raw in ext_raw.items():
         key = f"world.external.{eid}"
-        raw = r.mapping(raw, key)
+        if not isinstance(raw, Mapping):
+            r.mapping(raw, key)
+            continue
+        raw = dict(raw)
         r.unknown(raw, key, ("label", "capability"))
         external.append(External(
             id=eid, label=r.text(raw, "label", key, default=eid) or eid,
@@ -235,18 +266,21 @@ def _world(data: Any, errors: Collector, file: str) -> World:
     plat_ids = set(plat_raw)
     for kid, raw in plat_raw.items():
         key = f"world.platforms.{kid}"
-        raw = r.mapping(raw, key)
+        if not isinstance(raw, Mapping):
+            r.mapping(raw, key)
+            continue
+        raw = dict(raw)
         r.unknown(raw, key, ("label", "leader", "kind", "bloc", "binding", "protection",
                              "economic", "identity", "statuses", "pole_members", "core",
                              "exclusive_with", "accession", "opens"))
         leader = raw.get("leader")
-        if leader is not None and leader not in pole_ids | {NONALIGNED}:
+        if leader is not None and not _known(leader, pole_ids | {NONALIGNED}):
             errors.add(file, f"{key}.leader", leader,
                        f"null, {NONALIGNED} or a power center (pole) id: "
                        f"{', '.join(sorted(pole_ids))}")
             leader = None
         kind = raw.get("kind")
-        if kind not in PLATFORM_KINDS:
+        if not _known(kind, PLATFORM_KINDS):
             errors.add(file, f"{key}.kind", kind, f"one of {', '.join(PLATFORM_KINDS)}")
         bloc = raw.get("bloc", False)
         if not isinstance(bloc, bool):
@@ -254,7 +288,8 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             bloc = False
         statuses = r.id_list(raw.get("statuses", ["none", "member"]), f"{key}.statuses",
                              set(STATUSES), "membership status")
-        if "none" not in statuses or "member" not in statuses:
+        if isinstance(raw.get("statuses", []), list) and (
+                "none" not in statuses or "member" not in statuses):
             errors.add(file, f"{key}.statuses", list(statuses),
                        f"a list from {', '.join(STATUSES)} including none and member")
         opens = raw.get("opens")
@@ -266,11 +301,12 @@ def _world(data: Any, errors: Collector, file: str) -> World:
                 opens = None
         platforms.append(Platform(
             id=kid, label=r.text(raw, "label", key, default=kid) or kid,
-            leader=leader, kind=kind if kind in PLATFORM_KINDS else "regional", bloc=bloc,
+            leader=leader, kind=kind if _known(kind, PLATFORM_KINDS) else "regional",
+            bloc=bloc,
             binding=r.sourced(raw.get("binding"), f"{key}.binding"),
             protection=r.sourced(raw.get("protection"), f"{key}.protection"),
             economic=r.sourced(raw.get("economic"), f"{key}.economic"),
-            identity=raw.get("identity"),
+            identity=r.text(raw, "identity", key, required=False),
             statuses=tuple(s for s in STATUSES if s in statuses),
             pole_members=r.id_list(raw.get("pole_members"), f"{key}.pole_members",
                                    pole_ids, "pole"),
@@ -310,13 +346,13 @@ def _links(r: _Reader, data: Any, key: str, states: set[str], others: set[str],
         r.unknown(item, k, ("state", what, "value", "source"))
         state, other = item.get("state"), item.get(what)
         ok = True
-        if state not in states:
+        if not _known(state, states):
             r.errors.add(r.file, f"{k}.state", state,
                          f"a deciding state id: {', '.join(sorted(states))}")
             ok = False
-        if other not in others or other == state:
+        if not _known(other, others) or other == state:
             r.errors.add(r.file, f"{k}.{what}", other,
-                         f"a {what} id: {', '.join(sorted(others - {state}))}")
+                         f"{_article(what)} {what} id: {', '.join(sorted(others - {state}))}")
             ok = False
         value = r.sourced({"value": item.get("value"), "source": item.get("source")}, k)
         if ok and value:
@@ -410,7 +446,8 @@ def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario
                        "alignment weights summing to at most 1 (the rest is non-aligned)")
         alignment[sid] = row
 
-    memberships = []
+    memberships: list[Membership] = []
+    indexed: list[int] = []
     raw_members = data.get("memberships") or []
     if not isinstance(raw_members, list):
         errors.add(file, "scenario.memberships", raw_members,
@@ -422,20 +459,22 @@ def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario
         r.unknown(item, k, ("state", "platform", "status", "source"))
         sid, kid, status = item.get("state"), item.get("platform"), item.get("status")
         ok = True
-        if sid not in states:
+        if not _known(sid, states):
             errors.add(file, f"{k}.state", sid, f"a deciding state id: {', '.join(sorted(states))}")
             ok = False
-        if kid not in platforms:
+        if not _known(kid, platforms):
             errors.add(file, f"{k}.platform", kid,
                        f"a platform id: {', '.join(sorted(platforms))}")
             ok = False
-        elif status not in platforms[kid].statuses:
+        elif not _known(status, platforms[kid].statuses):
             errors.add(file, f"{k}.status", status,
                        f"a status that {kid} has: {', '.join(platforms[kid].statuses)}")
             ok = False
         source = r.text(item, "source", k)
         if ok and source:
             memberships.append(Membership(sid, kid, status, source))
+            indexed.append(i)
+    _membership_rules(r, memberships, indexed, platforms, t0)
 
     events = []
     for eid, raw in r.mapping(data.get("events"), "scenario.events").items():
@@ -450,6 +489,42 @@ def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario
     )
 
 
+def _membership_rules(r: _Reader, memberships: list[Membership], indexed: list[int],
+                      platforms: Mapping[str, Platform], t0: int | None) -> None:
+    """Starting memberships obey the same platform rules the dynamics keep: one entry per
+    state and platform, only core states inside a format that has a core, never inside
+    (candidate or member) two mutually exclusive platforms, nothing in an unopened one."""
+    first: dict[tuple[str, str], int] = {}
+    inside: dict[str, list[tuple[str, int]]] = {}
+    for m, i in zip(memberships, indexed, strict=True):
+        k = f"scenario.memberships[{i}]"
+        plat = platforms[m.platform]
+        if (m.state, m.platform) in first:
+            r.errors.add(r.file, k, {"state": m.state, "platform": m.platform},
+                         f"one entry per state and platform (already at "
+                         f"scenario.memberships[{first[m.state, m.platform]}])")
+            continue
+        first[m.state, m.platform] = i
+        if m.status == "none":
+            continue
+        if plat.core and m.state not in plat.core:
+            r.errors.add(r.file, f"{k}.state", m.state,
+                         f"a core state of {m.platform} ({', '.join(plat.core)}); "
+                         "other states can only have status none")
+        if plat.opens and t0 is not None and month_index(plat.opens) > t0:
+            r.errors.add(r.file, f"{k}.status", m.status,
+                         f"none: {m.platform} opens only in {plat.opens}, after scenario.start")
+        if STATUSES.index(m.status) >= STATUSES.index("candidate"):
+            inside.setdefault(m.state, []).append((m.platform, m.status, i))
+    for held in inside.values():
+        for a, (kid, status, i) in enumerate(held):
+            for other, _, j in held[:a]:
+                if other in platforms[kid].exclusive_with or kid in platforms[other].exclusive_with:
+                    r.errors.add(r.file, f"scenario.memberships[{i}].status", status,
+                                 f"at most partner: {kid} excludes {other}, held as candidate "
+                                 f"or member at scenario.memberships[{j}]")
+
+
 def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
            actors: set[str], platforms: set[str], t0: int | None, t1: int | None) -> Event | None:
     key = f"scenario.events.{eid}"
@@ -457,7 +532,7 @@ def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
     r.ident(eid, key)
     raw = r.mapping(raw, key)
     kind = raw.get("kind")
-    if kind not in EVENT_KINDS:
+    if not _known(kind, EVENT_KINDS):
         errors.add(file, f"{key}.kind", kind, f"one of {', '.join(EVENT_KINDS)}")
         return None
     targets_needed = EVENT_KINDS[kind]
@@ -476,16 +551,16 @@ def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
     targets: dict[str, object] = {}
     for name in targets_needed:
         value = raw.get(name)
-        if value not in choices[name]:
+        if not _known(value, choices[name]):
             errors.add(file, f"{key}.{name}", value,
-                       f"a {name} id: {', '.join(sorted(choices[name]))}")
+                       f"{_article(name)} {name} id: {', '.join(sorted(choices[name]))}")
         targets[name] = value
     if "state" in targets and targets.get("actor") == targets["state"]:
         errors.add(file, f"{key}.actor", targets["actor"], "an actor other than the state")
     if optional:
         targets["states"] = r.id_list(raw.get("states"), f"{key}.states", states, "state")
     mode = raw.get("mode", "add")
-    if mode not in ("add", "set"):
+    if not _known(mode, ("add", "set")):
         errors.add(file, f"{key}.mode", mode, "add or set")
     low = -1.0 if mode == "add" else 0.0
     value = r.sourced(raw.get("value"), f"{key}.value", low, 1.0)
@@ -493,7 +568,8 @@ def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
     jitter = r.number(raw.get("jitter_months", 0), f"{key}.jitter_months", 0, 120, integer=True)
     noise = r.number(raw.get("noise", 0.0), f"{key}.noise", 0.0, 1.0)
     source = r.text(raw, "source", key)
-    if None in (when, value, probability, jitter, noise, source) or mode not in ("add", "set"):
+    if None in (when, value, probability, jitter, noise, source) or not _known(
+            mode, ("add", "set")):
         return None
     return Event(id=eid, date=str(date), kind=kind, targets=targets, value=value, mode=mode,
                  probability=probability, jitter_months=int(jitter), noise=noise, source=source)
@@ -524,7 +600,7 @@ def _run(data: Mapping, errors: Collector, file: str, cpu_count: int) -> RunSett
     runs = r.number(data.get("runs"), "runs", 1, 10**9, integer=True)
     seed = r.number(data.get("seed"), "seed", 0, 2**63 - 1, integer=True)
     engine = data.get("engine", "ensemble")
-    if engine not in ENGINES:
+    if not _known(engine, ENGINES):
         errors.add(file, "engine", engine, f"one of {', '.join(ENGINES)}")
     runner = r.mapping(data.get("runner"), "runner")
     r.unknown(runner, "runner", ("workers", "chunk_runs", "record_every", "backend", "progress"))
@@ -553,6 +629,9 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
     files = dict(files or {})
     errors = Collector()
     main = files.get("main", "config.yaml")
+    if not isinstance(data, Mapping):
+        errors.add(main, "config", data, "a mapping with world, scenario, params and run keys")
+        errors.raise_if_any()
     _Reader(errors, main).unknown(data, "config", ROOT_KEYS)
     world = _world(data.get("world"), errors, files.get("world", main))
     scenario = _scenario(data.get("scenario"), world, errors, files.get("scenario", main))
@@ -560,3 +639,11 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
     run = _run(data, errors, main, cpu_count)
     errors.raise_if_any()
     return Config(world=world, scenario=scenario, params=params, run=run, files=files)
+
+
+def build_world(data: Any, file: str = "world.yaml") -> World:
+    """Validate a world on its own (no scenario): structure, ids, numbers and references."""
+    errors = Collector()
+    world = _world(data, errors, file)
+    errors.raise_if_any()
+    return world

@@ -1,0 +1,258 @@
+"""Check users' own world, situation, scenario, params and experiment files without
+running anything (`balancing-sim-validate PATH...`), for editors and CI.
+
+A file's kind comes from the folder it sits in (`world/`, `situation/`, `scenario/`,
+`params/`, `experiment/`, as in `conf/`) or, elsewhere, from its content. A world
+is checked on its own against the schema; a situation, scenario, params or
+experiment file is composed by Hydra exactly as a run would compose it (with the
+shipped world, or the one given with `--world`) and the whole config validated.
+Files are read as data only (`yaml.safe_load` semantics, duplicate keys refused).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+
+from ..synthetic import expand
+from .errors import ConfigError, Problem
+from .loading import GROUPS, check_size, compose, conf_dir, sweep_params, yaml_problem
+from .schema import Params
+from .validate import build_world
+
+KINDS = GROUPS
+SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
+                  "events"}
+PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (Hydra does too)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"found duplicate key {key}", key_node.start_mark)
+            seen[key] = True
+        except TypeError:
+            pass
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> object:
+    """Read one YAML file as plain data; a syntax error or a duplicate key is a
+    ConfigError naming the file and the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError([Problem(str(path), "(file)", None,
+                                   f"a readable UTF-8 YAML file ({reason})")]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
+            if mark is not None:
+                mark.name = str(path)
+        raise ConfigError([yaml_problem(exc, str(path))]) from None
+
+
+def package_of(path: Path) -> str | None:
+    """The `# @package` header of a config file, if it has one."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    except OSError:
+        return None
+    match = PACKAGE.search(head)
+    return match.group(1) if match else None
+
+
+def kind_of(path: Path, data: object) -> str | None:
+    """world, situation, scenario, params or experiment; None if it cannot be told."""
+    if path.parent.name in KINDS:
+        return path.parent.name
+    if not isinstance(data, dict):
+        return None
+    package = package_of(path)
+    keys = set(data)
+    if package == "_global_":
+        if "world" in keys and keys <= {"world", "defaults"}:
+            return "world"
+        if "scenario" in keys and keys <= {"scenario", "defaults"}:
+            return "scenario"
+        return "experiment"
+    if package == "scenario" or (keys and keys <= SITUATION_KEYS and "start" in keys):
+        return "situation"
+    if package == "params" or (keys and keys <= set(Params.__dataclass_fields__)):
+        return "params"
+    if {"poles", "states"} & keys:
+        return "world"
+    return None
+
+
+def in_defaults(group: str) -> bool:
+    """Is the group in the defaults list of conf/config.yaml (chosen with `group=name`,
+    rather than added with `+group=name`)?"""
+    try:
+        data = yaml.safe_load((conf_dir() / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return group != "experiment"
+    for item in (data or {}).get("defaults", []):
+        if isinstance(item, dict) and any(
+                str(k).replace("optional", "").replace("override", "").strip().lstrip("/")
+                == group for k in item):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: str
+    kind: str | None
+    error: ConfigError | None
+
+
+def _renamed(error: ConfigError, names: dict[str, str]) -> ConfigError:
+    def fix(text: str) -> str:
+        for old, new in names.items():
+            text = text.replace(old, new)
+        return text
+
+    return ConfigError([replace(p, file=fix(p.file), allowed=fix(p.allowed))
+                        for p in error.problems])
+
+
+def _world_data(path: Path, data: object) -> object:
+    if package_of(path) == "_global_" and isinstance(data, dict):
+        return data.get("world")
+    return data
+
+
+def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
+    """Validate one user file; `world` is the world file a scenario is checked against
+    (default: the shipped world of conf/config.yaml)."""
+    path = Path(path)
+    try:
+        data = load_yaml(path)
+    except ConfigError as exc:
+        return Checked(str(path), None, exc)
+    kind = kind_of(path, data)
+    if kind is None:
+        return Checked(str(path), None, ConfigError([Problem(
+            str(path), "(file)", None,
+            "a world, situation, scenario, params or experiment file: put it in a folder "
+            "named after its kind (world/, situation/, scenario/, params/, experiment/) "
+            "or give it that kind's keys")]))
+    if kind == "world":
+        try:
+            world = _world_data(path, data)
+            if isinstance(world, dict) and "size" in world:  # a generated world
+                check_size(world, str(path))
+                world = expand({"world": dict(world)})["world"]
+            build_world(world, str(path))
+        except ConfigError as exc:
+            return Checked(str(path), kind, exc)
+        return Checked(str(path), kind, None)
+    world_path = Path(world) if world is not None else None
+    if world_path is not None:
+        try:
+            load_yaml(world_path)
+        except ConfigError as exc:
+            return Checked(str(path), kind, exc)
+    with tempfile.TemporaryDirectory(prefix="balancing-sim-validate-") as tmp:
+        root = Path(tmp)
+        names: dict[str, str] = {}
+        overrides = []
+        own = "_validate_file"
+        (root / kind).mkdir()
+        shutil.copyfile(path, root / kind / f"{own}.yaml")
+        names[str(root / kind / f"{own}.yaml")] = str(path)
+        overrides.append(f"{'' if in_defaults(kind) else '+'}{kind}={own}")
+        if world_path is not None:
+            (root / "world").mkdir(exist_ok=True)
+            shutil.copyfile(world_path, root / "world" / "_validate_world.yaml")
+            names[str(root / "world" / "_validate_world.yaml")] = str(world_path)
+            overrides.append("world=_validate_world")
+        elif kind == "situation" and isinstance(data, dict) and data.get("synthetic") is True:
+            overrides.append("world=synthetic")  # a generated situation needs its world
+        searchpath = [f"file://{root}"]
+        if path.parent.name in KINDS:  # siblings in the user's own conf-like folder
+            searchpath.append(f"file://{path.parent.parent.resolve()}")
+        quoted = ",".join("'" + entry.replace("'", "\\'") + "'" for entry in searchpath)
+        overrides.append(f"hydra.searchpath=[{quoted}]")
+        try:
+            _, composed = compose(overrides)
+            if kind == "experiment":
+                check_experiment(path, data, composed, overrides)
+        except ConfigError as exc:
+            return Checked(str(path), kind, _renamed(exc, names))
+    return Checked(str(path), kind, None)
+
+
+def _leaves(node: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(node, dict):
+        out: dict[str, object] = {}
+        for key, value in node.items():
+            out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: node}
+
+
+def check_experiment(path: Path, data: object, composed: dict, overrides: list[str]) -> None:
+    """An experiment's own values survive composition, and every value of its sweep
+    gives a valid config (each checked on its own, not the whole grid)."""
+    problems = []
+    own = {k: v for k, v in _leaves(data if isinstance(data, dict) else {}).items()
+           if not k.startswith(("defaults", "hydra"))}
+    flat = _leaves(composed)
+    for key, value in own.items():
+        if key in flat and flat[key] != value and "${" not in str(value):
+            problems.append(Problem(
+                str(path), key, value,
+                f"a value that reaches the run (the composed config has {flat[key]!r}): "
+                "in conf/config.yaml's defaults list `_self_` must come before "
+                "`optional experiment`"))
+    if problems:
+        raise ConfigError(problems)
+    parser = OverridesParser.create()
+    for key, text in sweep_params(overrides).items():
+        try:
+            sweep = parser.parse_overrides([f"{key}={text}"])[0]
+            values = list(sweep.sweep_string_iterator()) if sweep.is_sweep_override() \
+                else [text]
+        except HydraException as exc:
+            problems.append(Problem(str(path), f"hydra.sweeper.params.{key}", text,
+                                    f"a Hydra sweep (a,b,c / range() / choice()): {exc}"))
+            continue
+        for value in values:
+            try:
+                compose([*overrides, f"{key}={value}"])
+            except ConfigError as exc:
+                problems.extend(replace(p, file=str(path), key=f"hydra.sweeper.params.{key}",
+                                        value=value, allowed=f"{p.key}: {p.allowed}")
+                                for p in exc.problems)
+    if problems:
+        raise ConfigError(problems)
+
+
+def check_files(paths: Sequence[str | Path], world: str | Path | None = None) -> list[Checked]:
+    return [check_file(p, world) for p in paths]

@@ -1,0 +1,49 @@
+"""The command line runs a scenario, prints a summary table and writes the contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CLI = shutil.which("balancing-sim") or str(Path(__file__).resolve().parents[1]
+                                            / ".venv" / "bin" / "balancing-sim")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("engine", ["ensemble", "mesa"])
+def test_run_writes_outputs_and_prints_summary(tmp_path, engine):
+    out = tmp_path / "res"
+    done = run("scenario=baseline", "runs=3", "seed=1", f"engine={engine}",
+               "scenario.end=2025-06", f"out={out}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Final postures over 3 runs" in done.stdout
+    assert str(out.resolve()) in done.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["runs"] == 3
+    assert (out / ".hydra" / "config.yaml").is_file()
+
+
+def test_engines_write_the_same_numbers(tmp_path):
+    import pandas as pd
+
+    for engine in ("ensemble", "mesa"):
+        done = run("runs=2", "seed=4", f"engine={engine}", "scenario.end=2025-03",
+                   f"out={tmp_path / engine}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    a = pd.read_parquet(tmp_path / "ensemble" / "trajectories.parquet")
+    b = pd.read_parquet(tmp_path / "mesa" / "trajectories.parquet")
+    pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-9)
+
+
+def test_default_output_goes_to_hydra_run_dir(tmp_path):
+    done = run("runs=2", "scenario.end=2024-09", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = list((tmp_path / "outputs").glob("*/*/summary.json"))
+    assert len(written) == 1

@@ -1,0 +1,334 @@
+"""Mistakes of composition (overrides, config names, YAML syntax, paths, user folders),
+through `compose` and through the real `balancing-sim` command: one message naming the
+file, the key, the value and what is allowed; exit code 2; no traceback unless asked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from worlds import tiny_world_dict
+
+from balancing_sim import cli
+from balancing_sim.config.errors import ConfigError
+from balancing_sim.config.loading import (
+    check_names,
+    check_output_dir,
+    compose,
+    conf_dir,
+    source_files,
+)
+
+BIN = Path(sys.executable).parent
+
+
+def user_conf(root: Path) -> Path:
+    """A user's own config folder laid out like conf/: the tiny world, a situation and a
+    scenario that picks it."""
+    data = tiny_world_dict()
+    for group in ("world", "situation", "scenario", "experiment"):
+        (root / group).mkdir(parents=True, exist_ok=True)
+    (root / "world" / "tiny.yaml").write_text(yaml.safe_dump(data["world"]))
+    situation = {k: v for k, v in data["scenario"].items() if k not in ("name", "end", "events")}
+    (root / "situation" / "tiny_start.yaml").write_text(
+        "# @package scenario\n" + yaml.safe_dump(situation))
+    (root / "scenario" / "tiny_future.yaml").write_text(
+        "# @package _global_\n"
+        "defaults:\n  - override /situation: tiny_start\n"
+        "scenario:\n  name: tiny_future\n  end: '2004-12'\n  events: {}\n")
+    (root / "experiment" / "small.yaml").write_text(
+        "# @package _global_\ndefaults:\n  - override /world: tiny\n"
+        "  - override /scenario: tiny_future\n"
+        "scenario:\n  end: '2003-12'\nparams:\n  temperature: 0.5\n")
+    return root
+
+
+def user_args(root: Path) -> list[str]:
+    return [f"hydra.searchpath=[file://{root}]", "world=tiny", "scenario=tiny_future"]
+
+
+def error_of(overrides: list[str]) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        compose(overrides)
+    return info.value
+
+
+# ------------------------------------------------------------ compose
+
+
+def test_a_user_folder_on_the_search_path_composes_and_validates(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    config, data = compose(user_args(root))
+    assert config.world.name == "tiny"
+    assert config.scenario.name == "tiny_future"
+    assert config.files["world"] == str(root / "world" / "tiny.yaml")
+    assert str(root / "situation" / "tiny_start.yaml") in config.files["scenario"]
+
+
+def test_a_user_experiment_composes(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    config, _ = compose([*user_args(root), "experiment=small"])
+    assert (config.scenario.end, config.params.temperature) == ("2003-12", 0.5)
+
+
+def test_unknown_override_key_names_the_key_and_the_keys_that_exist():
+    (p,) = error_of(["sedd=3"]).problems
+    assert p.file == str(conf_dir() / "config.yaml")
+    assert (p.key, p.value) == ("sedd", 3)
+    assert "an existing key" in p.allowed and "seed" in p.allowed
+
+
+def test_several_unknown_override_keys_are_reported_together():
+    problems = error_of(["params.w_securty=1", "foo.bar=2", "runs=3"]).problems
+    assert [p.key for p in problems] == ["params.w_securty", "foo.bar"]
+    assert problems[0].file == str(conf_dir() / "params" / "calibrated.yaml")
+    assert "w_security" in problems[0].allowed
+
+
+def test_unknown_override_keys_and_bad_values_are_reported_together():
+    problems = error_of(["sedd=3", "runs=0", "params.temperature=-1"]).problems
+    assert [p.key for p in problems] == ["sedd", "params.temperature", "runs"]
+
+
+def test_scenario_that_does_not_exist_lists_the_available_ones(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    (p,) = error_of([f"hydra.searchpath=[file://{root}]", "scenario=histroy"]).problems
+    assert p.file == str(conf_dir() / "scenario" / "histroy.yaml")
+    assert (p.key, p.value) == ("scenario", "histroy")
+    assert "history" in p.allowed and "tiny_future" in p.allowed
+
+
+def test_world_that_does_not_exist_lists_the_available_ones():
+    (p,) = error_of(["world=atlantis"]).problems
+    assert (p.key, p.value) == ("world", "atlantis")
+    assert "eurasia" in p.allowed
+
+
+@pytest.mark.parametrize("override", ["scenario=../../x", "world=/etc/passwd",
+                                      "experiment=../../../tmp/x", "params=~/p"])
+def test_config_names_never_become_paths(override):
+    (p,) = error_of([override]).problems
+    assert p.file == "command line"
+    assert "not a path" in p.allowed and "hydra.searchpath" in p.allowed
+
+
+def test_yaml_syntax_error_names_the_file_and_the_line(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    bad = root / "scenario" / "tiny_future.yaml"
+    bad.write_text("# @package _global_\nscenario:\n  name: x\n   end: '2004-12'\n")
+    (p,) = error_of(user_args(root)).problems
+    assert p.file == str(bad)
+    assert p.key == "line 4, column 7"
+    assert p.value == "   end: '2004-12'"
+    assert p.allowed.startswith("valid YAML (mapping values are not allowed here")
+
+
+def test_unclosed_quote_points_at_the_line_where_it_opens(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    bad = root / "scenario" / "tiny_future.yaml"
+    bad.write_text('# @package _global_\nscenario:\n  name: "x\n  end: 2004-12\n')
+    (p,) = error_of(user_args(root)).problems
+    assert p.file == str(bad) and p.key.startswith("line 3,")
+
+
+def test_duplicate_key_in_yaml_is_refused_with_its_line(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    bad = root / "world" / "tiny.yaml"
+    bad.write_text(bad.read_text() + "name: again\n")
+    (p,) = error_of(user_args(root)).problems
+    assert p.file == str(bad)
+    assert "duplicate key name" in p.allowed
+
+
+def test_a_file_holding_a_list_is_named(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    bad = root / "scenario" / "tiny_future.yaml"
+    bad.write_text("- a\n- b\n")
+    (p,) = error_of(user_args(root)).problems
+    assert p.file == str(bad) and "found a list" in p.allowed
+
+
+def test_a_broken_interpolation_names_the_key_and_the_files(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    bad = root / "scenario" / "tiny_future.yaml"
+    bad.write_text(bad.read_text().replace("name: tiny_future", "name: ${nope.key}"))
+    (p,) = error_of(user_args(root)).problems
+    assert str(bad) in p.file and p.key == "scenario.name"
+    assert "Interpolation key 'nope.key' not found" in p.allowed
+
+
+def test_a_generated_worlds_size_is_checked_before_it_is_built():
+    problems = error_of(["world=synthetic", "situation=synthetic", "world.size.states=abc",
+                         "world.size.poles=0"]).problems
+    assert [(p.file, p.key, p.value) for p in problems] == [
+        (str(conf_dir() / "world" / "synthetic.yaml"), "world.size.states", "abc"),
+        (str(conf_dir() / "world" / "synthetic.yaml"), "world.size.poles", 0)]
+    assert problems[0].allowed == "an integer in [2, 100000]"
+
+
+def test_override_syntax_error_names_the_override():
+    (p,) = error_of(["runs=[1,2"]).problems
+    assert (p.file, p.value) == ("command line", "runs=[1,2")
+    assert "key=value" in p.allowed
+
+
+def test_an_experiment_that_does_not_exist_is_named_although_the_group_is_optional():
+    (p,) = error_of(["experiment=nope"]).problems
+    assert (p.key, p.value) == ("experiment", "nope")
+    assert p.file == str(conf_dir() / "experiment" / "nope.yaml")
+    assert p.allowed.startswith("one of: ")
+
+
+def test_multirun_names_are_checked_before_hydra_starts(tmp_path, monkeypatch, capsys):
+    check_names(["scenario=baseline,history", "runs=1,2"])  # sweeps are fine
+    with pytest.raises(ConfigError) as info:
+        check_names(["scenario=baseline,nope", "experiment=zz"])
+    assert [(p.key, p.value) for p in info.value.problems] == [
+        ("scenario", "nope"), ("experiment", "zz")]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    assert cli.main(["-m", "scenario=../x,baseline"]) == 2
+    assert "not a path" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_user_folder_that_does_not_exist_is_named(tmp_path):
+    (p,) = error_of([f"hydra.searchpath=[file://{tmp_path}/nope]"]).problems
+    assert p.key == "hydra.searchpath[0]" and "an existing folder" in p.allowed
+
+
+def test_source_files_follow_the_situation_a_scenario_picks():
+    config, _ = compose(["scenario=history"])
+    assert str(conf_dir() / "situation" / "y1992.yaml") in config.files["scenario"]
+    files = source_files({"scenario": "baseline", "situation": "mid2024"})
+    assert files["scenario"].endswith("baseline.yaml")
+
+
+# ------------------------------------------------------------ output folder
+
+
+def test_output_folder_under_a_file_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError) as info:
+        check_output_dir(blocker / "out")
+    (p,) = info.value.problems
+    assert (p.key, p.value) == ("out", str(blocker / "out"))
+    assert "is a file, not a folder" in p.allowed
+    with pytest.raises(ConfigError, match="an existing file"):
+        check_output_dir(blocker)
+
+
+def test_output_folder_that_cannot_be_created_is_refused():
+    with pytest.raises(ConfigError, match="can be created and written"):
+        check_output_dir("/proc/balancing-sim-test/out")
+
+
+def test_checking_an_output_folder_leaves_nothing_behind(tmp_path):
+    check_output_dir(tmp_path / "a" / "b")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ the real command
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([str(BIN / "balancing-sim"), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env={**environ, **(env or {})})
+
+
+def test_cli_exits_2_with_one_message_and_creates_nothing(tmp_path):
+    result = run_cli("runs=0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("balancing-sim: invalid config: "
+                             f"{conf_dir() / 'config.yaml'}: runs = 0: "
+                             "an integer in [1, 1000000000]\n")
+    assert list(tmp_path.iterdir()) == []  # no output folder was made
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["runs=-1"], "runs = -1: an integer in [1, 1000000000]"),
+    (["runs=abc", "seed=-1"], "invalid config: 2 problems"),
+    (["scenario=../../x"], "scenario = '../../x'"),
+    (["sedd=3"], "sedd = 3: an existing key"),
+    (["scenario=nope"], "scenario = 'nope': one of: "),
+    (["params.temperature=hot"], "params.temperature = 'hot': a finite number"),
+])
+def test_cli_in_process_exits_2_with_the_message(tmp_path, monkeypatch, capsys, args, expected):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("balancing-sim: invalid config") and expected in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_names_the_yaml_line_of_a_users_file(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    (root / "world" / "tiny.yaml").write_text("poles: {a: [1,\n")
+    result = run_cli(*user_args(root), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{root / 'world' / 'tiny.yaml'}: line " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_refuses_an_output_folder_it_cannot_write(tmp_path):
+    (tmp_path / "blocker").write_text("x")
+    result = run_cli("runs=1", f"out={tmp_path}/blocker/run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "out = " in result.stderr and "is a file, not a folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_runs_a_users_own_world_and_scenario(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    result = run_cli(*user_args(root), "runs=2", "runner.workers=1",
+                     f"out={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_cli_shows_the_traceback_with_hydra_full_error(tmp_path):
+    result = run_cli("runs=0", cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_cli_debug_flag_raises_instead_of_a_one_line_message(monkeypatch):
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    with pytest.raises(ConfigError):
+        cli.main(["runs=0", "--debug"])
+    os.environ.pop("HYDRA_FULL_ERROR", None)  # main sets it for Hydra
+
+
+# ------------------------------------------------------------ configs are data
+
+
+def test_a_python_tag_in_a_users_yaml_is_an_error_and_runs_nothing(tmp_path):
+    root = user_conf(tmp_path / "myconf")
+    marker = tmp_path / "pwned"
+    (root / "scenario" / "evil.yaml").write_text(
+        "# @package _global_\nscenario:\n"
+        f"  name: !!python/object/apply:os.system ['touch {marker}']\n")
+    (p,) = error_of([f"hydra.searchpath=[file://{root}]", "scenario=evil"]).problems
+    assert p.file == str(root / "scenario" / "evil.yaml") and p.key.startswith("line 3,")
+    assert "could not determine a constructor" in p.allowed
+    assert not marker.exists()
+
+
+FORBIDDEN = ("instantiate(", "eval(", "exec(", "pickle.load", "yaml.unsafe_load",
+             "yaml.full_load", "Loader=yaml.Loader", "UnsafeLoader", "_target_")
+
+
+def test_the_package_never_instantiates_evaluates_or_unpickles_configs():
+    package = Path(__file__).resolve().parents[1] / "src" / "balancing_sim"
+    offenders = [f"{path.relative_to(package)}: {word}"
+                 for path in package.rglob("*.py") for word in FORBIDDEN
+                 if word in path.read_text(encoding="utf-8")]
+    assert offenders == []
