@@ -5,8 +5,8 @@
     >>> res.trajectories.head()
 """
 
-from .api import simulate
+from .api import simulate, sweep
 from .results import Results, load
 
-__all__ = ["Results", "load", "simulate"]
+__all__ = ["Results", "load", "simulate", "sweep"]
 __version__ = "0.1.0"
