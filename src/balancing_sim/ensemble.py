@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config.schema import Params
-from .dynamics import Randomness, RunState, draw_run, initial_state, run_generators, step
+from .dynamics import Randomness, RunState, draw_runs, initial_state, run_generators, step
 from .world import Compiled
 
 
@@ -46,7 +46,7 @@ def store(rec: Records, m: int, s: RunState, rows: slice = slice(None)) -> None:
 
 
 def draw(compiled: Compiled, seed: int, runs: np.ndarray) -> Randomness:
-    return Randomness.stack([draw_run(g, compiled) for g in run_generators(seed, runs)])
+    return draw_runs(compiled, run_generators(seed, runs))
 
 
 def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config.schema import STATUSES, Params
 from ..world import Structure
+from .constants import derived
 from .state import RunState
 
 MEMBER = STATUSES.index("member")
@@ -33,30 +34,36 @@ def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     among those inside it. Alignment with the platform's leader adds, the autonomy it
     binds and the punishment its rivals threaten subtract."""
     P = st.n_poles
-    led = st.leader >= 0                       # by a pole, or (index P) by non-alignment
-    protector = (st.leader >= 0) & (st.leader < P)
-    lead = np.where(led, st.leader, 0)
-    pole = np.where(protector, st.leader, 0)
+    d = derived(st, params)
     align = s.align[:, rows]
     tension = align[..., :P] @ st.platform_rivalry.T             # leaning to its rivals
-    coherence = np.where(led, align[..., lead], 0.0) - tension
-    guarded = need[..., pole] * s.credibility[:, rows][..., pole] * strength[:, pole]
-    restrained = (eff[..., :P] @ st.pole_members.T.astype(float)
-                  + eff[..., P:P + st.n_states] @ st.core.T.astype(float))
-    shield = np.where(protector, guarded, restrained)
-    offer = (params.w_economy * st.economic
-             + params.w_security * st.protection * shield
-             + params.w_identity * st.identity_platform[rows])
+    coherence = np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
+    guarded = (np.take(need, d.pole, axis=-1) * np.take(s.credibility[:, rows], d.pole, axis=-1)
+               * strength[:, d.pole])
+    restrained = (eff[..., :P] @ d.pole_members_f
+                  + eff[..., P:P + st.n_states] @ d.core_f)
+    shield = np.where(d.protector, guarded, restrained)
+    offer = d.economic_w + d.protection_w * shield + d.identity_w[rows]
     delivery = (params.w_viability * s.viability + params.w_depth * s.depth)[:, None, :]
     value = (
         params.w_bloc_alignment * coherence
         + offer * delivery
-        - params.w_autonomy * st.autonomy[rows, None] * st.binding
+        - d.autonomy_cost[rows]
         - params.w_punishment * (reach @ st.platform_rivalry.T)
         + params.w_polarization * s.polarization[:, None, None] * st.bloc * coherence
     )
-    threat_inside = (eff[..., None, :P] * st.pole_members).max(axis=-1, initial=0.0)
+    threat_inside = refusing_threat(eff, d.bloc_members, st.n_platforms)
     return np.where(threat_inside > params.refusal_threat, -np.inf, value)
+
+
+def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np.ndarray:
+    """(R, n, K) the largest threat a state faces from a pole sitting in each platform
+    (0 if none): max(0, max_p eff_p * member_kp), one pole at a time (a maximum is exact
+    in any order, so this equals the reduction over a (R, n, K, P) product)."""
+    inside = np.zeros((*eff.shape[:-1], n_platforms))
+    for p, member in bloc_members:
+        np.maximum(inside, eff[..., p, None] * member, out=inside)
+    return inside
 
 
 def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
@@ -64,23 +71,27 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     """(R, n, K) statuses after one month: each state moves at most one rung toward the
     rung its valuation warrants, when it gets round to it (hazard) and, to become a
     member, when the platform admits it (accession)."""
-    thresholds = np.array([params.threshold_observer, params.threshold_partner,
-                           params.threshold_candidate, params.threshold_member])
-    snap, up, down = st.ladder_snap, st.ladder_up, st.ladder_down
-    wish = (value[..., None] > thresholds).sum(axis=-1)
-    eligible = s.is_open[:, None, :] & (~st.core.any(axis=1) | st.core.T[rows])
+    d = derived(st, params)
+    L = st.ladder_snap.shape[1]
+    snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
+    base = d.k * L                                    # flat index of (k, rung) is k*L + rung
+    th = d.thresholds
+    wish = np.add(value > th[0], value > th[1], dtype=np.int64)  # rungs the value clears
+    wish += value > th[2]
+    wish += value > th[3]
+    eligible = s.is_open[:, None, :] & d.eligible[rows]
     wish = np.where(eligible, wish, 0)
-    k = np.arange(st.n_platforms)
-    wish = snap[k, wish]
+    wish = np.take(snap, base + wish)
     current = s.status[:, rows]
     inside = current >= CANDIDATE
-    blocked = (inside.astype(float) @ st.exclusive.astype(float)) > 0  # rival platform held
-    step_up = up[k, current]
+    blocked = (inside.astype(float) @ d.exclusive_f) > 0  # rival platform held
+    at = base + current
+    step_up = np.take(up, at)
     go_up = (wish > current) & ~(blocked & (step_up >= CANDIDATE))
     go_up &= (step_up < MEMBER) | (admit < st.accession)
     go_down = wish < current
     act = decide < params.decision_hazard
-    moved = np.where(go_up, step_up, np.where(go_down, down[k, current], current))
+    moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
     new = np.where(act, moved, current)
     return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
 
@@ -93,8 +104,11 @@ def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
     total_weight = weight.sum(axis=1) + inside.sum(axis=1)        # (R, k)
     mix = np.einsum("rnk,rnp->rkp", weight, align) + inside       # weighted alignment sum
     pairs = np.einsum("rkp,pq,rkq->rk", mix, rivalry, mix)
-    own = np.einsum("rnk,rnp,pq,rnq->rk", weight**2, align, rivalry, align)
-    count = total_weight**2 - (weight**2).sum(axis=1) - inside.sum(axis=1)
+    square = weight**2
+    # a contiguous copy of `align` makes this einsum faster and leaves its result unchanged
+    dense = np.ascontiguousarray(align)
+    own = np.einsum("rnk,rnp,pq,rnq->rk", square, dense, rivalry, dense)
+    count = total_weight**2 - square.sum(axis=1) - inside.sum(axis=1)
     tension = np.where(count > 1e-12, (pairs - own) / np.maximum(count, 1e-12), 0.0)
     return 1.0 - np.clip(tension, 0.0, 1.0)
 

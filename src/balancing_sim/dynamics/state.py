@@ -76,21 +76,47 @@ class Randomness:
         })
 
 
-def draw_run(rng: np.random.Generator, compiled: Compiled) -> Randomness:
-    """One run's draws, in a fixed order: events, perception noise, decisions, admissions."""
+def empty_randomness(compiled: Compiled, runs: int) -> Randomness:
+    """Uninitialized arrays for the draws of `runs` runs (filled by `fill_run`)."""
     ev, st, T = compiled.events, compiled.structure, compiled.n_steps
     N, P, K, E = st.n_states, st.n_poles, st.n_platforms, len(ev.ids)
+    return Randomness(
+        event_step=np.empty((runs, E), dtype=np.int64), event_value=np.empty((runs, E)),
+        utility_noise=np.empty((runs, T, N, P + 1)),
+        decide=np.empty((runs, T, N, K)), admit=np.empty((runs, T, N, K)),
+    )
+
+
+def fill_run(rng: np.random.Generator, compiled: Compiled, rnd: Randomness, r: int) -> None:
+    """Row r of `rnd` from one run's generator, in a fixed order: events, perception noise,
+    decisions, admissions. The large arrays are drawn in place (`out=`), which yields the
+    same numbers as drawing them into new arrays."""
+    ev, T = compiled.events, compiled.n_steps
+    E = len(ev.ids)
     happens = rng.random(E) < ev.probability
     shift = rng.integers(-ev.jitter, ev.jitter + 1) if E else np.zeros(0, dtype=int)
     value = ev.value + ev.noise * rng.standard_normal(E)
     value = np.where(ev.set_mode, np.clip(value, 0.0, 1.0), np.clip(value, -1.0, 1.0))
-    step = np.where(happens, np.clip(ev.step + shift, 1, T), -1)
-    return Randomness(
-        event_step=step[None], event_value=value[None],
-        utility_noise=rng.standard_normal((T, N, P + 1))[None],
-        decide=rng.random((T, N, K))[None],
-        admit=rng.random((T, N, K))[None],
-    )
+    rnd.event_step[r] = np.where(happens, np.clip(ev.step + shift, 1, T), -1)
+    rnd.event_value[r] = value
+    rng.standard_normal(out=rnd.utility_noise[r])
+    rng.random(out=rnd.decide[r])
+    rng.random(out=rnd.admit[r])
+
+
+def draw_run(rng: np.random.Generator, compiled: Compiled) -> Randomness:
+    """One run's draws (R = 1), in the fixed order of `fill_run`."""
+    rnd = empty_randomness(compiled, 1)
+    fill_run(rng, compiled, rnd, 0)
+    return rnd
+
+
+def draw_runs(compiled: Compiled, generators: list[np.random.Generator]) -> Randomness:
+    """The draws of several runs, row r from generator r only (no stacking copies)."""
+    rnd = empty_randomness(compiled, len(generators))
+    for r, rng in enumerate(generators):
+        fill_run(rng, compiled, rnd, r)
+    return rnd
 
 
 def run_generators(seed: int, runs: range | list[int]) -> list[np.random.Generator]:

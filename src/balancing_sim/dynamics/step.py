@@ -15,15 +15,15 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Compiled, Structure
+from .constants import derived
 from .economy import economic_pull
 from .events import apply_events
-from .identity import kinship_pull, relative_size
+from .identity import kinship_pull
 from .platforms import next_status, platform_value, update_platforms
 from .pressure import balancing_price, coercive_reach, punishment, react
 from .security import (
     alliance_cover,
     effective_threat,
-    local_strength,
     protection_need,
     protection_value,
 )
@@ -36,7 +36,8 @@ def alignment_utility(s: RunState, st: Structure, params: Params, rows: np.ndarr
     """(R, n, P+1) utility of leaning to each pole (first P columns) or to none (last):
     one named term per mechanism, each with its own weight (docs/ODD.md, 7.1)."""
     P = st.n_poles
-    u = np.zeros((s.align.shape[0], len(rows), P + 1))
+    d = derived(st, params)
+    u = np.zeros((*eff.shape[:2], P + 1))
     u[..., :P] = (
         params.w_security * protection_value(need, s.credibility[:, rows], strength)  # 1, 2
         - params.w_threat * eff[..., :P]                                         # 10
@@ -44,7 +45,7 @@ def alignment_utility(s: RunState, st: Structure, params: Params, rows: np.ndarr
         + params.w_economy * economic_pull(s, rows)                              # 4
         + params.w_identity * st.identity_pole[rows]                             # 5
     )
-    u += params.w_kinship * kinship_pull(s.align, st.kinship, relative_size(st), rows)  # 5
+    u += params.w_kinship * kinship_pull(s.align, d.kin_weight[rows])              # 5
     u[..., P] += (
         params.w_autonomy * st.autonomy[rows]                                    # 1
         + params.w_alliance * cover                                              # 9
@@ -55,7 +56,10 @@ def alignment_utility(s: RunState, st: Structure, params: Params, rows: np.ndarr
 
 def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
     z = u / temperature
-    z = z - z.max(axis=-1, keepdims=True)
+    top = z[..., 0]
+    for c in range(1, z.shape[-1]):  # the maximum over a short last axis, without a reduction
+        top = np.maximum(top, z[..., c])
+    z = z - top[..., None]
     w = np.exp(z)
     return w / w.sum(axis=-1, keepdims=True)
 
@@ -70,7 +74,7 @@ def decide(s: RunState, st: Structure, params: Params, rows: np.ndarray, noise: 
     cover = alliance_cover(s, st, rows)
     need = protection_need(eff, cover, s.align, st)
     reach = coercive_reach(s, st, rows)
-    strength = local_strength(st, params, rows)
+    strength = derived(st, params).strength[rows]
     u = alignment_utility(s, st, params, rows, eff, cover, need, reach, strength)
     wish = softmax(u + params.perception_noise * noise, params.temperature)
     align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
@@ -85,7 +89,7 @@ def step(s: RunState, compiled: Compiled, params: Params, rnd: Randomness, t: in
     new = s.copy()
     apply_events(new, compiled, rnd.event_step, rnd.event_value, t)
     react(new, st, params)
-    rows = np.arange(st.n_states)
+    rows = slice(None)  # every state; a slice reads views where an index array copies
     new.align, new.status = decide(new, st, params, rows, rnd.utility_noise[:, t - 1],
                                    rnd.decide[:, t - 1], rnd.admit[:, t - 1])
     update_platforms(new, st, params)
