@@ -218,10 +218,6 @@ def test_random_valid_worlds_run_with_every_invariant(data):
     assert_invariants(compiled, rec)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "dynamics/platforms.next_status checks exclusivity against the statuses at the start of "
-    "the month only: a state below candidate in two mutually exclusive platforms can climb "
-    "into both in the same month (see the report; dynamics/ is not ours to edit)"))
 @settings(SETTINGS, phases=(Phase.explicit, Phase.generate))  # no shrinking while it fails
 @given(worlds())
 def test_never_inside_two_mutually_exclusive_platforms(data):
@@ -255,9 +251,6 @@ def exclusive_pair_world() -> dict:
     }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dynamics/platforms.next_status: exclusivity is checked against last month's statuses, "
-    "so partner-in-a and none-in-b climb to candidate-in-a and member-in-b together"))
 def test_the_smallest_exclusive_clash():
     compiled, rec = simulate(exclusive_pair_world(), runs=1)
     assert_exclusive(compiled, rec)

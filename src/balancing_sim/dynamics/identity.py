@@ -14,7 +14,7 @@ from ..world import Structure
 def kinship_pull(align: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """(R, n, P+1): sum_j size_j * kinship_ij * align_jp, the pull of kin's choices, from
     the (n, N) weights size_j * kinship_ij (`constants.Derived.kin_weight`)."""
-    return np.einsum("ij,rjp->rip", weight, align)
+    return weight @ align
 
 
 def relative_size(st: Structure) -> np.ndarray:

@@ -70,7 +70,9 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
                 value: np.ndarray, decide: np.ndarray, admit: np.ndarray) -> np.ndarray:
     """(R, n, K) statuses after one month: each state moves at most one rung toward the
     rung its valuation warrants, when it gets round to it (hazard) and, to become a
-    member, when the platform admits it (accession)."""
+    member, when the platform admits it (accession). It never ends a month inside two
+    mutually exclusive platforms: of two it would enter at once, it enters the one it
+    values more (ties: the one listed first)."""
     d = derived(st, params)
     L = st.ladder_snap.shape[1]
     snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
@@ -93,6 +95,13 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     act = decide < params.decision_hazard
     moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
     new = np.where(act, moved, current)
+    entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
+    if entering.any() and d.exclusive_f.any():
+        k = np.arange(st.n_platforms)
+        preferred = (value[..., None, :] > value[..., :, None]) | (
+            (value[..., None, :] == value[..., :, None]) & (k[None, :] < k[:, None]))
+        rival = entering[..., None, :] & preferred & (d.exclusive_f > 0)  # (R, n, K, K)
+        new = np.where(entering & rival.any(axis=-1), current, new)
     return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
 
 
@@ -102,12 +111,10 @@ def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
     states, weighted by status), each participant read as its alignment vector."""
     inside = pole_members.astype(float)                           # (k, P)
     total_weight = weight.sum(axis=1) + inside.sum(axis=1)        # (R, k)
-    mix = np.einsum("rnk,rnp->rkp", weight, align) + inside       # weighted alignment sum
-    pairs = np.einsum("rkp,pq,rkq->rk", mix, rivalry, mix)
+    mix = weight.transpose(0, 2, 1) @ align + inside               # weighted alignment sum
+    pairs = ((mix @ rivalry) * mix).sum(axis=-1)
     square = weight**2
-    # a contiguous copy of `align` makes this einsum faster and leaves its result unchanged
-    dense = np.ascontiguousarray(align)
-    own = np.einsum("rnk,rnp,pq,rnq->rk", square, dense, rivalry, dense)
+    own = np.einsum("rnk,rn->rk", square, ((align @ rivalry) * align).sum(axis=-1))
     count = total_weight**2 - square.sum(axis=1) - inside.sum(axis=1)
     tension = np.where(count > 1e-12, (pairs - own) / np.maximum(count, 1e-12), 0.0)
     return 1.0 - np.clip(tension, 0.0, 1.0)

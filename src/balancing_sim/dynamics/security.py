@@ -40,7 +40,7 @@ def protection_need(eff: np.ndarray, cover: np.ndarray, align: np.ndarray,
     itself, a friend, or its own clients."""
     P, N = st.n_poles, st.n_states
     from_poles = eff[..., :P] @ st.rivalry                        # (R, n, P)
-    from_states = np.einsum("ris,rsp->rip", eff[..., P:P + N], 1.0 - align[..., :P])
+    from_states = eff[..., P:P + N] @ (1.0 - align[..., :P])
     from_outside = eff[..., P + N:].sum(axis=-1, keepdims=True)
     return (from_poles + from_states + from_outside) * (1.0 - cover[..., None])
 
