@@ -96,13 +96,26 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
     new = np.where(act, moved, current)
     entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
-    if entering.any() and d.exclusive_f.any():
-        k = np.arange(st.n_platforms)
-        preferred = (value[..., None, :] > value[..., :, None]) | (
-            (value[..., None, :] == value[..., :, None]) & (k[None, :] < k[:, None]))
-        rival = entering[..., None, :] & preferred & (d.exclusive_f > 0)  # (R, n, K, K)
-        new = np.where(entering & rival.any(axis=-1), current, new)
+    clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
+    if clash.any():
+        new = _enter_one_of_exclusive(new, current, value, entering, clash, d.exclusive_f)
     return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
+
+
+def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,
+                            entering: np.ndarray, clash: np.ndarray,
+                            exclusive: np.ndarray) -> np.ndarray:
+    """Where a state would enter two mutually exclusive platforms in the same month, it
+    enters only the one it values more (ties: the one listed first)."""
+    r, i = np.nonzero(clash.any(axis=-1))                        # the few (run, state) pairs
+    v, e = value[r, i], entering[r, i]                           # (m, K)
+    k = np.arange(v.shape[-1])
+    preferred = (v[:, None, :] > v[:, :, None]) | (
+        (v[:, None, :] == v[:, :, None]) & (k[None, :] < k[:, None]))
+    beaten = (e[:, None, :] & preferred & (exclusive > 0)).any(axis=-1) & e
+    new = new.copy()
+    new[r, i] = np.where(beaten, current[r, i], new[r, i])
+    return new
 
 
 def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
