@@ -259,7 +259,7 @@ def main() -> None:
     sim = in_subprocess("stream", base, n, W)
     w12 = in_subprocess("runner", [*base, "runner.record_every=12"], n, W)
     w1 = in_subprocess("runner", [*base, "runner.record_every=1"], n_full, W)
-    say(f"## 2. The runner, baseline scenario, {W} workers (joblib loky, chunks of 256 runs)")
+    say(f"## 2. The runner, baseline scenario, {W} workers (joblib loky, chunks of 512 runs)")
     say()
     say("| what | runs | seconds | runs/s | x mesa (1 core) | peak RSS | Parquet |")
     say("|---|---:|---:|---:|---:|---:|---:|")
