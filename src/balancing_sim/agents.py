@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from .model import AlignmentModel
 
 
-class StateAgent(mesa.Agent):
-    """A deciding state: chooses how to lean between poles and which platforms to join."""
+class _Handle(mesa.Agent):
+    """An agent bound to one row (state) or column (pole, platform) of the arrays."""
 
     model: AlignmentModel
 
@@ -30,6 +30,10 @@ class StateAgent(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.name = name
+
+
+class StateAgent(_Handle):
+    """A deciding state: chooses how to lean between poles and which platforms to join."""
 
     @property
     def alignment(self) -> dict[str, float]:
@@ -61,15 +65,8 @@ class StateAgent(mesa.Agent):
         m.pending_status[:, rows] = status
 
 
-class PowerCenter(mesa.Agent):
+class PowerCenter(_Handle):
     """A pole: presses and courts the states that drift toward its rivals."""
-
-    model: AlignmentModel
-
-    def __init__(self, model: AlignmentModel, index: int, name: str):
-        super().__init__(model)
-        self.index = index
-        self.name = name
 
     @property
     def pressure(self) -> dict[str, float]:
@@ -81,15 +78,8 @@ class PowerCenter(mesa.Agent):
               poles=np.array([self.index]))
 
 
-class Platform(mesa.Agent):
+class Platform(_Handle):
     """A platform: its viability follows participation, its depth follows viability."""
-
-    model: AlignmentModel
-
-    def __init__(self, model: AlignmentModel, index: int, name: str):
-        super().__init__(model)
-        self.index = index
-        self.name = name
 
     @property
     def viability(self) -> float:

@@ -256,6 +256,8 @@ def _initial(structure: Structure, scenario: Scenario) -> Initial:
         return out
 
     credibility = np.tile([c.credibility[p].value for p in st.poles], (N, 1)).reshape(N, P)
+    for link in c.credibility_by_state:  # what a state has learnt of a protector
+        credibility[sidx[link.state], pidx[link.other]] = link.value.value
     alliance = links(c.alliances, (N, S), src)
     for i in range(N):  # an alliance between two deciding states binds both
         for j in range(N):

@@ -110,6 +110,7 @@ class Conditions:
     alliances: tuple[Link, ...] = ()
     troops: tuple[Link, ...] = ()
     pressure: tuple[Link, ...] = ()
+    credibility_by_state: tuple[Link, ...] = ()
     depth: dict[str, Sourced] = field(default_factory=dict)
     viability: dict[str, Sourced] = field(default_factory=dict)
 

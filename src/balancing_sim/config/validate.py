@@ -329,6 +329,7 @@ _LINK_SECTIONS = {
     "alliances": "actor",
     "troops": "pole",
     "pressure": "pole",
+    "credibility_by_state": "pole",
 }
 
 
