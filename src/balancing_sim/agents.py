@@ -60,7 +60,7 @@ class StateAgent(_Handle):
         align, status = decide(m.state, m.structure, m.params, rows,
                                m.randomness.utility_noise[:, t - 1, rows],
                                m.randomness.decide[:, t - 1, rows],
-                               m.randomness.admit[:, t - 1, rows])
+                               m.randomness.admit[:, t - 1, rows], m.constants)
         m.pending_align[:, rows] = align
         m.pending_status[:, rows] = status
 

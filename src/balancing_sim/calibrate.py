@@ -66,7 +66,7 @@ def search(compiled: Compiled, base: Params, patterns: dict, ranges: dict, seed:
     incumbent, best_rates = points[best], results[best]
     log(f"latin hypercube: best score {scores[best]:.3f} {best_rates}")
     width = 0.15
-    batch = max(2, abs(workers) if workers > 0 else 2) * 4
+    batch = 4 * max(2, workers)
     for done in range(0, refine, batch):
         span = (bounds[:, 1] - bounds[:, 0]) * width
         trial = incumbent + rng.normal(size=(batch, len(names))) * span

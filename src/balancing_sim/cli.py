@@ -63,7 +63,7 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 @hydra.main(config_path=str(conf_dir()), config_name="config", version_base=None)
 def _task(cfg: DictConfig) -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra has just reset logging
     hydra_cfg = HydraConfig.get()
     try:
         data, out, root = hydra_job(config_dict(cfg), hydra_cfg)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .config.schema import Params
 from .dynamics import Randomness, RunState, draw_runs, initial_state, run_generators, step
+from .dynamics.constants import derived
 from .world import Compiled
 
 
@@ -58,9 +59,10 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
     rec = allocate(runs, steps, compiled)
     s = initial_state(compiled, len(runs))
     store(rec, 0, s)
+    constants = derived(compiled.structure, params)
     m = 1
     for t in range(1, compiled.n_steps + 1):
-        s = step(s, compiled, params, rnd, t)
+        s = step(s, compiled, params, rnd, t, constants)
         if m < len(steps) and steps[m] == t:
             store(rec, m, s)
             m += 1

@@ -10,6 +10,7 @@ import numpy as np
 from .agents import Platform, PowerCenter, StateAgent
 from .config.schema import Config, Params
 from .dynamics import draw_run, initial_state, run_generators
+from .dynamics.constants import derived
 from .dynamics.events import apply_events
 from .ensemble import Records, allocate, recorded_steps, store
 from .world import Compiled, compile_config
@@ -42,6 +43,7 @@ class AlignmentModel(mesa.Model):
         self.compiled = config
         self.structure = config.structure
         self.params = params
+        self.constants = derived(self.structure, params)
         self.run_index = run
         self.transition = 0
         self.state = initial_state(config, 1)

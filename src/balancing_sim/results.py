@@ -50,29 +50,12 @@ class Results:
             self._tables[name] = read_parts(self._sources.get(name, []))
         return self._tables[name]
 
-    @property
-    def trajectories(self) -> pd.DataFrame:
-        return self._table("trajectories")
-
-    @trajectories.setter
-    def trajectories(self, df: pd.DataFrame) -> None:
-        self._tables["trajectories"] = df
-
-    @property
-    def memberships(self) -> pd.DataFrame:
-        return self._table("memberships")
-
-    @memberships.setter
-    def memberships(self, df: pd.DataFrame) -> None:
-        self._tables["memberships"] = df
-
-    @property
-    def platforms(self) -> pd.DataFrame:
-        return self._table("platforms")
-
-    @platforms.setter
-    def platforms(self, df: pd.DataFrame) -> None:
-        self._tables["platforms"] = df
+    trajectories = property(lambda self: self._table("trajectories"),
+                            lambda self, df: self._tables.__setitem__("trajectories", df))
+    memberships = property(lambda self: self._table("memberships"),
+                           lambda self, df: self._tables.__setitem__("memberships", df))
+    platforms = property(lambda self: self._table("platforms"),
+                         lambda self, df: self._tables.__setitem__("platforms", df))
 
     def __repr__(self) -> str:
         runs = self.summary.get("runs")

@@ -243,16 +243,8 @@ def alignment_bands(traj: pd.DataFrame, config: dict | None = None,
 
     Columns: scenario, actor, date, pole, q05, q25, q50, q75, q95.
     """
-    df = with_scenario(traj, config)
-    parts = []
-    for pole in poles(traj):
-        b = _bands(df, ["scenario", "actor", "date"], ALIGN_PREFIX + pole, quantiles)
-        b.insert(3, "pole", pole)
-        parts.append(b)
-    out = pd.concat(parts, ignore_index=True)
-    out["scenario"] = out["scenario"].astype(str)
-    out["actor"] = out["actor"].astype(str)
-    return out
+    columns = {pole: ALIGN_PREFIX + pole for pole in poles(traj)}
+    return _long_bands(with_scenario(traj, config), "actor", "pole", columns, quantiles)
 
 
 def platform_bands(plat: pd.DataFrame, config: dict | None = None,
@@ -261,15 +253,21 @@ def platform_bands(plat: pd.DataFrame, config: dict | None = None,
 
     Columns: scenario, platform, date, measure, q05 ... q95.
     """
-    df = with_scenario(plat, config)
+    columns = {"viability": "viability", "depth": "depth"}
+    return _long_bands(with_scenario(plat, config), "platform", "measure", columns, quantiles)
+
+
+def _long_bands(df: pd.DataFrame, key: str, kind: str, columns: dict[str, str],
+                quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """Bands of several columns stacked long, with `kind` naming the column's label."""
     parts = []
-    for measure in ("viability", "depth"):
-        b = _bands(df, ["scenario", "platform", "date"], measure, quantiles)
-        b.insert(3, "measure", measure)
+    for name, column in columns.items():
+        b = _bands(df, ["scenario", key, "date"], column, quantiles)
+        b.insert(3, kind, name)
         parts.append(b)
     out = pd.concat(parts, ignore_index=True)
     out["scenario"] = out["scenario"].astype(str)
-    out["platform"] = out["platform"].astype(str)
+    out[key] = out[key].astype(str)
     return out
 
 

@@ -75,6 +75,17 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def _label_panels(axes: np.ndarray, used: int, nrows: int, ncols: int, ylabel: str) -> None:
+    """Hide unused panels of a time grid; label the left column and the bottom row."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel)
+    for ax in axes[(nrows - 1) * ncols:]:
+        ax.set_xlabel("date (month)")
+        ax.tick_params(axis="x", labelbottom=True)
+
+
 def _grid(n: int, ncols: int) -> tuple[int, int]:
     ncols = max(1, min(ncols, n))
     return int(np.ceil(n / ncols)), ncols
@@ -196,13 +207,7 @@ def fan_chart(traj: pd.DataFrame, config: dict | None = None, scenario: str | No
         ax.set_ylim(0, 1)
         _date_axis(ax)
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
-    for ax in axes[len(actors):]:
-        ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("alignment weight (0-1)")
-    for ax in axes[(nrows - 1) * ncols:]:
-        ax.set_xlabel("date (month)")
-        ax.tick_params(axis="x", labelbottom=True)
+    _label_panels(axes, len(actors), nrows, ncols, "alignment weight (0-1)")
     handles = [Line2D([], [], color=colors[p], linewidth=1.4, label=p) for p in poles]
     handles += [Patch(color="#777777", alpha=0.35, label="50% band"),
                 Patch(color="#777777", alpha=0.15, label="90% band")]
@@ -244,13 +249,7 @@ def platform_chart(plat: pd.DataFrame, config: dict | None = None, ncols: int = 
         ax.set_ylim(0, 1.02)
         _date_axis(ax)
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
-    for ax in axes[len(platforms):]:
-        ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("level (0-1)")
-    for ax in axes[(nrows - 1) * ncols:]:
-        ax.set_xlabel("date (month)")
-        ax.tick_params(axis="x", labelbottom=True)
+    _label_panels(axes, len(platforms), nrows, ncols, "level (0-1)")
     handles = [Line2D([], [], color="#333333", linestyle=ls, label=f"{m} (median)")
                for m, ls in styles.items()]
     handles.append(Patch(color="#777777", alpha=0.25, label="90% band"))

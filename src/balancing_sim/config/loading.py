@@ -319,9 +319,10 @@ def sweep_params(overrides: Sequence[str] = ()) -> dict[str, str]:
     return {str(k): str(v) for k, v in OmegaConf.to_container(params, resolve=False).items()}
 
 
-def check_names(overrides: Sequence[str]) -> None:
+def check_names(overrides: Sequence[str]) -> tuple[list, list[str]]:
     """What can be checked of a multirun before Hydra starts it: override syntax, config
-    names (never paths, and existing), user folders. Sweeps are allowed."""
+    names (never paths, and existing), user folders. Sweeps are allowed. Returns the
+    parsed overrides and the search path."""
     overrides = list(overrides)
     check_overrides(overrides)
     parsed, problems = _parse(overrides)
@@ -330,19 +331,15 @@ def check_names(overrides: Sequence[str]) -> None:
     searchpath = _searchpath(parsed)
     check_searchpath(searchpath)
     check_choices(parsed, searchpath)
+    return parsed, searchpath
 
 
 def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
     """Compose without validating: the resolved plain dict and the source file of each
     section. Every composition failure is a ConfigError."""
     overrides = list(overrides)
-    check_overrides(overrides)
-    parsed, problems = _parse(overrides)
-    if problems:
-        raise ConfigError(problems)
-    searchpath = _searchpath(parsed)
-    check_searchpath(searchpath)
-    check_choices(parsed, searchpath)
+    parsed, searchpath = check_names(overrides)
+    files = source_files(_choices_from_overrides(overrides), searchpath=searchpath)
     try:
         cfg = _compose_raw(overrides)
         data = config_dict(cfg)
@@ -357,10 +354,8 @@ def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
                 base = None
         raise hydra_problem(exc, overrides, base) from None
     except ConfigError as exc:  # from check_size: name the world file
-        files = source_files(_choices_from_overrides(overrides), searchpath=searchpath)
         raise ConfigError([replace(p, file=files.get("world", p.file))
                            if p.file == WORLD_FILE else p for p in exc.problems]) from None
-    files = source_files(_choices_from_overrides(overrides), searchpath=searchpath)
     return data, files
 
 

@@ -39,20 +39,10 @@ class Derived:
     k: np.ndarray                # (K,) platform indices
 
 
-_CACHE: dict[tuple[int, Params], tuple[Structure, Derived]] = {}
-
-
 def derived(st: Structure, params: Params) -> Derived:
-    """The constants of `st` under `params`, computed on first use and kept."""
-    key = (id(st), params)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is st:
-        return hit[1]
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    value = _compute(st, params)
-    _CACHE[key] = (st, value)
-    return value
+    """The constants of `st` under `params`. Callers compute them once per block of runs
+    (or per Mesa model) and pass them down; nothing is cached behind their back."""
+    return _compute(st, params)
 
 
 def _compute(st: Structure, params: Params) -> Derived:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config.schema import STATUSES, Params
 from ..world import Structure
-from .constants import derived
+from .constants import Derived, derived
 from .state import RunState
 
 MEMBER = STATUSES.index("member")
@@ -24,7 +24,7 @@ STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 
 def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
                    eff: np.ndarray, need: np.ndarray, reach: np.ndarray,
-                   strength: np.ndarray) -> np.ndarray:
+                   strength: np.ndarray, d: Derived | None = None) -> np.ndarray:
     """(R, n, K) value of being inside each platform rather than outside.
 
     What a platform offers a state (economic gains, protection, shared identity) is
@@ -34,7 +34,7 @@ def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     among those inside it. Alignment with the platform's leader adds, the autonomy it
     binds and the punishment its rivals threaten subtract."""
     P = st.n_poles
-    d = derived(st, params)
+    d = derived(st, params) if d is None else d
     align = s.align[:, rows]
     tension = align[..., :P] @ st.platform_rivalry.T             # leaning to its rivals
     coherence = np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
@@ -67,13 +67,14 @@ def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np
 
 
 def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
-                value: np.ndarray, decide: np.ndarray, admit: np.ndarray) -> np.ndarray:
+                value: np.ndarray, decide: np.ndarray, admit: np.ndarray,
+                d: Derived | None = None) -> np.ndarray:
     """(R, n, K) statuses after one month: each state moves at most one rung toward the
     rung its valuation warrants, when it gets round to it (hazard) and, to become a
     member, when the platform admits it (accession). It never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
     values more (ties: the one listed first)."""
-    d = derived(st, params)
+    d = derived(st, params) if d is None else d
     L = st.ladder_snap.shape[1]
     snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
     base = d.k * L                                    # flat index of (k, rung) is k*L + rung

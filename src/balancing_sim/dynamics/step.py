@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Compiled, Structure
-from .constants import derived
+from .constants import Derived, derived
 from .economy import economic_pull
 from .events import apply_events
 from .identity import kinship_pull
@@ -32,11 +32,12 @@ from .state import Randomness, RunState
 
 def alignment_utility(s: RunState, st: Structure, params: Params, rows: np.ndarray,
                       eff: np.ndarray, cover: np.ndarray, need: np.ndarray,
-                      reach: np.ndarray, strength: np.ndarray) -> np.ndarray:
+                      reach: np.ndarray, strength: np.ndarray,
+                      d: Derived | None = None) -> np.ndarray:
     """(R, n, P+1) utility of leaning to each pole (first P columns) or to none (last):
     one named term per mechanism, each with its own weight (docs/ODD.md, 7.1)."""
     P = st.n_poles
-    d = derived(st, params)
+    d = derived(st, params) if d is None else d
     u = np.zeros((*eff.shape[:2], P + 1))
     u[..., :P] = (
         params.w_security * protection_value(need, s.credibility[:, rows], strength)  # 1, 2
@@ -65,32 +66,36 @@ def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def decide(s: RunState, st: Structure, params: Params, rows: np.ndarray, noise: np.ndarray,
-           decide_u: np.ndarray, admit_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+           decide_u: np.ndarray, admit_u: np.ndarray,
+           d: Derived | None = None) -> tuple[np.ndarray, np.ndarray]:
     """New alignment (R, n, P+1) and statuses (R, n, K) of the states in `rows`.
 
     Alignment moves part of the way toward a logit choice over perceived utilities
     (perception noise, bounded rationality); statuses climb or descend the ladder."""
+    d = derived(st, params) if d is None else d
     eff = effective_threat(s, st, params, rows)
     cover = alliance_cover(s, st, rows)
     need = protection_need(eff, cover, s.align, st)
     reach = coercive_reach(s, st, rows)
-    strength = derived(st, params).strength[rows]
-    u = alignment_utility(s, st, params, rows, eff, cover, need, reach, strength)
+    strength = d.strength[rows]
+    u = alignment_utility(s, st, params, rows, eff, cover, need, reach, strength, d)
     wish = softmax(u + params.perception_noise * noise, params.temperature)
     align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
-    value = platform_value(s, st, params, rows, eff, need, reach, strength)
-    status = next_status(s, st, params, rows, value, decide_u, admit_u)
+    value = platform_value(s, st, params, rows, eff, need, reach, strength, d)
+    status = next_status(s, st, params, rows, value, decide_u, admit_u, d)
     return align, status
 
 
-def step(s: RunState, compiled: Compiled, params: Params, rnd: Randomness, t: int) -> RunState:
-    """Advance every run by one month (transition t, 1-based) and return the new state."""
+def step(s: RunState, compiled: Compiled, params: Params, rnd: Randomness, t: int,
+         d: Derived | None = None) -> RunState:
+    """Advance every run by one month (transition t, 1-based) and return the new state;
+    `d`, the constants of the decision rule, is computed if not given."""
     st = compiled.structure
     new = s.copy()
     apply_events(new, compiled, rnd.event_step, rnd.event_value, t)
     react(new, st, params)
     rows = slice(None)  # every state; a slice reads views where an index array copies
     new.align, new.status = decide(new, st, params, rows, rnd.utility_noise[:, t - 1],
-                                   rnd.decide[:, t - 1], rnd.admit[:, t - 1])
+                                   rnd.decide[:, t - 1], rnd.admit[:, t - 1], d)
     update_platforms(new, st, params)
     return new
