@@ -12,7 +12,7 @@ from .config.schema import Config, Params
 from .dynamics import draw_run, initial_state, run_generators
 from .dynamics.constants import derived
 from .dynamics.events import apply_events
-from .ensemble import Records, allocate, recorded_steps, store
+from .records import Records, allocate, recorded_steps, store
 from .world import Compiled, compile_config
 
 logging.getLogger("MESA").setLevel(logging.WARNING)

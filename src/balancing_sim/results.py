@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .config.schema import NONALIGNED, STATUSES
-from .ensemble import Records
+from .records import Records
 from .world import Compiled
 
 TABLES = ("trajectories", "memberships", "platforms")

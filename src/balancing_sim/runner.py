@@ -46,8 +46,9 @@ from tqdm import tqdm
 
 from .config.errors import ConfigError, Problem
 from .config.schema import Config, Params
-from .ensemble import Records, simulate_block
+from .ensemble import simulate_block
 from .model import run_models
+from .records import Records
 from .results import (
     TABLES,
     Results,
@@ -61,7 +62,6 @@ from .world import Compiled, compile_config
 
 ENGINES = {"ensemble": simulate_block, "mesa": run_models}
 MIN_PARALLEL_CHUNK = 128
-LOCAL_BACKENDS = ("loky", "threading", "multiprocessing")
 VOLATILE = {"runner": ("workers", "backend", "progress", "scheduler", "chunk_runs")}
 """Settings that change how runs are executed, never their results: a directory may be
 resumed with other values (the chunk size is fixed by `chunks/layout.json`)."""
@@ -199,7 +199,7 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 def _progress(total: int, initial: int, setting: object) -> tqdm:
     """Runs done, runs/s and time left; silent unless on a terminal (or forced on)."""
-    show = sys.stderr.isatty() if setting in ("auto", None) else setting in ("on", "true", True)
+    show = sys.stderr.isatty() if setting == "auto" else setting == "on"
     return tqdm(total=total, initial=initial, unit="run", disable=not show, smoothing=0.1,
                 dynamic_ncols=True, desc="runs")
 
@@ -209,14 +209,8 @@ def _progress(total: int, initial: int, setting: object) -> tqdm:
 
 def backend_of(setting: object) -> tuple[str, str | None]:
     """(joblib backend, Dask scheduler address or None) from `runner.backend`."""
-    text = str(setting or "loky")
-    if "://" in text:
-        return "dask", text
-    if text in LOCAL_BACKENDS or text == "dask":
-        return text, None
-    raise ConfigError([Problem("command line / config", "runner.backend", text,
-                               "loky, threading, dask, or a Dask scheduler address "
-                               "(tcp://host:port)")])
+    text = str(setting)
+    return ("dask", text) if "://" in text else (text, None)
 
 
 _CLIENTS: dict[str, object] = {}
@@ -360,15 +354,13 @@ def run(config: Config, resolved: dict, out: Path | None, tables: bool = True,
     its tables from disk only when asked. `root` is the directory named in the message
     of an interruption (a sweep's directory; `out` by default)."""
     compiled = compile_config(config)
-    runner = resolved.get("runner", {}) or {}
-    backend = runner.get("backend", "loky")
-    backend_of(backend)
+    backend = config.run.backend
     workers = config.run.workers
     started = time.perf_counter()
     total = config.run.runs
     if out is None:
         jobs = plan(config, compiled, None, chunk_size(config, workers))
-        bar = _progress(total, 0, runner.get("progress", "auto"))
+        bar = _progress(total, 0, config.run.progress)
         parts = []
         try:
             for job, part in dispatch(jobs, workers, backend):
@@ -396,7 +388,7 @@ def run(config: Config, resolved: dict, out: Path | None, tables: bool = True,
         folder.mkdir(parents=True, exist_ok=True)
         size = layout(folder, total, chunk_size(config, workers))
         todo = pending(plan(config, compiled, folder, size), folder)
-        bar = _progress(total, total - sum(j.count for j in todo), runner.get("progress"))
+        bar = _progress(total, total - sum(j.count for j in todo), config.run.progress)
         try:
             with terminate_as_interrupt():
                 for job, part in dispatch(todo, workers, backend):

@@ -16,7 +16,7 @@ import yaml
 
 from .config.schema import NONALIGNED, STATUSES
 from .config.validate import month_index
-from .ensemble import Records
+from .records import Records
 from .world import Compiled
 
 

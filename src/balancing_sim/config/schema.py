@@ -193,6 +193,8 @@ class RunSettings:
     chunk_runs: int
     record_every: int
     out: str | None
+    backend: str = "loky"    # loky, threading, multiprocessing, dask, or a scheduler address
+    progress: str = "auto"   # auto (a bar on a terminal), on or off
 
 
 @dataclass(frozen=True)

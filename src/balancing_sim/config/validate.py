@@ -36,6 +36,9 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
 ENGINES = ("ensemble", "mesa")
+LOCAL_BACKENDS = ("loky", "threading", "multiprocessing")
+BACKENDS = (*LOCAL_BACKENDS, "dask")
+PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
 RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
 
@@ -611,6 +614,15 @@ def _run(data: Mapping, errors: Collector, file: str, cpu_count: int) -> RunSett
     workers = r.number(workers, "runner.workers", 1, 4096, integer=True)
     chunk = r.number(runner.get("chunk_runs", 256), "runner.chunk_runs", 1, 10**7, integer=True)
     every = r.number(runner.get("record_every", 1), "runner.record_every", 1, 1200, integer=True)
+    backend = runner.get("backend", "loky")
+    if not (isinstance(backend, str) and (backend in BACKENDS or "://" in backend)):
+        errors.add(file, "runner.backend", backend,
+                   f"{', '.join(BACKENDS)}, or a Dask scheduler address (tcp://host:port)")
+        backend = "loky"
+    progress = runner.get("progress", "auto")
+    if not _known(progress, PROGRESS):
+        errors.add(file, "runner.progress", progress, "auto, on or off")
+        progress = "auto"
     out = data.get("out")
     if out is not None and not isinstance(out, str):
         errors.add(file, "out", out, "null or a directory path")
@@ -618,6 +630,7 @@ def _run(data: Mapping, errors: Collector, file: str, cpu_count: int) -> RunSett
     return RunSettings(
         runs=int(runs or 1), seed=int(seed or 0), engine=str(engine), workers=int(workers or 1),
         chunk_runs=int(chunk or 256), record_every=int(every or 1), out=out,
+        backend=backend, progress=PROGRESS[progress],
     )
 
 
