@@ -12,7 +12,7 @@ import pytest
 
 import balancing_sim as bs
 from balancing_sim.api import sweep
-from balancing_sim.runner import point_id, point_name
+from balancing_sim.config.resolvers import point_id, point_name
 
 SHORT = ["runs=6", "seed=5", "runner.workers=1", "runner.chunk_runs=4"]
 

@@ -35,8 +35,9 @@ def sweep(points: Sequence[Sequence[str]], out: str | Path, scenario: str | Sequ
           "baseline", runs: int | None = None, seed: int | None = None) -> Results:
     """Run several sweep points (each a list of overrides) into `out/points/<id>/`, as
     `balancing-sim -m ... out=DIR` does, and `load` them back as one `Results`."""
+    from .config.resolvers import point_name
     from .results import load
-    from .runner import point_name, write_point
+    from .runner import write_point
 
     root = Path(out)
     names = [scenario] if isinstance(scenario, str) else list(scenario)

@@ -31,6 +31,7 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml uses)
 from .errors import ConfigError, Problem
 from .schema import Config
 from .validate import build_config
