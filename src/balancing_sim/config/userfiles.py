@@ -23,10 +23,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
 from ..synthetic import expand
-from .errors import ConfigError, Problem
-from .loading import GROUPS, check_size, compose, conf_dir, sweep_params, yaml_problem
+from .errors import ConfigError, Problem, YamlError
+from .loading import GROUPS, compose, sweep_params, yaml_problem
 from .schema import Params
-from .validate import build_world
+from .validate import build_size, build_world
 
 KINDS = GROUPS
 SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
@@ -73,7 +73,7 @@ def load_yaml(path: str | Path) -> object:
         for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
             if mark is not None:
                 mark.name = str(path)
-        raise ConfigError([yaml_problem(exc, str(path))]) from None
+        raise YamlError([yaml_problem(exc, str(path))]) from None
 
 
 def package_of(path: Path) -> str | None:
@@ -107,21 +107,6 @@ def kind_of(path: Path, data: object) -> str | None:
     if {"poles", "states"} & keys:
         return "world"
     return None
-
-
-def in_defaults(group: str) -> bool:
-    """Is the group in the defaults list of conf/config.yaml (chosen with `group=name`,
-    rather than added with `+group=name`)?"""
-    try:
-        data = yaml.safe_load((conf_dir() / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return group != "experiment"
-    for item in (data or {}).get("defaults", []):
-        if isinstance(item, dict) and any(
-                str(k).replace("optional", "").replace("override", "").strip().lstrip("/")
-                == group for k in item):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -166,7 +151,7 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         try:
             world = _world_data(path, data)
             if isinstance(world, dict) and "size" in world:  # a generated world
-                check_size(world, str(path))
+                build_size(world["size"], str(path))
                 world = expand({"world": dict(world)})["world"]
             build_world(world, str(path))
         except ConfigError as exc:
@@ -186,7 +171,7 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         (root / kind).mkdir()
         shutil.copyfile(path, root / kind / f"{own}.yaml")
         names[str(root / kind / f"{own}.yaml")] = str(path)
-        overrides.append(f"{'' if in_defaults(kind) else '+'}{kind}={own}")
+        overrides.append(f"{kind}={own}")
         if world_path is not None:
             (root / "world").mkdir(exist_ok=True)
             shutil.copyfile(world_path, root / "world" / "_validate_world.yaml")
