@@ -278,7 +278,7 @@ def test_analyze_switches_to_annealing_above_limit():
     rng = np.random.default_rng(9)
     n = ls.EXHAUSTIVE_LIMIT + 1
     s, p = random_instance(rng, n)
-    w = ls.World(names=tuple(f"a{i}" for i in range(n)), sizes=s, propensity=p)
+    w = ls.LandscapeWorld(names=tuple(f"a{i}" for i in range(n)), sizes=s, propensity=p)
     res = ls.analyze(w, n_starts=256)
     assert res.method == "annealing"
     assert res.basin_sizes.sum() == 256

@@ -33,6 +33,7 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .schema import Config
 from .validate import build_config, build_size
+from .yamlfile import yaml_problem
 
 GROUPS = ("world", "situation", "scenario", "params", "experiment")
 """Config groups: folders of `conf/` whose files are chosen by name (`scenario=history`)."""
@@ -137,27 +138,6 @@ def _searchpath(parsed: Sequence) -> list[str]:
             value = o.value()
             return [str(v) for v in value] if isinstance(value, list) else [str(value)]
     return []
-
-
-def yaml_problem(exc: yaml.YAMLError, file: str | None = None) -> Problem:
-    """A YAML syntax error as a Problem: the file, the line and column, the line's text."""
-    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if getattr(exc, "context", None):
-        what = f"{exc.context}: {what}"
-    marks = [m for m in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None))
-             if m is not None]
-    if not marks:
-        return Problem(file or "<yaml>", "(file)", None, f"valid YAML ({what})")
-    try:
-        lines = Path(marks[0].name).read_text(errors="replace").splitlines()
-    except OSError:
-        lines = []
-    # a mark past the last line (an unclosed quote or bracket) points nowhere useful:
-    # show where the unclosed construct began instead
-    mark = next((m for m in marks if 0 <= m.line < len(lines)), marks[0])
-    text = lines[mark.line] if 0 <= mark.line < len(lines) else None
-    return Problem(file or mark.name, f"line {mark.line + 1}, column {mark.column + 1}", text,
-                   f"valid YAML ({what})")
 
 
 def _missing_keys(base: DictConfig, parsed: Sequence, files: Mapping[str, str]) -> list:

@@ -73,28 +73,35 @@ def _links(other: str, namespace: str) -> Any:
     return spec((), fields={"other": {"key": other, "ref": namespace, "what": what}})
 
 
+SOURCE = {"nonempty": True,
+          "what": "a non-empty 'source': the paper, a dataset and year, or 'assumption: <reason>'"}
+"""The rules of a source: text naming where a number comes from."""
+
+
 @dataclass(frozen=True)
 class Sourced:
     value: float
-    source: str = spec(nonempty=True, what="a non-empty 'source': the paper, a dataset and "
-                                           "year, or 'assumption: <reason>'")
+    source: str = spec(**SOURCE)
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pole:
+class Actor:
+    """What every actor of a world has: an id (its key), a label, a capability."""
+
     id: str
     label: str = spec(default_from="id")
     capability: Sourced = spec(range=CAPABILITY)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pole(Actor):
     coercion: Sourced
     identity: tuple[str, ...] = spec((), noun="identity group")
     rivals: dict[str, Sourced] = spec({}, ref="poles", what="another pole id", other_than="id")
 
 
 @dataclass(frozen=True, kw_only=True)
-class State:
-    id: str
-    label: str = spec(default_from="id")
-    capability: Sourced = spec(range=CAPABILITY)
+class State(Actor):
     autonomy: Sourced
     identity: tuple[str, ...] = spec((), noun="identity group")
     proximity: dict[str, Sourced] = spec(
@@ -103,12 +110,8 @@ class State:
 
 
 @dataclass(frozen=True, kw_only=True)
-class External:
+class External(Actor):
     """An actor that only matters as a source of threat (it neither decides nor leads)."""
-
-    id: str
-    label: str = spec(default_from="id")
-    capability: Sourced = spec(range=CAPABILITY)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,62 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
 from ..synthetic import expand
-from .errors import ConfigError, Problem, YamlError
-from .loading import GROUPS, compose, sweep_params, yaml_problem
+from .errors import ConfigError, Problem
+from .loading import GROUPS, compose, sweep_params
 from .schema import Params
 from .validate import build_size, build_world
+from .yamlfile import load_yaml
 
 KINDS = GROUPS
 SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
                   "events"}
 PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (Hydra does too)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key}", key_node.start_mark)
-            seen[key] = True
-        except TypeError:
-            pass
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-
-
-def load_yaml(path: str | Path) -> object:
-    """Read one YAML file as plain data; a syntax error or a duplicate key is a
-    ConfigError naming the file and the line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError([Problem(str(path), "(file)", None,
-                                   f"a readable UTF-8 YAML file ({reason})")]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
-            if mark is not None:
-                mark.name = str(path)
-        raise YamlError([yaml_problem(exc, str(path))]) from None
 
 
 def package_of(path: Path) -> str | None:

@@ -95,10 +95,12 @@ def _specs(cls: type, meta: Mapping | None = None, given: Collection = ()) -> li
             for f in fields(cls) if f.name not in given]
 
 
-def _yaml_keys(specs: list) -> list[str]:
+def _yaml_keys(cls: type, specs: list) -> list[str]:
+    """The keys a record's YAML mapping may hold (a flat Sourced adds its own)."""
     keys: list[str] = []
     for f, m in specs:
-        keys += ["value", "source"] if m.get("flat") else [m.get("key", f.name).split(".")[0]]
+        keys += list(_hints(_hints(cls)[f.name])) if m.get("flat") \
+            else [m.get("key", f.name).split(".")[0]]
     return list(dict.fromkeys(keys))
 
 
@@ -151,7 +153,7 @@ class Reader:
         """An instance of the dataclass `cls` from a mapping (None reads as empty)."""
         data = {} if data is None else data
         if not isinstance(data, Mapping):
-            self.add(key, data, "a mapping of keys to values")
+            self.add(key or "(top level)", data, "a mapping of keys to values")
             return None
         given = dict(given or {})
         extra = PREPARE[cls](self, data, key, given) if cls in PREPARE else ()
@@ -159,7 +161,7 @@ class Reader:
             return None
         specs = _specs(cls, meta, given)
         if closed:
-            self.unknown(data, key, [*_yaml_keys(specs), *extra])
+            self.unknown(data, key, [*_yaml_keys(cls, specs), *extra])
         nested = [m["key"].split(".")[0] for _, m in specs if "." in m.get("key", "")]
         for part in dict.fromkeys(nested):
             section = data.get(part)
@@ -177,8 +179,8 @@ class Reader:
     def field(self, tp: Any, f: Any, m: Mapping, data: Mapping, key: str, values: dict) -> Any:
         name = m.get("key", f.name)
         where = f"{key}.{name}" if key else name
-        if m.get("flat"):
-            raw, where = {k: data[k] for k in ("value", "source") if k in data}, key
+        if m.get("flat"):  # a Sourced spread over the record's own keys
+            raw, where = {k: data[k] for k in _hints(tp) if k in data}, key
         else:
             raw = data
             for part in name.split("."):
@@ -296,7 +298,7 @@ class Reader:
         """A list of ids, of names, or of records."""
         if isinstance(raw, str) or not isinstance(raw, list | tuple):
             if is_dataclass(tp):
-                self.add(key, raw, "a list of {" + ", ".join(_yaml_keys(_specs(tp, m))) + "}")
+                self.add(key, raw, "a list of {" + ", ".join(_yaml_keys(tp, _specs(tp, m))) + "}")
             else:
                 self.add(key, raw, f"a list of {m['noun']} ids")
             return ()
@@ -320,6 +322,8 @@ class Reader:
         if not isinstance(raw, Mapping):
             self.add(key, raw, "a mapping of keys to values")
             return {}
+        if not raw and "need" in m:
+            self.add(key, raw, m["need"])
         out = {}
         ids = self.ref_ids(m, values) if "ref" in m else None
         for name, item in raw.items():
