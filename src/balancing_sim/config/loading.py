@@ -185,7 +185,7 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
                 if p.key_or_group in GROUPS or p.key_or_group.startswith("hydra.")]
         try:
             base = _compose_raw(kept)
-            problems = _missing_keys(base, parsed, _files(base))
+            problems = _missing_keys(base, parsed, hydra_files(base.hydra))
         except COMPOSE_ERRORS:
             problems = []
         if problems:
@@ -222,8 +222,15 @@ def _compose_raw(overrides: Sequence[str]) -> DictConfig:
                              return_hydra_config=True)
 
 
-def _files(cfg: DictConfig) -> dict[str, str]:
-    return source_files(cfg.hydra.runtime.choices, list(cfg.hydra.searchpath))
+def hydra_files(hydra: object) -> dict[str, str]:
+    """The source files of a composition from its Hydra node (`cfg.hydra`, HydraConfig):
+    Hydra's choices; a list of configs (`scenario=[a,b]`) is not among them, so it comes
+    from the command line Hydra recorded."""
+    choices = dict(hydra.runtime.choices)
+    for o in OverridesParser.create().parse_overrides(list(hydra.overrides.task)):
+        if o.key_or_group in GROUPS and o.key_or_group not in choices and not o.is_delete():
+            choices[o.key_or_group] = _names(o)
+    return source_files(choices, list(hydra.searchpath or ()))
 
 
 def sweep_params(overrides: Sequence[str] = ()) -> dict[str, str]:
@@ -254,7 +261,7 @@ def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
     files = None
     try:
         cfg = _compose_raw(overrides)
-        files = _files(cfg)
+        files = hydra_files(cfg.hydra)
         return config_dict(cfg, files.get("world", WORLD_FILE)), files
     except COMPOSE_ERRORS as exc:
         raise hydra_problem(exc, overrides, parsed, searchpath, files) from None

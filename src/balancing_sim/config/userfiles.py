@@ -122,20 +122,16 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         except ConfigError as exc:
             return Checked(str(path), kind, exc)
     with tempfile.TemporaryDirectory(prefix="balancing-sim-validate-") as tmp:
-        root = Path(tmp)
-        names: dict[str, str] = {}
-        overrides = []
-        own = "_validate_file"
-        (root / kind).mkdir()
-        shutil.copyfile(path, root / kind / f"{own}.yaml")
-        names[str(root / kind / f"{own}.yaml")] = str(path)
-        overrides.append(f"{kind}={own}")
-        if world_path is not None:
-            (root / "world").mkdir(exist_ok=True)
-            shutil.copyfile(world_path, root / "world" / "_validate_world.yaml")
-            names[str(root / "world" / "_validate_world.yaml")] = str(world_path)
-            overrides.append("world=_validate_world")
-        elif kind == "situation" and isinstance(data, dict) and data.get("synthetic") is True:
+        root, names, overrides = Path(tmp), {}, []
+        for group, source in {kind: path, "world": world_path}.items():
+            if source is not None:  # a copy under a name Hydra can choose
+                copy = root / group / "_validate.yaml"
+                copy.parent.mkdir()
+                shutil.copyfile(source, copy)
+                names[str(copy)] = str(source)
+                overrides.append(f"{group}=_validate")
+        if world_path is None and kind == "situation" and isinstance(data, dict) \
+                and data.get("synthetic") is True:
             overrides.append("world=synthetic")  # a generated situation needs its world
         searchpath = [f"file://{root}"]
         if path.parent.name in KINDS:  # siblings in the user's own conf-like folder

@@ -137,9 +137,6 @@ class Reader:
     def add(self, key: str, value: Any, allowed: str) -> None:
         self.errors.add(self.file, key, value, allowed)
 
-    def clean_since(self, count: int) -> bool:
-        return len(self.errors.problems) == count
-
     def unknown(self, data: Mapping, key: str, allowed: Collection[str]) -> None:
         for name in data:
             if name not in allowed:
@@ -205,14 +202,10 @@ class Reader:
             return self.record(tp, {}, where, m)
         if tp is str and ("choices" in m or "ref" in m):
             return self.text(None, where, m, values)
-        self.add(where, None, m.get("what") or "required " + self.describe(tp, m))
+        kind = "month (YYYY-MM)" if m.get("month") else {
+            float: "number", int: "integer", str: "text"}.get(tp, "value")
+        self.add(where, None, m.get("what") or f"required {kind}")
         return () if get_origin(tp) is tuple else None
-
-    @staticmethod
-    def describe(tp: Any, m: Mapping) -> str:
-        if m.get("month"):
-            return "month (YYYY-MM)"
-        return {float: "number", int: "integer", str: "text"}.get(tp, "value")
 
     def value(self, tp: Any, raw: Any, key: str, m: Mapping, values: dict) -> Any:
         """`raw` read as type `tp`; on a mistake the problem is recorded and an empty
@@ -263,7 +256,7 @@ class Reader:
             return None
         count = len(self.errors.problems)
         obj = self.record(cls, raw, key, {"fields": {"value": bounds}})
-        return obj if self.clean_since(count) else None
+        return obj if len(self.errors.problems) == count else None
 
     def text(self, raw: Any, key: str, m: Mapping, values: dict) -> Any:
         if "choices" in m:
