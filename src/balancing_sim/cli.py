@@ -25,7 +25,7 @@ from .config.loading import (
     compose,
     conf_dir,
     config_dict,
-    source_files,
+    hydra_files,
 )
 from .config.validate import build_config
 from .results import summary_table
@@ -67,8 +67,7 @@ def _task(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     try:
         data, out, root = hydra_job(config_dict(cfg), hydra_cfg)
-        files = source_files(hydra_cfg.runtime.choices,
-                             searchpath=list(hydra_cfg.searchpath or ()))
+        files = hydra_files(hydra_cfg)
         config = build_config(data, files, os.cpu_count() or 1)
         results = run(config, data, out, tables=False, root=root)
     except USER_ERRORS as exc:
