@@ -3,10 +3,20 @@
     >>> import balancing_sim as bs
     >>> res = bs.simulate("history", runs=20, seed=1)
     >>> res.trajectories.head()
+
+The names below are imported on first use (PEP 562), so importing a part of the package
+(the dynamics, the runner's workers) does not load the rest.
 """
 
-from .api import simulate, sweep
-from .results import Results, load
+from importlib import import_module
 
-__all__ = ["Results", "load", "simulate", "sweep"]
+_EXPORTS = {"simulate": ".api", "sweep": ".api", "evaluate": ".evaluation",
+            "Results": ".results", "load": ".results"}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

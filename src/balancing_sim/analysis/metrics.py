@@ -1,9 +1,15 @@
 """Numbers behind the figures, computed from the output contract alone.
 
-Every function takes the contract's DataFrames (`trajectories`, `memberships`,
-`platforms`) of a run or of a sweep. A sweep adds a `scenario` column, a `point`
-column and one column per swept key; a single run has none of them and is treated
-as one scenario, named from its config (`config["scenario"]["name"]`).
+Every function takes a contract table (`trajectories`, `memberships` or `platforms`) of
+a run or of a sweep: a pandas DataFrame, or a lazy `tables.Table` as `load` returns in
+`res.tables`. A sweep adds a `scenario` column, a `point` column and one column per
+swept key; a single run has none of them and is treated as one scenario, named from its
+config (`config["scenario"]["name"]`).
+
+Tables of up to `EXACT_ROWS` rows are read into pandas. Larger ones are streamed in
+batches of the columns needed: counts add up exactly over batches; quantile bands come
+from histograms of `BINS` bins per (scenario, id, step) (values are in [0, 1], so the
+error is below 1/BINS), so a 10^6-run output is summarized in bounded memory.
 
 Monte Carlo intervals are Wilson score intervals for a share of runs (Wilson 1927;
 Brown, Cai & DasGupta 2001) and Newcombe's hybrid score interval for a difference of
@@ -12,34 +18,46 @@ two shares (Newcombe 1998, method 10).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+from functools import reduce
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-NONALIGNED = "nonaligned"
+from ..config.schema import NONALIGNED, STATUSES
+from ..contract import ALIGN_PREFIX
+from ..execution import is_model_input
+from ..tables import Table
+
 BASELINE = "baseline"  # the reference scenario's conventional name
-EXECUTION = ("runner.", "hydra.", "runs", "seed", "out", "engine")  # not model inputs
-ALIGN_PREFIX = "align_"
 LEVEL = 0.9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 CONTRACT = frozenset({"run", "seed", "step", "date", "actor", "posture", "platform", "status",
                       "viability", "depth", "scenario", "point"})
-STATUS_ORDER = ("none", "observer", "partner", "candidate", "member")
+MEMBER = STATUSES[-1]
+EXACT_ROWS = 2_000_000
+BINS = 1024
+Frame = pd.DataFrame | Table
+__all__ = ["NONALIGNED", "ALIGN_PREFIX"]
 
 
 # ---------------------------------------------------------------- structure
 
 
-def poles(traj: pd.DataFrame) -> list[str]:
+def poles(traj: Frame) -> list[str]:
     """Pole ids, in the order of the `align_<pole>` columns (the config's order)."""
     return [c[len(ALIGN_PREFIX):] for c in traj.columns if c.startswith(ALIGN_PREFIX)]
 
 
-def postures(traj: pd.DataFrame) -> list[str]:
+def postures(traj: Frame) -> list[str]:
     """Postures: the poles, then `nonaligned` (plus any other label found in the data)."""
-    found = (list(traj["posture"].cat.categories) if isinstance(
-        traj["posture"].dtype, pd.CategoricalDtype) else list(pd.unique(traj["posture"])))
+    if isinstance(traj, Table):
+        found = traj.categories("posture")
+    elif isinstance(traj["posture"].dtype, pd.CategoricalDtype):
+        found = list(traj["posture"].cat.categories)
+    else:
+        found = list(pd.unique(traj["posture"]))
     order = [*poles(traj), NONALIGNED]
     return order + sorted(str(p) for p in found if str(p) not in order)
 
@@ -51,33 +69,32 @@ def scenario_name(config: dict | None) -> str:
     return "scenario"
 
 
-def with_scenario(df: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:
+def with_scenario(df: Frame, config: dict | None = None) -> Frame:
     """The table with a `scenario` column (added from the config for a single run)."""
     if "scenario" in df.columns:
         return df
     return df.assign(scenario=scenario_name(config))
 
 
-def scenarios(df: pd.DataFrame) -> list[str]:
+def scenarios(df: Frame) -> list[str]:
     """Scenario names: `baseline` first when present, the others in order of appearance."""
     if "scenario" not in df.columns:
         return []
-    names = [str(s) for s in pd.unique(df["scenario"].astype(str))]
+    names = [str(s) for s in distinct(df, "scenario")]
     return sorted(names, key=lambda s: s != BASELINE)
 
 
-def swept_columns(df: pd.DataFrame) -> list[str]:
+def swept_columns(df: Frame) -> list[str]:
     """Columns a sweep added besides `scenario` and `point` (e.g. `params.w_autonomy`)."""
     return [c for c in df.columns if c not in CONTRACT and not c.startswith(ALIGN_PREFIX)]
 
 
 def model_inputs(columns: list[str]) -> list[str]:
     """Swept columns that change the model (not execution settings such as runner.*)."""
-    return [c for c in columns
-            if not any(c == e or (e.endswith(".") and c.startswith(e)) for e in EXECUTION)]
+    return [c for c in columns if is_model_input(c)]
 
 
-def unit_keys(df: pd.DataFrame) -> list[str]:
+def unit_keys(df: Frame) -> list[str]:
     """Columns that identify one set of replicates (a sweep point, or the one run)."""
     keys = ["scenario"] if "scenario" in df.columns else []
     keys += ["point"] if "point" in df.columns else swept_columns(df)
@@ -91,6 +108,85 @@ def final_rows(df: pd.DataFrame) -> pd.DataFrame:
         return df[df["step"] == df["step"].max()]
     last = df.groupby(keys, observed=True, dropna=False)["step"].transform("max")
     return df[df["step"] == last]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def readable(df: Frame, columns: Sequence[str] | None = None) -> Frame:
+    """A small Table as a DataFrame (of the given columns); a large one as it is."""
+    if isinstance(df, Table) and len(df) <= EXACT_ROWS:
+        wanted = None if columns is None else [c for c in dict.fromkeys(columns)
+                                               if c in df.columns]
+        return df.to_pandas(wanted)
+    return df
+
+
+def select(df: Frame, **values: object) -> Frame:
+    """Rows where each column equals the value (compared as text for ids)."""
+    if isinstance(df, Table):
+        return df.select(**values)
+    mask = np.ones(len(df), dtype=bool)
+    for key, value in values.items():
+        column = df[key]
+        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object:
+            mask &= (column.astype(str) == str(value)).to_numpy()
+        else:
+            mask &= (column == value).to_numpy()
+    return df[mask]
+
+
+def chunks(df: Frame, columns: Sequence[str], final: bool = False) -> Iterator[pd.DataFrame]:
+    """The given columns in pandas chunks: the whole DataFrame, or a Table's batches;
+    `final` keeps the last recorded step of each set of replicates."""
+    columns = [c for c in dict.fromkeys(columns) if c in df.columns]
+    if isinstance(df, Table):
+        yield from df.batches(columns, final=final)
+    else:
+        yield (final_rows(df) if final else df)[columns]
+
+
+def distinct(df: Frame, column: str, final: bool = True) -> list:
+    """Distinct values of a column, in order of appearance (a Table's sweep columns are
+    read from its parts; other columns from the final rows)."""
+    if isinstance(df, Table) and column in df.extras:
+        return df.values(column)
+    if isinstance(df, pd.DataFrame):
+        return list(pd.unique(df[column]))
+    seen: dict = {}
+    for part in chunks(df, [column], final=final):
+        seen.update(dict.fromkeys(pd.unique(part[column])))
+    return list(seen)
+
+
+def _add(parts: Iterable[pd.Series | pd.DataFrame]):
+    """Counts or sums of several chunks added up (exact for integers)."""
+    parts = list(parts)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else reduce(lambda a, b: a.add(b, fill_value=0), parts)
+
+
+def run_count(df: Frame) -> int:
+    """Runs (of all sweep points) in the table."""
+    keys = [*unit_keys(df), "run"]
+    if isinstance(df, pd.DataFrame):
+        return len(df[keys].drop_duplicates())
+    seen = [c.drop_duplicates() for c in chunks(df, keys, final=True)]
+    return len(pd.concat(seen).drop_duplicates()) if seen else 0
+
+
+def points_per_scenario(df: Frame) -> int:
+    """The largest number of sweep points pooled in one scenario (0 without points)."""
+    if "point" not in df.columns:
+        return 0
+    if isinstance(df, Table):
+        pairs = {(str(p.extra.get("scenario")), str(p.extra.get("point"))) for p in df.parts}
+        per = pd.Series([s for s, _ in pairs]).value_counts()
+        return int(per.max()) if len(per) else 0
+    keys = ["scenario"] if "scenario" in df.columns else []
+    return int(df.groupby(keys, observed=True)["point"].nunique().max()) if keys else int(
+        df["point"].nunique())
 
 
 def event_dates(config: dict | None) -> list[tuple[pd.Timestamp, str, list[str]]]:
@@ -146,20 +242,22 @@ def newcombe(p1, lo1, hi1, p0, lo0, hi0) -> tuple[np.ndarray, np.ndarray, np.nda
 # ---------------------------------------------------------------- outcomes
 
 
-def outcome_probabilities(traj: pd.DataFrame, config: dict | None = None,
+def outcome_probabilities(traj: Frame, config: dict | None = None,
                           by: list[str] | None = None, level: float = LEVEL) -> pd.DataFrame:
     """Share of runs ending in each posture, per scenario (and `by` columns) and actor.
 
     Columns: scenario, *by, actor, posture, count, runs, p, lo, hi (Wilson interval).
     Runs of all sweep points of a scenario are pooled unless `by` names the swept columns.
     """
-    df = final_rows(with_scenario(traj, config))
     keys = ["scenario", *(by or [])]
-    order = postures(traj)
     cols = [*keys, "actor"]
-    counts = (df.assign(posture=df["posture"].astype(str))
-              .groupby([*cols, "posture"], observed=True, sort=False).size()
-              .unstack("posture", fill_value=0))
+    df = readable(with_scenario(traj, config), [*cols, "posture", "step", *unit_keys(traj)])
+    order = postures(traj)
+    counts = _add(part.assign(posture=part["posture"].astype(str))
+                  .groupby([*cols, "posture"], observed=True, sort=False).size()
+                  for part in chunks(df, [*cols, "posture", "step", *unit_keys(df)],
+                                     final=True))
+    counts = counts.unstack("posture", fill_value=0).astype(int)
     counts = counts.reindex(columns=order, fill_value=0)
     runs = counts.sum(axis=1)
     long = counts.stack().rename("count").reset_index()
@@ -194,17 +292,15 @@ def outcome_differences(probs: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
-def join_probabilities(mem: pd.DataFrame, config: dict | None = None,
+def join_probabilities(mem: Frame, config: dict | None = None,
                        level: float = LEVEL) -> pd.DataFrame:
     """Share of runs in which each actor is a member of each platform at the end."""
-    df = final_rows(with_scenario(mem, config))
     keys = ["scenario", "actor", "platform"]
-    runs = df[[*unit_keys(df), "run"]].drop_duplicates().groupby(
-        "scenario", observed=True).size()
-    runs.index = runs.index.astype(str)
-    members = (df["status"].astype(str) == "member")
-    out = df.assign(member=members).groupby(keys, observed=True)["member"].sum().reset_index()
-    out["runs"] = out["scenario"].astype(str).map(runs).astype(int)
+    df = readable(with_scenario(mem, config), [*keys, "status", "step", *unit_keys(mem)])
+    out = _add(part.assign(member=part["status"].astype(str) == MEMBER)
+               .groupby(keys, observed=True)["member"].agg(["sum", "size"])
+               for part in chunks(df, [*keys, "status", "step", *unit_keys(df)], final=True))
+    out = out.rename(columns={"sum": "member", "size": "runs"}).astype(int).reset_index()
     out["p"] = out["member"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["member"], out["runs"], level)
     for c in keys:
@@ -212,9 +308,12 @@ def join_probabilities(mem: pd.DataFrame, config: dict | None = None,
     return out
 
 
-def platform_final(plat: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:
-    """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles."""
-    df = final_rows(with_scenario(plat, config))
+def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
+    """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles
+    (one row per run and platform is read: what the quantiles need)."""
+    columns = ["scenario", "platform", "viability", "depth", "step"]
+    df = with_scenario(plat, config)
+    df = pd.concat(list(chunks(df, [*columns, *unit_keys(df)], final=True)), ignore_index=True)
     g = df.groupby(["scenario", "platform"], observed=True)
     out = pd.concat({
         f"{m}_{s}": (g[m].mean() if s == "mean" else g[m].quantile(q))
@@ -237,7 +336,7 @@ def _bands(df: pd.DataFrame, keys: list[str], value: str,
     return wide.reset_index()
 
 
-def alignment_bands(traj: pd.DataFrame, config: dict | None = None,
+def alignment_bands(traj: Frame, config: dict | None = None,
                     quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
     """Quantiles over runs of each state's weight on each pole, per scenario and date.
 
@@ -247,7 +346,7 @@ def alignment_bands(traj: pd.DataFrame, config: dict | None = None,
     return _long_bands(with_scenario(traj, config), "actor", "pole", columns, quantiles)
 
 
-def platform_bands(plat: pd.DataFrame, config: dict | None = None,
+def platform_bands(plat: Frame, config: dict | None = None,
                    quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
     """Quantiles over runs of each platform's viability and depth, per scenario and date.
 
@@ -257,24 +356,86 @@ def platform_bands(plat: pd.DataFrame, config: dict | None = None,
     return _long_bands(with_scenario(plat, config), "platform", "measure", columns, quantiles)
 
 
-def _long_bands(df: pd.DataFrame, key: str, kind: str, columns: dict[str, str],
+def _long_bands(df: Frame, key: str, kind: str, columns: dict[str, str],
                 quantiles: tuple[float, ...]) -> pd.DataFrame:
     """Bands of several columns stacked long, with `kind` naming the column's label."""
-    parts = []
-    for name, column in columns.items():
-        b = _bands(df, ["scenario", key, "date"], column, quantiles)
-        b.insert(3, kind, name)
-        parts.append(b)
+    df = readable(df, ["scenario", key, "date", *columns.values()])
+    if isinstance(df, Table):
+        parts = [_histogram_bands(df, key, column, quantiles).assign(**{kind: name})
+                 for name, column in columns.items()]
+    else:
+        parts = [_bands(df, ["scenario", key, "date"], column, quantiles).assign(
+            **{kind: name}) for name, column in columns.items()]
     out = pd.concat(parts, ignore_index=True)
+    out = out[["scenario", key, "date", kind, *(c for c in out.columns
+                                                  if c.startswith("q"))]]
     out["scenario"] = out["scenario"].astype(str)
     out[key] = out[key].astype(str)
     return out
 
 
+def _histogram_bands(table: Table, key: str, value: str,
+                     quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """Quantile bands of a value in [0, 1] over runs, per (scenario, id, date), from
+    histograms of `BINS` bins filled batch by batch (memory: groups x BINS counts)."""
+    ids = table.categories(key)
+    names, dates, tables = [], [], []
+    for name in scenarios(table):
+        part = table.select(scenario=name)
+        when = part.dates()
+        counts = np.zeros((len(ids), len(when), BINS), dtype=np.int64)
+        steps = {}
+        for chunk in part.batches([key, "step", "date", value]):
+            where = np.searchsorted(when.to_numpy(), chunk["date"].to_numpy())
+            code = pd.Categorical(chunk[key].astype(str), categories=ids).codes
+            bins = np.clip((chunk[value].to_numpy(dtype=np.float64) * BINS).astype(np.int64),
+                           0, BINS - 1)
+            flat = (code.astype(np.int64) * len(when) + where) * BINS + bins
+            counts += np.bincount(flat, minlength=counts.size).reshape(counts.shape)
+            steps.update(dict.fromkeys(pd.unique(chunk["step"])))
+        names.append(name)
+        dates.append(when)
+        tables.append(counts)
+    rows = []
+    for name, when, counts in zip(names, dates, tables, strict=True):
+        values = _histogram_quantiles(counts, quantiles)   # (ids, dates, q)
+        for i, ident in enumerate(ids):
+            seen = counts[i].sum(axis=-1) > 0
+            frame = pd.DataFrame(values[i][seen], columns=[f"q{round(x * 100):02d}"
+                                                           for x in quantiles])
+            frame.insert(0, "date", when[seen])
+            frame.insert(0, key, ident)
+            frame.insert(0, "scenario", name)
+            rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _histogram_quantiles(counts: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray:
+    """numpy's linear quantile, each order statistic placed inside its bin by rank."""
+    n = counts.sum(axis=-1, keepdims=True)
+    cum = np.cumsum(counts, axis=-1)
+    width = 1.0 / counts.shape[-1]
+
+    def order_statistic(rank: np.ndarray) -> np.ndarray:
+        b = (cum <= rank[..., None]).sum(axis=-1).clip(0, counts.shape[-1] - 1)
+        before = np.take_along_axis(cum, b[..., None], -1)[..., 0] - np.take_along_axis(
+            counts, b[..., None], -1)[..., 0]
+        inside = np.take_along_axis(counts, b[..., None], -1)[..., 0]
+        return (b + (rank - before + 0.5) / np.maximum(inside, 1)) * width
+
+    out = []
+    for q in quantiles:
+        h = q * (n[..., 0] - 1)
+        low, high = np.floor(h), np.ceil(h)
+        a, b = order_statistic(low), order_statistic(high)
+        out.append(a + (h - low) * (b - a))
+    return np.stack(out, axis=-1)
+
+
 # ---------------------------------------------------------------- sweeps
 
 
-def sweep_grid(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
+def sweep_grid(traj: Frame, x: str, y: str, actor: str, posture: str,
                level: float = LEVEL) -> pd.DataFrame:
     """P(actor ends in posture) at each (x, y) of a sweep, pooled over any other swept
     column. Columns: x, y, count, runs, p, lo, hi."""
@@ -282,19 +443,22 @@ def sweep_grid(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
         if col not in traj.columns:
             raise ValueError(f"column {col!r} not in the data (swept columns: "
                              f"{', '.join(swept_columns(traj)) or 'none'})")
-    df = final_rows(traj)
-    df = df[df["actor"].astype(str) == actor]
-    if df.empty:
+    df = readable(traj, [x, y, "actor", "posture", "step", *unit_keys(traj)])
+    known = (df.categories("actor") if isinstance(df, Table)
+             else set(df["actor"].astype(str)))
+    if actor not in known:
         raise ValueError(f"actor {actor!r} not in the data")
-    hit = df["posture"].astype(str) == posture
-    g = df.assign(hit=hit).groupby([x, y], observed=True)["hit"]
-    out = pd.DataFrame({"count": g.sum(), "runs": g.size()}).reset_index()
+    df = select(df, actor=actor)
+    out = _add(part.assign(hit=part["posture"].astype(str) == posture)
+               .groupby([x, y], observed=True)["hit"].agg(["sum", "size"])
+               for part in chunks(df, [x, y, "posture", "step", *unit_keys(df)], final=True))
+    out = out.rename(columns={"sum": "count", "size": "runs"}).astype(int).reset_index()
     out["p"] = out["count"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["count"], out["runs"], level)
     return out
 
 
-def most_variable_outcome(traj: pd.DataFrame, by: list[str]) -> tuple[str, str]:
+def most_variable_outcome(traj: Frame, by: list[str]) -> tuple[str, str]:
     """The (actor, posture) whose probability varies most across the `by` groups."""
     probs = outcome_probabilities(traj, by=by)
     spread = probs.groupby(["actor", "posture"])["p"].agg(lambda s: s.max() - s.min())
@@ -305,7 +469,7 @@ def most_variable_outcome(traj: pd.DataFrame, by: list[str]) -> tuple[str, str]:
 # ---------------------------------------------------------------- network
 
 
-def network_snapshot(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
+def network_snapshot(traj: Frame, mem: Frame | None = None,
                      date: str | pd.Timestamp | None = None,
                      scenario: str | None = None) -> dict:
     """Mean alignment of each state on each pole, modal membership status of each state in
@@ -316,31 +480,40 @@ def network_snapshot(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
     """
     df = traj
     if scenario is not None and "scenario" in df.columns:
-        df = df[df["scenario"].astype(str) == scenario]
-    dates = pd.DatetimeIndex(pd.unique(df["date"])).sort_values()
+        df = select(df, scenario=scenario)
+    dates = (df.dates() if isinstance(df, Table)
+             else pd.DatetimeIndex(pd.unique(df["date"])).sort_values())
     when = dates[-1] if date is None else dates[dates.get_indexer(
         [pd.Timestamp(date)], method="nearest")[0]]
-    at = df[df["date"] == when]
-    cols = [ALIGN_PREFIX + p for p in poles(traj)]
-    alignment = at.groupby("actor", observed=True)[cols].mean()
-    alignment.columns = poles(traj)
+    names = poles(traj)
+    cols = [ALIGN_PREFIX + p for p in names]
+    at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
+    sums, sizes, modes = [], [], []
+    for part in chunks(at, ["actor", "posture", *cols]):
+        groups = part.groupby("actor", observed=True)
+        sums.append(groups[cols].sum().astype(np.float64))
+        sizes.append(groups.size())
+        modes.append(part.groupby(["actor", part["posture"].astype(str)], observed=True).size())
+    alignment = _add(sums).div(_add(sizes), axis=0)
+    alignment.columns = names
     alignment.index = alignment.index.astype(str)
-    posture = at.groupby("actor", observed=True)["posture"].agg(
-        lambda s: s.astype(str).value_counts().idxmax())
+    counts = _add(modes)
+    posture = counts.groupby(level=0, observed=True).idxmax().map(lambda k: k[1])
     posture.index = posture.index.astype(str)
     status = share = None
     if mem is not None and len(mem):
         m = mem
         if scenario is not None and "scenario" in m.columns:
-            m = m[m["scenario"].astype(str) == scenario]
-        m = m[m["date"] == when]
-        counts = (m.assign(status=m["status"].astype(str), actor=m["actor"].astype(str),
-                           platform=m["platform"].astype(str))
-                  .groupby(["actor", "platform", "status"]).size())
+            m = select(m, scenario=scenario)
+        m = select(readable(m, ["actor", "platform", "status", "date"]), date=when)
+        counts = _add(part.assign(status=part["status"].astype(str),
+                                  actor=part["actor"].astype(str),
+                                  platform=part["platform"].astype(str))
+                      .groupby(["actor", "platform", "status"]).size()
+                      for part in chunks(m, ["actor", "platform", "status"]))
         total = counts.groupby(level=[0, 1]).sum()
         top = counts.groupby(level=[0, 1]).idxmax().map(lambda k: k[2])
         status = top.unstack("platform")
         share = (counts.groupby(level=[0, 1]).max() / total).unstack("platform")
-    runs = len(at[[*unit_keys(at), "run"]].drop_duplicates())
     return {"date": when, "alignment": alignment, "status": status, "share": share,
-            "posture": posture, "runs": runs}
+            "posture": posture, "runs": int(_add(sizes).max())}

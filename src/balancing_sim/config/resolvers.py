@@ -12,9 +12,7 @@ from collections.abc import Sequence
 
 from omegaconf import OmegaConf
 
-POINT_EXCLUDE = ("out", "experiment", "runner.workers", "runner.backend", "runner.progress",
-                 "runner.chunk_runs", "runner.scheduler")
-"""Overrides that never enter a sweep point's id (they do not change its results)."""
+from ..execution import EXECUTION_ONLY as POINT_EXCLUDE  # never in a sweep point's id
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-]+")
 
