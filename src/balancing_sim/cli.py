@@ -29,7 +29,7 @@ from .config.loading import (
 )
 from .config.validate import build_config
 from .contract import TABLES, table_dir
-from .runner import Interrupted, OutputConflict, hydra_job, run
+from .runner import Interrupted, OutputConflict, hydra_job, parallel_workers, run, warm
 from .summary import table as summary_rows
 
 USER_ERRORS = (ConfigError, OutputConflict, OSError)
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             check_output_dir(config.run.out or "outputs")
         except ConfigError as exc:
             return fail(exc)
+        warm(parallel_workers(config), config.run.backend)  # workers start while Hydra composes
     elif any(a in ("-m", "--multirun") for a in args):
         try:  # names and syntax; each point is validated in its job
             check_names([a for a in args if not a.startswith("-")])

@@ -112,12 +112,13 @@ def identity(schema: pa.Schema) -> str | None:
 
 
 def parquet_bytes(table: pa.Table) -> pa.Buffer:
-    """One part file: ids dictionary-encoded, sorted keys delta-friendly (dictionary and
-    run-length encoded), float columns byte-stream-split (what makes float32 weights
-    compress), zstd; statistics only where filters use them (run, step)."""
+    """One part file: ids and sorted keys dictionary- and run-length encoded (lz4: they
+    are tiny already), float columns byte-stream-split and zstd (what makes float32
+    weights compress); statistics only where filters use them (run, step)."""
     floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS,
+    pq.write_table(table, sink, row_group_size=ROW_GROUP_ROWS,
+                   compression={c: "zstd" if c in floats else "lz4" for c in table.column_names},
                    use_dictionary=[c for c in table.column_names if c not in floats],
                    use_byte_stream_split=floats,
                    write_statistics=[c for c in SORTED_BY if c in table.column_names],

@@ -49,11 +49,7 @@ class Model:
     def of(scenario: str | Config = "baseline", overrides: Sequence[str] = (),
            runs: int | None = None, seed: int | None = None) -> Model:
         """From a scenario name and overrides (as on the command line), or a Config."""
-        config = scenario
-        if not isinstance(config, Config):
-            from .config.loading import compose
-
-            config, _ = compose([f"scenario={scenario}", *overrides])
+        config = scenario if isinstance(scenario, Config) else configure(scenario, overrides)[0]
         run = config.run
         return Model(compile_config(config), config.params,
                      run.runs if runs is None else runs, run.seed if seed is None else seed,
@@ -76,6 +72,14 @@ class Model:
         runs = np.arange(self.runs, dtype=np.int64)
         rec = simulator(self.engine)(self.compiled, params, self.seed, runs, self.record_every)
         return Panel.from_records(rec, self.compiled)
+
+
+def configure(scenario: str = "baseline", overrides: Sequence[str] = ()) -> tuple[Config, dict]:
+    """The validated config of a scenario with overrides, and its resolved dict (what
+    `balancing-sim scenario=... <overrides>` runs)."""
+    from .config.loading import compose
+
+    return compose([f"scenario={scenario}", *overrides])
 
 
 def _block(task: tuple[Model, Mapping[str, Outcome], list[tuple[int, dict]]]

@@ -45,36 +45,49 @@ class Results:
 
     `tables` maps each table name to a lazy `Table`; the `trajectories`, `memberships`
     and `platforms` attributes are the same tables as DataFrames, read when first used.
+    Results of a directory find their tables only when asked (the summary alone needs
+    neither pandas nor the Parquet files).
     """
 
     def __init__(self, tables: Mapping[str, Table | pd.DataFrame] | None = None,
                  summary: dict | None = None, config: dict | None = None,
                  path: Path | None = None, timing: dict | None = None):
-        from .tables import Table, in_memory
-
-        self.tables: dict[str, Table] = {}
+        self._given = tables
+        self._tables: dict[str, Table] | None = None
         self._frames: dict[str, pd.DataFrame] = {}
-        for name in TABLES:
-            given = (tables or {}).get(name)
-            if given is not None and not isinstance(given, Table):  # a DataFrame
-                self._frames[name] = given
-                given = in_memory(given)
-            self.tables[name] = given if given is not None else Table(())
         self.summary = summary if summary is not None else {}
         self.config = config if config is not None else {}
         self.path = path
         self.timing = timing or {}
 
+    @property
+    def tables(self) -> dict[str, Table]:
+        if self._tables is None:
+            from .tables import Table, in_memory
+
+            given = self._given
+            if given is None and self.path is not None:
+                given = load(self.path).tables
+            self._tables = {}
+            for name in TABLES:
+                table = (given or {}).get(name)
+                if table is not None and not isinstance(table, Table):  # a DataFrame
+                    self._frames[name] = table
+                    table = in_memory(table)
+                self._tables[name] = table if table is not None else Table(())
+        return self._tables
+
     def _frame(self, name: str) -> pd.DataFrame:
+        table = self.tables[name]
         if name not in self._frames:
-            self._frames[name] = self.tables[name].to_pandas()
+            self._frames[name] = table.to_pandas()
         return self._frames[name]
 
     def _set(self, name: str, df: pd.DataFrame) -> None:
         from .tables import in_memory
 
-        self._frames[name] = df
         self.tables[name] = in_memory(df)
+        self._frames[name] = df
 
     trajectories = property(lambda self: self._frame("trajectories"),
                             lambda self, df: self._set("trajectories", df))

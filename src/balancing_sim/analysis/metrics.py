@@ -361,12 +361,10 @@ def _long_bands(df: Frame, key: str, kind: str, columns: dict[str, str],
     """Bands of several columns stacked long, with `kind` naming the column's label."""
     df = readable(df, ["scenario", key, "date", *columns.values()])
     if isinstance(df, Table):
-        parts = [_histogram_bands(df, key, column, quantiles).assign(**{kind: name})
-                 for name, column in columns.items()]
+        out = _histogram_bands(df, key, kind, columns, quantiles)
     else:
-        parts = [_bands(df, ["scenario", key, "date"], column, quantiles).assign(
-            **{kind: name}) for name, column in columns.items()]
-    out = pd.concat(parts, ignore_index=True)
+        out = pd.concat([_bands(df, ["scenario", key, "date"], column, quantiles).assign(
+            **{kind: name}) for name, column in columns.items()], ignore_index=True)
     out = out[["scenario", key, "date", kind, *(c for c in out.columns
                                                   if c.startswith("q"))]]
     out["scenario"] = out["scenario"].astype(str)
@@ -374,39 +372,37 @@ def _long_bands(df: Frame, key: str, kind: str, columns: dict[str, str],
     return out
 
 
-def _histogram_bands(table: Table, key: str, value: str,
+def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
                      quantiles: tuple[float, ...]) -> pd.DataFrame:
-    """Quantile bands of a value in [0, 1] over runs, per (scenario, id, date), from
-    histograms of `BINS` bins filled batch by batch (memory: groups x BINS counts)."""
+    """Quantile bands of values in [0, 1] over runs, per (scenario, id, date), from
+    histograms of `BINS` bins filled in one pass over the table's batches (memory: ids x
+    dates x BINS counts per column)."""
     ids = table.categories(key)
-    names, dates, tables = [], [], []
+    labels = [f"q{round(x * 100):02d}" for x in quantiles]
+    rows = []
     for name in scenarios(table):
         part = table.select(scenario=name)
         when = part.dates()
-        counts = np.zeros((len(ids), len(when), BINS), dtype=np.int64)
-        steps = {}
-        for chunk in part.batches([key, "step", "date", value]):
-            where = np.searchsorted(when.to_numpy(), chunk["date"].to_numpy())
+        counts = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
+                  for c in columns.values()}
+        for chunk in part.batches([key, "date", *columns.values()]):
             code = pd.Categorical(chunk[key].astype(str), categories=ids).codes
-            bins = np.clip((chunk[value].to_numpy(dtype=np.float64) * BINS).astype(np.int64),
-                           0, BINS - 1)
-            flat = (code.astype(np.int64) * len(when) + where) * BINS + bins
-            counts += np.bincount(flat, minlength=counts.size).reshape(counts.shape)
-            steps.update(dict.fromkeys(pd.unique(chunk["step"])))
-        names.append(name)
-        dates.append(when)
-        tables.append(counts)
-    rows = []
-    for name, when, counts in zip(names, dates, tables, strict=True):
-        values = _histogram_quantiles(counts, quantiles)   # (ids, dates, q)
-        for i, ident in enumerate(ids):
-            seen = counts[i].sum(axis=-1) > 0
-            frame = pd.DataFrame(values[i][seen], columns=[f"q{round(x * 100):02d}"
-                                                           for x in quantiles])
-            frame.insert(0, "date", when[seen])
-            frame.insert(0, key, ident)
-            frame.insert(0, "scenario", name)
-            rows.append(frame)
+            cell = (code.astype(np.int64) * len(when)
+                    + np.searchsorted(when.to_numpy(), chunk["date"].to_numpy())) * BINS
+            for column, total in counts.items():
+                bins = (chunk[column].to_numpy(dtype=np.float64) * BINS).astype(np.int64)
+                flat = cell + np.clip(bins, 0, BINS - 1)
+                total += np.bincount(flat, minlength=total.size).reshape(total.shape)
+        for label, column in columns.items():
+            values = _histogram_quantiles(counts[column], quantiles)   # (ids, dates, q)
+            for i, ident in enumerate(ids):
+                seen = counts[column][i].sum(axis=-1) > 0
+                frame = pd.DataFrame(values[i][seen], columns=labels)
+                frame.insert(0, kind, label)
+                frame.insert(0, "date", when[seen])
+                frame.insert(0, key, ident)
+                frame.insert(0, "scenario", name)
+                rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
 
@@ -490,9 +486,8 @@ def network_snapshot(traj: Frame, mem: Frame | None = None,
     at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
     sums, sizes, modes = [], [], []
     for part in chunks(at, ["actor", "posture", *cols]):
-        groups = part.groupby("actor", observed=True)
-        sums.append(groups[cols].sum().astype(np.float64))
-        sizes.append(groups.size())
+        sums.append(part[cols].astype(np.float64).groupby(part["actor"], observed=True).sum())
+        sizes.append(part.groupby("actor", observed=True).size())
         modes.append(part.groupby(["actor", part["posture"].astype(str)], observed=True).size())
     alignment = _add(sums).div(_add(sizes), axis=0)
     alignment.columns = names

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..evaluation import Model, evaluate, final_posture
+from ..evaluation import Model, configure, evaluate, final_posture
 from . import metrics
 from .plots import OKABE_ITO, label, save, styled
 
@@ -137,11 +137,9 @@ class ModelOutcome:
     workers: int = 1
 
     def compose(self):
-        from ..config.loading import compose
-
-        args = [f"scenario={self.scenario}", f"runs={self.runs}", f"seed={self.seed}",
-                "runner.workers=1", "runner.record_every=1200", *self.overrides]
-        return compose(args)
+        return configure(self.scenario, [f"runs={self.runs}", f"seed={self.seed}",
+                                         "runner.workers=1", "runner.record_every=1200",
+                                         *self.overrides])
 
     def check(self) -> dict:
         """Validate actor, posture and parameter names against the config; return it."""

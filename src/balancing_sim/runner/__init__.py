@@ -15,7 +15,8 @@ imports `jobs` and what it needs, not pandas, Hydra or joblib.
 from importlib import import_module
 
 _EXPORTS = {
-    "close_clients": "backends", "dispatch": "backends", "Job": "jobs", "chunk_size": "jobs",
+    "close_clients": "backends", "dispatch": "backends", "warm": "backends",
+    "Job": "jobs", "chunk_size": "jobs", "parallel_workers": "jobs",
     "execute": "jobs", "plan": "jobs", "simulator": "jobs", "Interrupted": "loop",
     "run": "main", "OutputConflict": "store", "layout": "store", "hydra_job": "sweep",
     "swept_values": "sweep", "write_point": "sweep"}

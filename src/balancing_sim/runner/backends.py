@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from joblib import Parallel, delayed
@@ -65,6 +66,23 @@ def close_clients() -> None:
             if cluster is not None:
                 cluster.close()
     _CLIENTS.clear()
+
+
+def _ready() -> None:
+    """What a worker imports before its first chunk (done while the parent composes)."""
+    from . import jobs, store  # noqa: F401
+
+    jobs.simulator("ensemble")
+
+
+def warm(workers: int, backend: object = "loky") -> None:
+    """Start a local pool's workers now, in the background, so they import while this
+    process does other work; `dispatch` then reuses them (same joblib executor)."""
+    name, _ = backend_of(backend)
+    if workers <= 1 or name not in ("loky",):
+        return
+    threading.Thread(target=lambda: Parallel(n_jobs=workers, backend=name)(
+        delayed(_ready)() for _ in range(workers)), daemon=True).start()
 
 
 def dispatch[T, R](function: Callable[[T], R], items: Iterable[T], workers: int,

@@ -109,13 +109,21 @@ def execute(job: Job) -> Done:
 
 
 def chunk_size(config: Config, workers: int) -> int:
-    """`runner.chunk_runs`, smaller when that gives every worker work; never below
-    `MIN_PARALLEL_CHUNK` runs (the batched engine is fastest on large blocks, and a
-    small job runs in this process without starting workers)."""
-    size = config.run.chunk_runs
+    """At most `runner.chunk_runs`, evened out so that every worker gets the same number
+    of chunks (no worker idles at the end); never below `MIN_PARALLEL_CHUNK` runs (the
+    batched engine is fastest on large blocks, and a small job runs in this process
+    without starting workers)."""
+    size, runs = config.run.chunk_runs, config.run.runs
     if workers > 1:
-        size = min(size, max(MIN_PARALLEL_CHUNK, math.ceil(config.run.runs / workers)))
+        waves = math.ceil(runs / (workers * size))
+        size = min(size, max(MIN_PARALLEL_CHUNK, math.ceil(runs / (workers * waves))))
     return size
+
+
+def parallel_workers(config: Config) -> int:
+    """Worker processes a run of this config starts (0: it runs in this process)."""
+    chunks = math.ceil(config.run.runs / chunk_size(config, config.run.workers))
+    return min(config.run.workers, chunks) if config.run.workers > 1 and chunks > 1 else 0
 
 
 def plan(config: Config, compiled: Compiled, folder: Path | None, size: int,

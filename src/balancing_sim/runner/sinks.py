@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -11,8 +12,7 @@ import pyarrow as pa
 
 from .. import summary as summaries
 from ..contract import TABLES
-from ..results import Results, load
-from ..tables import in_memory
+from ..results import Results
 from . import store
 from .backends import remote
 from .jobs import Done, Job
@@ -55,6 +55,8 @@ class MemorySink:
         return 0
 
     def finish(self) -> Results:
+        from ..tables import in_memory
+
         ordered = [self.done[i] for i in sorted(self.done)]
         tables = {t: in_memory(pa.concat_tables([d.tables[t] for d in ordered]))
                   for t in TABLES}
@@ -95,6 +97,5 @@ class DiskSink:
         store.finish(self.out, summary, self.clock.record(**timing))
 
     def results(self) -> Results:
-        result = load(self.out)
-        result.config = dict(self.resolved)
-        return result
+        summary = json.loads((self.out / "summary.json").read_text())
+        return Results(summary=summary, config=dict(self.resolved), path=self.out)
