@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import balancing_sim as bs
-from balancing_sim.analysis import metrics
+from balancing_sim.analysis import frames, metrics
 from balancing_sim.config.loading import compose
 from balancing_sim.contract import TABLES
 from balancing_sim.runner import execute, layout, plan, run
@@ -133,22 +133,22 @@ def test_lazy_table_reads_chosen_columns_and_final_rows(run_dir):
 
 def test_streamed_analysis_equals_pandas(run_dir, monkeypatch):
     res = bs.load(run_dir)
-    frames = {t: getattr(res, t) for t in TABLES}
-    monkeypatch.setattr(metrics, "EXACT_ROWS", 0)  # every Table is streamed in batches
+    whole = {t: getattr(res, t) for t in TABLES}
+    monkeypatch.setattr(frames, "EXACT_ROWS", 0)  # every Table is streamed in batches
     lazy = res.tables
     for name, f in (("trajectories", metrics.outcome_probabilities),
                     ("memberships", metrics.join_probabilities),
                     ("platforms", metrics.platform_final)):
-        pd.testing.assert_frame_equal(f(lazy[name], res.config), f(frames[name], res.config))
+        pd.testing.assert_frame_equal(f(lazy[name], res.config), f(whole[name], res.config))
     for name, f in (("trajectories", metrics.alignment_bands),
                     ("platforms", metrics.platform_bands)):
-        streamed, exact = f(lazy[name], res.config), f(frames[name], res.config)
+        streamed, exact = f(lazy[name], res.config), f(whole[name], res.config)
         assert streamed.iloc[:, :4].equals(exact.iloc[:, :4])
         quantiles = [c for c in exact.columns if c.startswith("q")]
         gap = np.abs(streamed[quantiles].to_numpy() - exact[quantiles].to_numpy()).max()
         assert gap <= 1 / metrics.BINS
     s1 = metrics.network_snapshot(lazy["trajectories"], lazy["memberships"])
-    s2 = metrics.network_snapshot(frames["trajectories"], frames["memberships"])
+    s2 = metrics.network_snapshot(whole["trajectories"], whole["memberships"])
     pd.testing.assert_frame_equal(s1["alignment"], s2["alignment"], rtol=1e-12)
     assert s1["status"].equals(s2["status"]) and s1["posture"].equals(s2["posture"])
     assert s1["runs"] == s2["runs"] == 20 == metrics.run_count(lazy["trajectories"])

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from .contract import categories as schema_categories
 
 CATEGORICAL = ("actor", "platform", "posture", "status", "scenario", "point")
-BATCH_ROWS = 1 << 18
+BATCH_ROWS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,13 @@ class Table:
         known = schema_categories(self.schema).get(column)
         if known is not None:
             return known
-        return [str(v) for v in pd.unique(self.to_pandas([column])[column].astype(str))]
+        seen: dict[str, None] = {}
+        for part in self.parts:  # a dictionary column carries its categories in each batch
+            for chunk in part.dataset.head(1, columns=[column]).column(0).chunks:
+                values = (chunk.dictionary if pa.types.is_dictionary(chunk.type)
+                          else pc.unique(part.dataset.to_table(columns=[column])[column]))
+                seen.update(dict.fromkeys(map(str, values.to_pylist())))
+        return list(seen)
 
     def values(self, column: str) -> list:
         """Distinct values of an extra column, in order of appearance."""
@@ -174,19 +180,26 @@ class Table:
 
     # ------------------------------------------------------------ reading
 
-    def batches(self, columns: Sequence[str] | None = None, final: bool = False,
-                batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-        """pandas chunks of the given columns (all by default), part by part; `final`
-        keeps each part's last recorded step only (a part is one set of replicates)."""
-        wanted = list(columns) if columns is not None else self.columns
+    def record_batches(self, columns: Sequence[str], final: bool = False,
+                       batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Part, pa.RecordBatch]]:
+        """(part, Arrow batch of the part's own columns among `columns`), part by part;
+        `final` keeps each part's last recorded step (a part is one set of replicates)."""
         for part in self.parts:
-            own = [c for c in wanted if c in self.schema.names]
+            own = [c for c in columns if c in self.schema.names]
             scanner = part.dataset.scanner(columns=own, filter=self._filter(part, final),
                                            batch_size=batch_rows, batch_readahead=2,
                                            fragment_readahead=1)
             for batch in scanner.to_batches():
                 if batch.num_rows:
-                    yield _with_extra(batch.to_pandas(), part.extra, wanted)
+                    yield part, batch
+
+    def batches(self, columns: Sequence[str] | None = None, final: bool = False,
+                batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+        """pandas chunks of the given columns (all by default), with the parts' constant
+        columns; `final` as in `record_batches`."""
+        wanted = list(columns) if columns is not None else self.columns
+        for part, batch in self.record_batches(wanted, final, batch_rows):
+            yield _with_extra(batch.to_pandas(), part.extra, wanted)
 
     def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The whole table (or some columns) as one DataFrame, ids as categories."""

@@ -2,14 +2,11 @@
 
 Every function takes a contract table (`trajectories`, `memberships` or `platforms`) of
 a run or of a sweep: a pandas DataFrame, or a lazy `tables.Table` as `load` returns in
-`res.tables`. A sweep adds a `scenario` column, a `point` column and one column per
-swept key; a single run has none of them and is treated as one scenario, named from its
-config (`config["scenario"]["name"]`).
-
-Tables of up to `EXACT_ROWS` rows are read into pandas. Larger ones are streamed in
-batches of the columns needed: counts add up exactly over batches; quantile bands come
-from histograms of `BINS` bins per (scenario, id, step) (values are in [0, 1], so the
-error is below 1/BINS), so a 10^6-run output is summarized in bounded memory.
+`res.tables` (large Tables are streamed, see `frames`: counts add up exactly, quantile
+bands come from histograms of `BINS` bins, an error below 1/BINS on values in [0, 1]).
+A sweep adds a `scenario` column, a `point` column and one column per swept key; a
+single run has none of them and is treated as one scenario, named from its config
+(`config["scenario"]["name"]`).
 
 Monte Carlo intervals are Wilson score intervals for a share of runs (Wilson 1927;
 Brown, Cai & DasGupta 2001) and Newcombe's hybrid score interval for a difference of
@@ -18,8 +15,6 @@ two shares (Newcombe 1998, method 10).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from functools import reduce
 from statistics import NormalDist
 
 import numpy as np
@@ -29,17 +24,30 @@ from ..config.schema import NONALIGNED, STATUSES
 from ..contract import ALIGN_PREFIX
 from ..execution import is_model_input
 from ..tables import Table
+from .frames import (
+    CONTRACT,
+    Frame,
+    as_text,
+    batches,
+    counts,
+    distinct,
+    final_rows,
+    histogram_quantiles,
+    points_per_scenario,
+    readable,
+    run_count,
+    select,
+    swept_columns,
+    unit_keys,
+)
 
 BASELINE = "baseline"  # the reference scenario's conventional name
 LEVEL = 0.9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-CONTRACT = frozenset({"run", "seed", "step", "date", "actor", "posture", "platform", "status",
-                      "viability", "depth", "scenario", "point"})
 MEMBER = STATUSES[-1]
-EXACT_ROWS = 2_000_000
 BINS = 1024
-Frame = pd.DataFrame | Table
-__all__ = ["NONALIGNED", "ALIGN_PREFIX"]
+__all__ = ["ALIGN_PREFIX", "CONTRACT", "NONALIGNED", "Frame", "distinct", "final_rows",
+           "points_per_scenario", "run_count", "select", "swept_columns", "unit_keys"]
 
 
 # ---------------------------------------------------------------- structure
@@ -84,109 +92,9 @@ def scenarios(df: Frame) -> list[str]:
     return sorted(names, key=lambda s: s != BASELINE)
 
 
-def swept_columns(df: Frame) -> list[str]:
-    """Columns a sweep added besides `scenario` and `point` (e.g. `params.w_autonomy`)."""
-    return [c for c in df.columns if c not in CONTRACT and not c.startswith(ALIGN_PREFIX)]
-
-
 def model_inputs(columns: list[str]) -> list[str]:
     """Swept columns that change the model (not execution settings such as runner.*)."""
     return [c for c in columns if is_model_input(c)]
-
-
-def unit_keys(df: Frame) -> list[str]:
-    """Columns that identify one set of replicates (a sweep point, or the one run)."""
-    keys = ["scenario"] if "scenario" in df.columns else []
-    keys += ["point"] if "point" in df.columns else swept_columns(df)
-    return keys
-
-
-def final_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the last recorded step of each set of replicates."""
-    keys = unit_keys(df)
-    if not keys:
-        return df[df["step"] == df["step"].max()]
-    last = df.groupby(keys, observed=True, dropna=False)["step"].transform("max")
-    return df[df["step"] == last]
-
-
-# ---------------------------------------------------------------- reading
-
-
-def readable(df: Frame, columns: Sequence[str] | None = None) -> Frame:
-    """A small Table as a DataFrame (of the given columns); a large one as it is."""
-    if isinstance(df, Table) and len(df) <= EXACT_ROWS:
-        wanted = None if columns is None else [c for c in dict.fromkeys(columns)
-                                               if c in df.columns]
-        return df.to_pandas(wanted)
-    return df
-
-
-def select(df: Frame, **values: object) -> Frame:
-    """Rows where each column equals the value (compared as text for ids)."""
-    if isinstance(df, Table):
-        return df.select(**values)
-    mask = np.ones(len(df), dtype=bool)
-    for key, value in values.items():
-        column = df[key]
-        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object:
-            mask &= (column.astype(str) == str(value)).to_numpy()
-        else:
-            mask &= (column == value).to_numpy()
-    return df[mask]
-
-
-def chunks(df: Frame, columns: Sequence[str], final: bool = False) -> Iterator[pd.DataFrame]:
-    """The given columns in pandas chunks: the whole DataFrame, or a Table's batches;
-    `final` keeps the last recorded step of each set of replicates."""
-    columns = [c for c in dict.fromkeys(columns) if c in df.columns]
-    if isinstance(df, Table):
-        yield from df.batches(columns, final=final)
-    else:
-        yield (final_rows(df) if final else df)[columns]
-
-
-def distinct(df: Frame, column: str, final: bool = True) -> list:
-    """Distinct values of a column, in order of appearance (a Table's sweep columns are
-    read from its parts; other columns from the final rows)."""
-    if isinstance(df, Table) and column in df.extras:
-        return df.values(column)
-    if isinstance(df, pd.DataFrame):
-        return list(pd.unique(df[column]))
-    seen: dict = {}
-    for part in chunks(df, [column], final=final):
-        seen.update(dict.fromkeys(pd.unique(part[column])))
-    return list(seen)
-
-
-def _add(parts: Iterable[pd.Series | pd.DataFrame]):
-    """Counts or sums of several chunks added up (exact for integers)."""
-    parts = list(parts)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else reduce(lambda a, b: a.add(b, fill_value=0), parts)
-
-
-def run_count(df: Frame) -> int:
-    """Runs (of all sweep points) in the table."""
-    keys = [*unit_keys(df), "run"]
-    if isinstance(df, pd.DataFrame):
-        return len(df[keys].drop_duplicates())
-    seen = [c.drop_duplicates() for c in chunks(df, keys, final=True)]
-    return len(pd.concat(seen).drop_duplicates()) if seen else 0
-
-
-def points_per_scenario(df: Frame) -> int:
-    """The largest number of sweep points pooled in one scenario (0 without points)."""
-    if "point" not in df.columns:
-        return 0
-    if isinstance(df, Table):
-        pairs = {(str(p.extra.get("scenario")), str(p.extra.get("point"))) for p in df.parts}
-        per = pd.Series([s for s, _ in pairs]).value_counts()
-        return int(per.max()) if len(per) else 0
-    keys = ["scenario"] if "scenario" in df.columns else []
-    return int(df.groupby(keys, observed=True)["point"].nunique().max()) if keys else int(
-        df["point"].nunique())
 
 
 def event_dates(config: dict | None) -> list[tuple[pd.Timestamp, str, list[str]]]:
@@ -239,7 +147,12 @@ def newcombe(p1, lo1, hi1, p0, lo0, hi0) -> tuple[np.ndarray, np.ndarray, np.nda
     return d, lower, upper
 
 
-# ---------------------------------------------------------------- outcomes
+def _labelled(n: pd.Series, level: str) -> pd.DataFrame:
+    """Counts with one id level as text columns (the others stay in the index)."""
+    n = n.copy()
+    position = n.index.names.index(level)
+    n.index = n.index.set_levels(n.index.levels[position].astype(str), level=position)
+    return n.unstack(level, fill_value=0).astype(int)
 
 
 def outcome_probabilities(traj: Frame, config: dict | None = None,
@@ -252,15 +165,10 @@ def outcome_probabilities(traj: Frame, config: dict | None = None,
     keys = ["scenario", *(by or [])]
     cols = [*keys, "actor"]
     df = readable(with_scenario(traj, config), [*cols, "posture", "step", *unit_keys(traj)])
-    order = postures(traj)
-    counts = _add(part.assign(posture=part["posture"].astype(str))
-                  .groupby([*cols, "posture"], observed=True, sort=False).size()
-                  for part in chunks(df, [*cols, "posture", "step", *unit_keys(df)],
-                                     final=True))
-    counts = counts.unstack("posture", fill_value=0).astype(int)
-    counts = counts.reindex(columns=order, fill_value=0)
-    runs = counts.sum(axis=1)
-    long = counts.stack().rename("count").reset_index()
+    table = _labelled(counts(df, [*cols, "posture"], final=True)["n"], "posture")
+    table = table.reindex(columns=postures(traj), fill_value=0)
+    runs = table.sum(axis=1)
+    long = table.stack().rename("count").reset_index()
     long["runs"] = runs.reindex(pd.MultiIndex.from_frame(long[cols])).to_numpy()
     long["p"] = long["count"] / long["runs"]
     long["lo"], long["hi"] = wilson(long["count"], long["runs"], level)
@@ -297,10 +205,9 @@ def join_probabilities(mem: Frame, config: dict | None = None,
     """Share of runs in which each actor is a member of each platform at the end."""
     keys = ["scenario", "actor", "platform"]
     df = readable(with_scenario(mem, config), [*keys, "status", "step", *unit_keys(mem)])
-    out = _add(part.assign(member=part["status"].astype(str) == MEMBER)
-               .groupby(keys, observed=True)["member"].agg(["sum", "size"])
-               for part in chunks(df, [*keys, "status", "step", *unit_keys(df)], final=True))
-    out = out.rename(columns={"sum": "member", "size": "runs"}).astype(int).reset_index()
+    table = _labelled(counts(df, [*keys, "status"], final=True)["n"], "status")
+    out = pd.DataFrame({"member": table.get(MEMBER, 0), "runs": table.sum(axis=1)})
+    out = out.astype(int).reset_index()
     out["p"] = out["member"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["member"], out["runs"], level)
     for c in keys:
@@ -313,7 +220,8 @@ def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
     (one row per run and platform is read: what the quantiles need)."""
     columns = ["scenario", "platform", "viability", "depth", "step"]
     df = with_scenario(plat, config)
-    df = pd.concat(list(chunks(df, [*columns, *unit_keys(df)], final=True)), ignore_index=True)
+    df = pd.concat(list(batches(df, [*columns, *unit_keys(df)], final=True)),
+                   ignore_index=True)
     g = df.groupby(["scenario", "platform"], observed=True)
     out = pd.concat({
         f"{m}_{s}": (g[m].mean() if s == "mean" else g[m].quantile(q))
@@ -383,20 +291,22 @@ def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
     for name in scenarios(table):
         part = table.select(scenario=name)
         when = part.dates()
-        counts = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
-                  for c in columns.values()}
-        for chunk in part.batches([key, "date", *columns.values()]):
-            code = pd.Categorical(chunk[key].astype(str), categories=ids).codes
-            cell = (code.astype(np.int64) * len(when)
-                    + np.searchsorted(when.to_numpy(), chunk["date"].to_numpy())) * BINS
-            for column, total in counts.items():
-                bins = (chunk[column].to_numpy(dtype=np.float64) * BINS).astype(np.int64)
-                flat = cell + np.clip(bins, 0, BINS - 1)
-                total += np.bincount(flat, minlength=total.size).reshape(total.shape)
+        hist = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
+                for c in columns.values()}
+        for _, batch in part.record_batches([key, "date", *columns.values()]):
+            column = batch.column(key)
+            code = pd.Index(ids).get_indexer(column.dictionary.to_pylist())[
+                column.indices.to_numpy(zero_copy_only=False)]
+            dates = batch.column("date").to_numpy(zero_copy_only=False)
+            cell = (code * len(when) + np.searchsorted(when.to_numpy(), dates)) * BINS
+            for name_, total in hist.items():
+                values = batch.column(name_).to_numpy(zero_copy_only=False)
+                bins = np.clip((values.astype(np.float64) * BINS).astype(np.int64), 0, BINS - 1)
+                total += np.bincount(cell + bins, minlength=total.size).reshape(total.shape)
         for label, column in columns.items():
-            values = _histogram_quantiles(counts[column], quantiles)   # (ids, dates, q)
+            values = histogram_quantiles(hist[column], quantiles)   # (ids, dates, q)
             for i, ident in enumerate(ids):
-                seen = counts[column][i].sum(axis=-1) > 0
+                seen = hist[column][i].sum(axis=-1) > 0
                 frame = pd.DataFrame(values[i][seen], columns=labels)
                 frame.insert(0, kind, label)
                 frame.insert(0, "date", when[seen])
@@ -404,28 +314,6 @@ def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
                 frame.insert(0, "scenario", name)
                 rows.append(frame)
     return pd.concat(rows, ignore_index=True)
-
-
-def _histogram_quantiles(counts: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray:
-    """numpy's linear quantile, each order statistic placed inside its bin by rank."""
-    n = counts.sum(axis=-1, keepdims=True)
-    cum = np.cumsum(counts, axis=-1)
-    width = 1.0 / counts.shape[-1]
-
-    def order_statistic(rank: np.ndarray) -> np.ndarray:
-        b = (cum <= rank[..., None]).sum(axis=-1).clip(0, counts.shape[-1] - 1)
-        before = np.take_along_axis(cum, b[..., None], -1)[..., 0] - np.take_along_axis(
-            counts, b[..., None], -1)[..., 0]
-        inside = np.take_along_axis(counts, b[..., None], -1)[..., 0]
-        return (b + (rank - before + 0.5) / np.maximum(inside, 1)) * width
-
-    out = []
-    for q in quantiles:
-        h = q * (n[..., 0] - 1)
-        low, high = np.floor(h), np.ceil(h)
-        a, b = order_statistic(low), order_statistic(high)
-        out.append(a + (h - low) * (b - a))
-    return np.stack(out, axis=-1)
 
 
 # ---------------------------------------------------------------- sweeps
@@ -444,11 +332,10 @@ def sweep_grid(traj: Frame, x: str, y: str, actor: str, posture: str,
              else set(df["actor"].astype(str)))
     if actor not in known:
         raise ValueError(f"actor {actor!r} not in the data")
-    df = select(df, actor=actor)
-    out = _add(part.assign(hit=part["posture"].astype(str) == posture)
-               .groupby([x, y], observed=True)["hit"].agg(["sum", "size"])
-               for part in chunks(df, [x, y, "posture", "step", *unit_keys(df)], final=True))
-    out = out.rename(columns={"sum": "count", "size": "runs"}).astype(int).reset_index()
+    table = _labelled(counts(select(df, actor=actor), [x, y, "posture"], final=True)["n"],
+                      "posture")
+    out = pd.DataFrame({"count": table.get(posture, 0), "runs": table.sum(axis=1)})
+    out = out.astype(int).sort_index().reset_index()
     out["p"] = out["count"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["count"], out["runs"], level)
     return out
@@ -484,31 +371,26 @@ def network_snapshot(traj: Frame, mem: Frame | None = None,
     names = poles(traj)
     cols = [ALIGN_PREFIX + p for p in names]
     at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
-    sums, sizes, modes = [], [], []
-    for part in chunks(at, ["actor", "posture", *cols]):
-        sums.append(part[cols].astype(np.float64).groupby(part["actor"], observed=True).sum())
-        sizes.append(part.groupby("actor", observed=True).size())
-        modes.append(part.groupby(["actor", part["posture"].astype(str)], observed=True).size())
-    alignment = _add(sums).div(_add(sizes), axis=0)
+    by_posture = counts(at, ["actor", "posture"], values=cols)
+    by_actor = by_posture.groupby(level="actor", observed=True).sum()
+    alignment = by_actor[cols].div(by_actor["n"], axis=0)
     alignment.columns = names
     alignment.index = alignment.index.astype(str)
-    counts = _add(modes)
-    posture = counts.groupby(level=0, observed=True).idxmax().map(lambda k: k[1])
-    posture.index = posture.index.astype(str)
+    modes = as_text(by_posture["n"])
+    posture = modes.groupby(level=0, sort=False).idxmax().map(lambda k: k[1])
+    posture = posture.reindex(alignment.index)
     status = share = None
     if mem is not None and len(mem):
         m = mem
         if scenario is not None and "scenario" in m.columns:
             m = select(m, scenario=scenario)
         m = select(readable(m, ["actor", "platform", "status", "date"]), date=when)
-        counts = _add(part.assign(status=part["status"].astype(str),
-                                  actor=part["actor"].astype(str),
-                                  platform=part["platform"].astype(str))
-                      .groupby(["actor", "platform", "status"]).size()
-                      for part in chunks(m, ["actor", "platform", "status"]))
-        total = counts.groupby(level=[0, 1]).sum()
-        top = counts.groupby(level=[0, 1]).idxmax().map(lambda k: k[2])
-        status = top.unstack("platform")
-        share = (counts.groupby(level=[0, 1]).max() / total).unstack("platform")
+        n = as_text(counts(m, ["actor", "platform", "status"])["n"])
+        total = n.groupby(level=[0, 1]).sum()
+        top = n.groupby(level=[0, 1]).idxmax().map(lambda k: k[2])
+        status = top.unstack(1)
+        share = (n.groupby(level=[0, 1]).max() / total).unstack(1)
+        status.columns.name = share.columns.name = "platform"
+        status.index.name = share.index.name = "actor"
     return {"date": when, "alignment": alignment, "status": status, "share": share,
-            "posture": posture, "runs": int(_add(sizes).max())}
+            "posture": posture, "runs": int(by_actor["n"].max())}

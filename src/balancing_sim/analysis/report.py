@@ -89,6 +89,14 @@ def _numeric_sweeps(df: metrics.Frame) -> list[str]:
     return out
 
 
+def _per_scenario(res, names: list[str], kind: str, title: str, caption: str,
+                  draw) -> list[Plot]:
+    """One figure per scenario (the first MAX_PANELS), named `<kind>_<scenario>` when
+    there are several; `draw(name, config)` makes it."""
+    return [Plot(f"{kind}_{name}" if len(names) > 1 else kind, f"{title}: {name}", caption,
+                 draw(name, scenario_config(res, name))) for name in names[:MAX_PANELS]]
+
+
 def figures(res, actor: str | None = None, posture: str | None = None,
             baseline: str | None = None, date: str | None = None) -> list[Plot]:
     """Every figure the data supports, with titles and captions."""
@@ -99,14 +107,11 @@ def figures(res, actor: str | None = None, posture: str | None = None,
                 "Share of runs ending in each posture, per state and scenario; whiskers are "
                 "90% Wilson intervals for the Monte Carlo share.",
                 plots.outcome_distribution(traj, config))]
-    for name in names[:MAX_PANELS]:
-        cfg = scenario_config(res, name)
-        out.append(Plot(f"fan_{name}" if len(names) > 1 else "fan",
-                        f"Alignment fan chart: {name}",
-                        "Median (line), 50% and 90% bands over runs of each state's weight on "
-                        "each pole; ticks on the time axis mark scheduled events, dotted lines "
-                        "events that name the state.",
-                        plots.fan_chart(traj, cfg, scenario=name)))
+    out += _per_scenario(res, names, "fan", "Alignment fan chart",
+                         "Median (line), 50% and 90% bands over runs of each state's weight on "
+                         "each pole; ticks on the time axis mark scheduled events, dotted "
+                         "lines events that name the state.",
+                         lambda name, cfg: plots.fan_chart(traj, cfg, scenario=name))
     plat = res.tables["platforms"]
     if len(plat):
         out.append(Plot("platforms", "Platform viability and depth",
@@ -129,16 +134,13 @@ def figures(res, actor: str | None = None, posture: str | None = None,
                             "grid.",
                             plots.sweep_map(part, x, y, a, p, scenario=name)))
     mem = res.tables["memberships"]
-    for name in names[:MAX_PANELS]:
-        cfg = scenario_config(res, name)
-        out.append(Plot(f"network_{name}" if len(names) > 1 else "network",
-                        f"Alignment network: {name}",
-                        "States (fill: modal posture), poles and platforms at one date; "
-                        "edge width is the mean alignment weight over runs, line style the "
-                        "modal membership status.",
-                        plots.network_map(traj, metrics.with_scenario(mem, config)
-                                          if len(mem) else None,
-                                          date=date, scenario=name, config=cfg)))
+    mem = metrics.with_scenario(mem, config) if len(mem) else None
+    out += _per_scenario(res, names, "network", "Alignment network",
+                         "States (fill: modal posture), poles and platforms at one date; edge "
+                         "width is the mean alignment weight over runs, line style the modal "
+                         "membership status.",
+                         lambda name, cfg: plots.network_map(traj, mem, date=date,
+                                                             scenario=name, config=cfg))
     if len(names) >= 2:
         base = baseline or ("baseline" if "baseline" in names else names[0])
         out.append(Plot("comparison", f"Scenario comparison against {base}",

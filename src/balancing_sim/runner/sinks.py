@@ -97,5 +97,6 @@ class DiskSink:
         store.finish(self.out, summary, self.clock.record(**timing))
 
     def results(self) -> Results:
-        summary = json.loads((self.out / "summary.json").read_text())
-        return Results(summary=summary, config=dict(self.resolved), path=self.out)
+        summary, timing = (json.loads((self.out / name).read_text()) if (self.out / name).is_file()
+                           else {} for name in ("summary.json", "timing.json"))
+        return Results(summary=summary, config=dict(self.resolved), path=self.out, timing=timing)
