@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import summary as summaries
 from ..config.schema import Config
-from ..results import Results
+from ..results import CHUNKS, Results
 from ..world import Compiled, compile_config
 from . import store
 from .jobs import chunk_size, plan
@@ -35,7 +35,7 @@ def run(config: Config, resolved: dict, out: Path | None, root: Path | None = No
     store.start(out, resolved)
     disk = DiskSink(out, names(compiled), resolved, settings.backend)
     if not (out / "summary.json").is_file():
-        size = store.layout(out / "chunks", settings.runs, size)
+        size = store.layout(out / CHUNKS, settings.runs, size)
         todo = disk.open(plan(config, compiled, out, size, stamp))
         drive(todo, disk, settings, root or out)
         disk.finish(workers=settings.workers, backend=str(settings.backend), chunk_runs=size)

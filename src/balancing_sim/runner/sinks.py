@@ -71,6 +71,7 @@ class DiskSink:
 
     def __init__(self, out: Path, names: summaries.Names, resolved: Mapping, backend: object):
         self.out, self.names, self.resolved = out, names, resolved
+        self.stamp = store.fingerprint(resolved)
         self.parts: list[summaries.Part] = []
         self.remote = remote(backend)
         self.clock = Clock()
@@ -85,7 +86,7 @@ class DiskSink:
     def accept(self, done: Done) -> None:
         if done.tables is not None:
             store.write_chunk(self.out, done.index, done.count, done.tables, done.summary,
-                              store.fingerprint(self.resolved))
+                              self.stamp)
         self.parts.append(done.summary)
         self.clock.add(done)
 
@@ -97,6 +98,10 @@ class DiskSink:
         store.finish(self.out, summary, self.clock.record(**timing))
 
     def results(self) -> Results:
-        summary, timing = (json.loads((self.out / name).read_text()) if (self.out / name).is_file()
-                           else {} for name in ("summary.json", "timing.json"))
-        return Results(summary=summary, config=dict(self.resolved), path=self.out, timing=timing)
+        """The finished directory (its tables are read when asked)."""
+        def read(name: str) -> dict:
+            path = self.out / name
+            return json.loads(path.read_text()) if path.is_file() else {}
+
+        return Results(summary=read("summary.json"), config=dict(self.resolved), path=self.out,
+                       timing=read("timing.json"))
