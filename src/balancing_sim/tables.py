@@ -34,6 +34,14 @@ class Part:
     source: pa.Table | tuple[Path, ...]
     extra: Mapping[str, object] = field(default_factory=dict)
 
+    def with_extra(self, extra: Mapping[str, object]) -> Part:
+        """The same rows with other constant columns (what was read of the files is kept:
+        a large run directory's metadata is read once)."""
+        part = replace(self, extra=extra)
+        part.__dict__.update({k: v for k, v in self.__dict__.items()
+                              if k in ("dataset", "rows", "last_step", "first_run")})
+        return part
+
     @cached_property
     def dataset(self) -> ds.Dataset:
         if isinstance(self.source, pa.Table):
@@ -162,7 +170,7 @@ class Table:
 
     def assign(self, **constants: object) -> Table:
         """Add constant columns to the parts that lack them."""
-        parts = tuple(replace(p, extra={**constants, **p.extra}) for p in self.parts)
+        parts = tuple(p.with_extra({**constants, **p.extra}) for p in self.parts)
         return replace(self, parts=parts)
 
     def _filter(self, part: Part, final: bool) -> ds.Expression | None:
