@@ -125,6 +125,7 @@ def test_lazy_table_reads_chosen_columns_and_final_rows(run_dir):
     assert list(final.columns) == ["run", "actor", "step"] and len(chunks) > 1
     assert final["step"].nunique() == 1 and final["step"].iloc[0] == table.parts[0].last_step
     assert len(final) == 20 * len(table.categories("actor"))
+    assert table.dataset.count_rows() == len(table)  # a pyarrow dataset, nothing read
     assert table.to_polars().select(pl.len()).collect().item() == len(table)
     assert table.to_duckdb().aggregate("count(*)").fetchall() == [(len(table),)]
     picked = table.select(actor=table.categories("actor")[0])

@@ -225,8 +225,13 @@ class Table:
                 df[column] = df[column].astype("category")
         return df
 
-    def to_arrow(self, columns: Sequence[str] | None = None) -> pa.Table:
-        return pa.Table.from_pandas(self.to_pandas(columns), preserve_index=False)
+    @property
+    def dataset(self) -> ds.Dataset:
+        """The parts as one pyarrow dataset (without the parts' constant columns: use
+        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels)."""
+        if len(self.parts) == 1:
+            return self.parts[0].dataset
+        return ds.dataset([p.dataset for p in self.parts])
 
     def to_polars(self):
         """A polars LazyFrame over the parts (nothing read until collected)."""
