@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import yaml
-from joblib import Parallel, delayed
 from SALib.sample import latin
 
 from .config.loading import compose, conf_dir
 from .config.schema import Params
-from .ensemble import simulate_block
-from .validation import Panel, load_patterns, pass_rates
-from .world import Compiled, compile_config
+from .evaluation import Model, evaluate, pattern
+from .validation import load_patterns
 
 
 def score(rates: dict[str, float]) -> float:
@@ -33,32 +32,24 @@ def score(rates: dict[str, float]) -> float:
     return float(values.min() + 0.01 * values.mean())
 
 
-def evaluate(compiled: Compiled, params: Params, patterns: dict, seed: int,
-             runs: int) -> dict[str, float]:
-    rec = simulate_block(compiled, params, seed, np.arange(runs))
-    return pass_rates(Panel.from_records(rec, compiled), patterns)
-
-
-def with_values(base: Params, names: list[str], row: np.ndarray) -> Params:
-    return replace(base, **{n: float(v) for n, v in zip(names, row, strict=True)})
-
-
-def search(compiled: Compiled, base: Params, patterns: dict, ranges: dict, seed: int,
-           runs: int, samples: int, refine: int, workers: int = -1,
-           log=print) -> tuple[Params, dict[str, float]]:
-    """Latin hypercube, then a shrinking local search around the incumbent."""
+def search(model: Model, patterns: dict, ranges: dict, samples: int, refine: int,
+           workers: int = -1, log=print) -> tuple[Params, dict[str, float]]:
+    """Latin hypercube, then a shrinking local search around the incumbent; each point
+    scored on the model's replicates (the same seed everywhere)."""
     names = list(ranges)
     bounds = np.array([ranges[n] for n in names], dtype=float)
     problem = {"num_vars": len(names), "names": names, "bounds": bounds.tolist()}
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(model.seed)
     points = latin.sample(problem, samples, seed=int(rng.integers(2**31)))
-    start = np.array([getattr(base, n) for n in names])
+    start = np.array([getattr(model.params, n) for n in names])
     points = np.vstack([np.clip(start, bounds[:, 0], bounds[:, 1]), points])
-    pool = Parallel(n_jobs=workers)
+    outcomes = {name: pattern(spec) for name, spec in patterns["patterns"].items()}
+    workers = (os.cpu_count() or 1) if workers < 1 else workers
 
     def run_batch(batch: np.ndarray) -> list[dict[str, float]]:
-        return pool(delayed(evaluate)(compiled, with_values(base, names, row), patterns,
-                                      seed, runs) for row in batch)
+        sets = [dict(zip(names, map(float, row), strict=True)) for row in batch]
+        table = evaluate(model, sets, outcomes, workers=workers)
+        return table[list(outcomes)].to_dict(orient="records")
 
     results = run_batch(points)
     scores = np.array([score(r) for r in results])
@@ -79,7 +70,7 @@ def search(compiled: Compiled, base: Params, patterns: dict, ranges: dict, seed:
             log(f"refine {done + batch}: score {score(best_rates):.3f} {best_rates}")
         else:
             width *= 0.85
-    return with_values(base, names, incumbent), best_rates
+    return model.with_values(dict(zip(names, incumbent, strict=True))), best_rates
 
 
 def write_params(path: Path, params: Params, rates: dict[str, float], settings: dict,
@@ -122,10 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
-    compiled = compile_config(config)
+    model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
     patterns = load_patterns(root / settings["patterns"])
-    params, rates = search(compiled, config.params, patterns, settings["ranges"],
-                           settings["seed"], settings["runs"], settings["samples"],
+    params, rates = search(model, patterns, settings["ranges"], settings["samples"],
                            settings["refine"], args.workers)
     print(f"best: {rates}")
     if not args.dry_run:

@@ -12,10 +12,7 @@ from collections.abc import Sequence
 
 from omegaconf import OmegaConf
 
-from .schema import EXECUTION_KEYS
-
-POINT_EXCLUDE = ("experiment", *EXECUTION_KEYS)
-"""Overrides that never enter a sweep point's id (they do not change its results)."""
+from .schema import EXECUTION_ONLY as POINT_EXCLUDE  # never in a sweep point's id
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-]+")
 

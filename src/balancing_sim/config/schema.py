@@ -275,7 +275,9 @@ class RunSettings:
 EXECUTION_KEYS: tuple[str, ...] = tuple(
     f.metadata.get("key", name) for name, f in RunSettings.__dataclass_fields__.items()
     if f.metadata.get("execution"))
-"""Settings that change how a run executes, never its results (kept out of sweep point ids)."""
+"""Settings that change how a run executes, never its results."""
+EXECUTION_ONLY: tuple[str, ...] = ("experiment", *EXECUTION_KEYS)
+"""Keys that never change a number: left out of a run's identity and of sweep point ids."""
 
 
 @dataclass(frozen=True)
