@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config.schema import NONALIGNED, Config, Params
+from .config.schema import Config, Params
 from .contract import ALIGN_PREFIX
 from .validation import Panel, holds
 from .world import Compiled, compile_config
@@ -140,16 +140,12 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
 
 def final_posture(actor: str, posture: str) -> Outcome:
     """1 where the actor ends in the posture (a pole id or `nonaligned`), else 0; with
-    `align_<pole>`, the actor's final weight on that pole."""
+    `align_<pole>`, the actor's final weight on that pole (`outcomes` has the rest)."""
+    from . import outcomes
 
-    def outcome(panel: Panel) -> np.ndarray:
-        i = panel.states.index(actor)
-        final = panel.align[:, -1, i]
-        if posture.startswith(ALIGN_PREFIX):
-            return final[:, panel.poles.index(posture.removeprefix(ALIGN_PREFIX))]
-        return (final.argmax(-1) == (*panel.poles, NONALIGNED).index(posture)).astype(float)
-
-    return outcome
+    if posture.startswith(ALIGN_PREFIX):
+        return outcomes.final_weight(actor, posture.removeprefix(ALIGN_PREFIX))
+    return outcomes.final_posture_share(actor, posture)
 
 
 def pattern(spec: Mapping) -> Outcome:
