@@ -226,82 +226,99 @@ def _blocs(data: Any, compiled: Compiled | None) -> list[str]:
 # ---------------------------------------------------------------- outcomes
 
 
+@dataclass(frozen=True)
+class Measure:
+    """An outcome: a function of (series, *args) applied to the data's series of one actor
+    or platform; picklable (multiprocessing evaluators ship it to workers)."""
+
+    name: str
+    source: Callable[..., Series]   # alignment, statuses or levels
+    subject: str                    # the actor or platform
+    apply: Callable[..., np.ndarray]
+    args: tuple = ()
+
+    def __call__(self, data: Any, compiled: Compiled | None = None) -> np.ndarray:
+        series = self.source(data, self.subject, compiled)
+        return self.apply(series, *self.args, data=data, compiled=compiled)
+
+    def __repr__(self) -> str:
+        return f"{self.name}({', '.join(map(repr, (self.subject, *self.args)))})"
+
+
+def _final_posture(s: Series, posture: str, **_: Any) -> np.ndarray:
+    return (s.codes[:, -1] == _index(s.labels, posture, "posture")).astype(float)
+
+
+def _final_weight(s: Series, posture: str, **_: Any) -> np.ndarray:
+    return s.values[:, -1, _index(s.labels, posture, "posture")]
+
+
+def _time_in(s: Series, posture: str, since: str | None, until: str | None,
+             **_: Any) -> np.ndarray:
+    lo = _month(since) if since else s.months[0]
+    hi = _month(until) if until else s.months[-1]
+    window = (s.months >= lo) & (s.months <= hi)
+    if not window.any():
+        raise ValueError(f"no recorded month between {since} and {until}")
+    return (s.codes[:, window] == _index(s.labels, posture, "posture")).mean(axis=1)
+
+
+def _final_hedging(s: Series, **_: Any) -> np.ndarray:
+    return hedging_index(s.values[:, -1])
+
+
+def _final_level(s: Series, **_: Any) -> np.ndarray:
+    return s.values[:, -1, 0]
+
+
+def _ever_member(s: Series, platform: str, **_: Any) -> np.ndarray:
+    column = s.values[..., _index(s.labels, platform, "platform")]
+    return (column == MEMBER).any(axis=1).astype(float)
+
+
+def _ends_in_bloc(s: Series, blocs: tuple[str, ...] | None, data: Any = None,
+                  compiled: Compiled | None = None) -> np.ndarray:
+    names = list(blocs) if blocs is not None else _blocs(data, compiled)
+    flags = np.isin(np.asarray(s.labels), names)
+    return in_bloc(s.values[:, -1], flags).astype(float)
+
+
 def final_posture_share(actor: str, posture: str) -> Outcome:
     """1 where the state's final posture (largest share: a pole id or `nonaligned`) is
     `posture`, else 0; the mean over runs is the share of runs ending in it."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        s = alignment(data, actor, compiled)
-        return (s.codes[:, -1] == _index(s.labels, posture, "posture")).astype(float)
-
-    return outcome
+    return Measure("final_posture_share", alignment, actor, _final_posture, (posture,))
 
 
 def final_weight(actor: str, posture: str) -> Outcome:
     """The state's final alignment weight on a pole (or its non-aligned share)."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        s = alignment(data, actor, compiled)
-        return s.values[:, -1, _index(s.labels, posture, "posture")]
-
-    return outcome
+    return Measure("final_weight", alignment, actor, _final_weight, (posture,))
 
 
 def time_in_posture(actor: str, posture: str, since: str | None = None,
                     until: str | None = None) -> Outcome:
     """Share of the recorded months (from `since` to `until`, YYYY-MM, inclusive; all by
     default) in which the state's posture is `posture`."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        s = alignment(data, actor, compiled)
-        lo = _month(since) if since else s.months[0]
-        hi = _month(until) if until else s.months[-1]
-        window = (s.months >= lo) & (s.months <= hi)
-        if not window.any():
-            raise ValueError(f"no recorded month between {since} and {until}")
-        return (s.codes[:, window] == _index(s.labels, posture, "posture")).mean(axis=1)
-
-    return outcome
+    return Measure("time_in_posture", alignment, actor, _time_in, (posture, since, until))
 
 
 def final_hedging(actor: str) -> Outcome:
     """The state's hedging index in the last recorded month."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        return hedging_index(alignment(data, actor, compiled).values[:, -1])
-
-    return outcome
+    return Measure("final_hedging", alignment, actor, _final_hedging)
 
 
 def platform_viability(platform: str) -> Outcome:
     """The platform's viability in the last recorded month."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        return levels(data, platform, compiled).values[:, -1, 0]
-
-    return outcome
+    return Measure("platform_viability", levels, platform, _final_level)
 
 
 def p_join(actor: str, platform: str) -> Outcome:
     """1 where the state is a member of the platform in some recorded month, else 0 (the
     summary's P(join))."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        s = statuses(data, actor, compiled)
-        return (s.values[..., _index(s.labels, platform, "platform")] == MEMBER).any(
-            axis=1).astype(float)
-
-    return outcome
+    return Measure("p_join", statuses, actor, _ever_member, (platform,))
 
 
 def joins_bloc(actor: str, blocs: Sequence[str] | None = None) -> Outcome:
     """1 where the state ends a full member of a bloc (the platforms marked `bloc: true`
     in the world, or those named in `blocs`), else 0."""
-
-    def outcome(data: Any, compiled: Compiled | None = None) -> np.ndarray:
-        s = statuses(data, actor, compiled)
-        names = list(blocs) if blocs is not None else _blocs(data, compiled)
-        flags = np.isin(np.asarray(s.labels), names)
-        return in_bloc(s.values[:, -1], flags).astype(float)
-
-    return outcome
+    return Measure("joins_bloc", statuses, actor, _ends_in_bloc,
+                   (tuple(blocs) if blocs is not None else None,))
