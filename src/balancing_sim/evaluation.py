@@ -3,7 +3,7 @@
     >>> from balancing_sim.evaluation import Model, evaluate, final_posture
     >>> model = Model.of("baseline", runs=20, seed=1)
     >>> evaluate(model, [{"w_autonomy": 0.5}, {"w_autonomy": 1.5}],
-    ...          {"p_nonaligned": final_posture("azerbaijan", "nonaligned")})
+    ...          {"p_nonaligned": final_posture("<state>", "nonaligned")})
 
 The world is compiled once; every parameter set runs the same replicates (runs
 0..R-1 of one seed: common random numbers, so differences between sets come from the
