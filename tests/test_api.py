@@ -37,12 +37,12 @@ def test_params_dict_equals_the_hydra_override(experiment):
 
 
 def test_an_experiment_runs_parameter_sets_without_composing_again(experiment, monkeypatch):
-    import balancing_sim.api as api
+    import balancing_sim.config.loading as loading
 
     def refuse(*args, **kwargs):
         raise AssertionError("composed again")
 
-    monkeypatch.setattr(api, "compose", refuse)
+    monkeypatch.setattr(loading, "compose", refuse)
     low = experiment.run({"w_autonomy": 0.2})
     high = experiment.run({"params.w_autonomy": 3.0}, runs=2, seed=4)
     assert low.config["params"]["w_autonomy"] == 0.2
@@ -118,3 +118,9 @@ def test_posterior_draws_are_read_when_the_file_appears(tmp_path, suffix):
     assert p.draws()[1] == {"w_autonomy": 1.2, "w_identity": 0.6}
     assert p.table().set_index("parameter").loc["w_autonomy", "posterior_mean"] == \
         pytest.approx(1.2)
+
+
+def test_a_rebuilt_config_keeps_the_run_settings():
+    exp = bs.Experiment("baseline", SHORT, runs=2)
+    rebuilt = exp.configure({f"world.states.{ACTOR}.autonomy.value": 0.2})[0]
+    assert rebuilt.run == exp.config.run  # workers "auto" stays all cores

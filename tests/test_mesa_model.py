@@ -70,3 +70,19 @@ def test_bad_arguments_are_refused():
         AlignmentModel.from_scenario("baseline", rng=-1, overrides=SHORT)
     with pytest.raises(ValueError, match="schedule must be"):
         AlignmentModel.from_scenario("baseline", schedule="random", overrides=SHORT)
+
+
+def test_solara_viz_renders_the_model_with_its_parameters():
+    import solara
+    from mesa.visualization import SolaraViz, make_plot_component
+
+    model = AlignmentModel.from_scenario("baseline", overrides=SHORT)
+    slider = {"type": "SliderFloat", "value": 1.0, "label": "w_autonomy", "min": 0.2,
+              "max": 3.0, "step": 0.1}
+    page = SolaraViz(model, components=[make_plot_component("nonaligned")],
+                     model_params={"scenario": "baseline", "overrides": SHORT,
+                                   "w_autonomy": slider})
+    box, _ = solara.render(page, handle_error=False)
+    assert box.children
+    rebuilt = type(model)(scenario="baseline", overrides=SHORT, w_autonomy=1.0)
+    assert rebuilt.params.w_autonomy == 1.0  # what SolaraViz's reset does

@@ -10,6 +10,7 @@ network. Everything is computed in the server process; nothing is written to dis
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,11 +48,12 @@ def scenarios() -> list[str]:
     return options("scenario")
 
 
+@functools.lru_cache(maxsize=16)
 def experiment(scenario: str):
     """The scenario composed once per server process (`Experiment`, cached)."""
-    from .model import _experiment
+    from .api import Experiment
 
-    return _experiment(scenario, ())
+    return Experiment(scenario)
 
 
 def run_ensemble(scenario: str, values: dict[str, float], runs: int, seed: int) -> Ensemble:
@@ -61,9 +63,12 @@ def run_ensemble(scenario: str, values: dict[str, float], runs: int, seed: int) 
 
 
 def one_run(scenario: str, values: dict[str, float], seed: int, run: int = 0):
+    """Run `run` of the Mesa model, on the scenario's compiled world."""
     from .model import AlignmentModel
 
-    return AlignmentModel(scenario, rng=seed, run=run, **values)
+    exp = experiment(scenario)
+    config, _ = exp.configure(values)
+    return AlignmentModel(exp.compiled(config), config.params, rng=seed, run=run)
 
 
 def month_tables(model) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -38,9 +38,9 @@ AGENT_TYPES: dict[Actors, type[_Handle]] = {
 @functools.lru_cache(maxsize=8)
 def _experiment(scenario: str, overrides: tuple[str, ...]):
     """A scenario composed once per process (batch runs and dashboards build many models)."""
-    from .api import Experiment
+    from .evaluation import Study
 
-    return Experiment(scenario, list(overrides))
+    return Study(scenario, list(overrides))
 
 
 class AlignmentModel(mesa.Model):

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..api import Experiment
-from ..evaluation import final_posture
+from ..evaluation import Study, final_posture
 from . import metrics
 from .plots import OKABE_ITO, label, save, styled
 
@@ -127,7 +126,7 @@ class ModelOutcome:
     Each row of X sets the factors `names`: parameters (`w_autonomy`) or any config key
     (`world.states.<id>.autonomy.value`, `scenario.events.<id>.value.value`); the model
     runs `runs` replicates of the scenario from `seed` (the same seed at every point) and
-    returns the outcome share. The scenario is composed once (`api.Experiment`).
+    returns the outcome share. The scenario is composed once (`evaluation.Study`).
     """
 
     names: list[str]
@@ -138,11 +137,11 @@ class ModelOutcome:
     seed: int = 1
     overrides: tuple[str, ...] = ()
     workers: int = 1
-    _experiment: Experiment | None = dataclasses.field(default=None, repr=False)
+    _experiment: Study | None = dataclasses.field(default=None, repr=False)
 
-    def experiment(self) -> Experiment:
+    def experiment(self) -> Study:
         if self._experiment is None:
-            self._experiment = Experiment(self.scenario, [
+            self._experiment = Study(self.scenario, [
                 f"runs={self.runs}", f"seed={self.seed}", "runner.workers=1",
                 "runner.record_every=1200", *self.overrides])
         return self._experiment
