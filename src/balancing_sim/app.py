@@ -96,13 +96,19 @@ stepper = solara.reactive(None)
 history = solara.reactive(())  # (date, event ids) of the months stepped so far
 
 
+@functools.cache
+def parameters():
+    """Calibrated values and ranges, read once per server process."""
+    return calibrated()
+
+
 def defaults() -> dict[str, float]:
-    base = calibrated().values
+    base = parameters().values
     return {name: base[name] for name in MAIN_PARAMETERS}
 
 
 def bounds(name: str) -> tuple[float, float]:
-    low, high = calibrated().ranges.get(name, (0.0, 2 * defaults()[name]))
+    low, high = parameters().ranges.get(name, (0.0, 2 * defaults()[name]))
     return float(low), float(high)
 
 
