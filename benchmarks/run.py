@@ -13,7 +13,8 @@ Prints a Markdown report and writes it to benchmarks/results/latest.md:
      output), then the report of that output (figures, key numbers), with peak RSS;
   4. scaling with the number of states (synthetic worlds, one core).
 The machine may be shared: the header records the load average, and every figure has a
-CPU-time twin (runs per CPU second, and the runs/s it implies on idle cores).
+CPU-time twin (runs per CPU second, and the runs/s it implies when no process waits
+for a core; a loaded core also runs slower per CPU second, see docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ def main() -> None:
     say(f"## 2. End to end, baseline scenario, {n:,} runs, {W} workers, fresh process each")
     say()
     say("| what | seconds | runs/s | CPU s | runs per CPU s | runs/s on "
-        f"{W} idle cores (from CPU) | bytes per run | peak RSS |")
+        f"{W} unshared cores (from CPU) | bytes per run | peak RSS |")
     say("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         size = f"{r['bytes'] / r['runs']:,.0f}" if r.get("bytes") else "-"
@@ -315,14 +316,15 @@ def main() -> None:
             f"{ph.get(p, 0.0) * k:.2f}" for p in ("simulate", "tables", "write", "summary"))
             + f" | {r['rest'] * k:.2f} |")
     say()
-    say(f"Runs/s on {W} idle cores (from CPU) = runs / (the rest + workers' CPU / {W}): "
-        "what the wall clock would show without other load, counting start-up as serial.")
+    say(f"Runs/s on {W} unshared cores (from CPU) = runs / (the rest + workers' CPU / {W}): "
+        "what the wall clock would show if no process waited for a core, counting start-up "
+        "as serial (a loaded core also does less per CPU second: not corrected here).")
     say()
 
     scales = [10_000 if q else 100_000] + ([1_000_000] if args.million else [])
     say(f"## 3. Scale: every month recorded, {W} workers; then the report of that output")
     say()
-    say("| runs | step | seconds | runs/s | CPU s | runs/s on idle cores (from CPU) | "
+    say("| runs | step | seconds | runs/s | CPU s | runs/s on unshared cores (from CPU) | "
         "output | peak RSS |")
     say("|---:|---|---:|---:|---:|---:|---:|---:|")
     for c in scales:

@@ -107,6 +107,7 @@ def categories(schema: pa.Schema) -> dict[str, list[str]]:
 
 
 def identity(schema: pa.Schema) -> str | None:
+    """The identity of the config and seed a part file was computed for (its stamp)."""
     raw = (schema.metadata or {}).get(METADATA_KEY)
     return json.loads(raw).get("identity") if raw else None
 

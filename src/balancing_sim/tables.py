@@ -48,6 +48,16 @@ class Part:
             return ds.dataset(self.source)
         return ds.dataset([str(p) for p in self.source], format="parquet")
 
+    def batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The columns in batches, file by file and row group by row group (a dataset
+        scanner reads ahead without bound when the consumer is slow; this does not)."""
+        if isinstance(self.source, pa.Table):
+            yield from self.source.select(list(columns)).to_batches(batch_rows)
+            return
+        for path in self.source:
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows,
+                                                         columns=list(columns))
+
     @cached_property
     def rows(self) -> int:
         if isinstance(self.source, pa.Table):
@@ -173,16 +183,21 @@ class Table:
         parts = tuple(p.with_extra({**constants, **p.extra}) for p in self.parts)
         return replace(self, parts=parts)
 
+    def _conditions(self, part: Part, final: bool) -> dict[str, object]:
+        """Column -> the value rows must have: the row filter, and each part's last step."""
+        conditions = dict(self.where)
+        if final and part.last_step is not None:
+            conditions["step"] = part.last_step
+        return conditions
+
     def _filter(self, part: Part, final: bool) -> ds.Expression | None:
+        """The conditions as a pyarrow expression (for whole-table reads and counts)."""
         expr = None
-        for key, value in self.where.items():
+        for key, value in self._conditions(part, final).items():
             kind = self.schema.field(key).type
             if pa.types.is_timestamp(kind):
                 value = pa.scalar(pd.Timestamp(value).as_unit("ns").value, type=kind)
             term = ds.field(key) == value
-            expr = term if expr is None else expr & term
-        if final and part.last_step is not None:
-            term = ds.field("step") == part.last_step
             expr = term if expr is None else expr & term
         return expr
 
@@ -190,16 +205,18 @@ class Table:
 
     def record_batches(self, columns: Sequence[str], final: bool = False,
                        batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Part, pa.RecordBatch]]:
-        """(part, Arrow batch of the part's own columns among `columns`), part by part;
-        `final` keeps each part's last recorded step (a part is one set of replicates)."""
+        """(part, Arrow batch of the part's own columns among `columns`), part by part,
+        file by file, one batch in memory at a time; `final` keeps each part's last
+        recorded step (a part is one set of replicates)."""
+        own = [c for c in columns if c in self.schema.names]
         for part in self.parts:
-            own = [c for c in columns if c in self.schema.names]
-            scanner = part.dataset.scanner(columns=own, filter=self._filter(part, final),
-                                           batch_size=batch_rows, batch_readahead=2,
-                                           fragment_readahead=1)
-            for batch in scanner.to_batches():
+            conditions = self._conditions(part, final)
+            needed = list(dict.fromkeys([*own, *conditions]))
+            for batch in part.batches(needed, batch_rows):
+                if conditions:
+                    batch = batch.filter(_mask(batch, conditions))
                 if batch.num_rows:
-                    yield part, batch
+                    yield part, batch.select(own)
 
     def batches(self, columns: Sequence[str] | None = None, final: bool = False,
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
@@ -259,6 +276,25 @@ class Table:
                                .alias(k) for k in extras])
             relation = rel if relation is None else relation.union(rel)
         return relation
+
+
+def _mask(batch: pa.RecordBatch, conditions: Mapping[str, object]) -> pa.Array:
+    """Rows where every column equals its value (ids compared on their dictionary codes)."""
+    mask = None
+    for key, value in conditions.items():
+        column = batch.column(key)
+        if pa.types.is_dictionary(column.type):
+            names = column.dictionary.to_pylist()
+            code = names.index(value) if value in names else -1
+            term = pc.equal(column.indices, pa.scalar(code, column.indices.type)
+                            if code >= 0 else pa.scalar(-1, pa.int64()))
+        elif pa.types.is_timestamp(column.type):
+            term = pc.equal(column, pa.scalar(pd.Timestamp(value).as_unit("ns").value,
+                                              type=column.type))
+        else:
+            term = pc.equal(column, pa.scalar(value, column.type))
+        mask = term if mask is None else pc.and_(mask, term)
+    return mask
 
 
 def _with_extra(df: pd.DataFrame, extra: Mapping[str, object],

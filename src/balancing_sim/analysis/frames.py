@@ -3,15 +3,15 @@
 A pandas DataFrame is used as it is. A `tables.Table` (what `load` returns in
 `res.tables`) of up to `EXACT_ROWS` rows is read into pandas (the columns asked for);
 a larger one is never read whole: `counts` adds up rows (and sums of columns) per
-combination of keys batch by batch on the dictionary codes of the ids, and `batches`
-yields the columns a metric needs in chunks. Each part of a Table is one set of
-replicates (a run directory, a sweep point), so its last recorded step is its final
-step.
+combination of keys batch by batch on the dictionary codes of the ids, and metrics that
+need values (bands, final levels) read the columns they need batch by batch. Each part of
+a Table is one set of replicates (a run directory, a sweep point), so its last recorded
+step is its final step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,14 +72,12 @@ def select(df: Frame, **values: object) -> Frame:
     return df[mask]
 
 
-def batches(df: Frame, columns: Sequence[str], final: bool = False) -> Iterator[pd.DataFrame]:
-    """The given columns in pandas chunks: the whole DataFrame, or a Table's batches;
-    `final` keeps the last recorded step of each set of replicates."""
-    columns = [c for c in dict.fromkeys(columns) if c in df.columns]
-    if isinstance(df, Table):
-        yield from df.batches(columns, final=final)
-    else:
-        yield (final_rows(df) if final else df)[columns]
+def id_codes(table: Table, batch: pa.RecordBatch, key: str) -> np.ndarray:
+    """Codes of a dictionary-encoded id column in a batch, as positions in the table's
+    categories of that column (config order), whatever the batch's own dictionary."""
+    column = batch.column(key)
+    remap = pd.Index(table.categories(key)).get_indexer(column.dictionary.to_pylist())
+    return remap[column.indices.to_numpy(zero_copy_only=False)]
 
 
 def _codes(table: Table, part: Part, batch: pa.RecordBatch, key: str
@@ -90,9 +88,7 @@ def _codes(table: Table, part: Part, batch: pa.RecordBatch, key: str
         return 0, pd.Index([part.extra[key]]), False
     column = batch.column(key)
     if pa.types.is_dictionary(column.type):
-        labels = table.categories(key)
-        remap = pd.Index(labels).get_indexer(column.dictionary.to_pylist())
-        return remap[column.indices.to_numpy(zero_copy_only=False)], labels, True
+        return id_codes(table, batch, key), table.categories(key), True
     values, codes = np.unique(column.to_numpy(zero_copy_only=False), return_inverse=True)
     return codes, pd.Index(values), False
 

@@ -28,11 +28,11 @@ from .frames import (
     CONTRACT,
     Frame,
     as_text,
-    batches,
     counts,
     distinct,
     final_rows,
     histogram_quantiles,
+    id_codes,
     points_per_scenario,
     readable,
     run_count,
@@ -218,10 +218,9 @@ def join_probabilities(mem: Frame, config: dict | None = None,
 def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
     """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles
     (one row per run and platform is read: what the quantiles need)."""
-    columns = ["scenario", "platform", "viability", "depth", "step"]
-    df = with_scenario(plat, config)
-    df = pd.concat(list(batches(df, [*columns, *unit_keys(df)], final=True)),
-                   ignore_index=True)
+    levels = ["scenario", "platform", "viability", "depth"]
+    df = readable(with_scenario(plat, config), [*levels, "step", *unit_keys(plat)])
+    df = _final_levels(df) if isinstance(df, Table) else final_rows(df)[levels]
     g = df.groupby(["scenario", "platform"], observed=True)
     out = pd.concat({
         f"{m}_{s}": (g[m].mean() if s == "mean" else g[m].quantile(q))
@@ -231,6 +230,24 @@ def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
     out["scenario"] = out["scenario"].astype(str)
     out["platform"] = out["platform"].astype(str)
     return out
+
+
+def _final_levels(table: Table) -> pd.DataFrame:
+    """Scenario, platform, viability and depth of every run's last step, compactly
+    (ids as small codes: 18 bytes a row, what the exact quantiles need)."""
+    names, platforms = scenarios(table), table.categories("platform")
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("s", "k", "viability", "depth")}
+    for part, batch in table.record_batches(["platform", "viability", "depth"], final=True):
+        columns["s"].append(np.full(batch.num_rows, names.index(str(part.extra["scenario"])),
+                                    dtype=np.int16))
+        columns["k"].append(id_codes(table, batch, "platform").astype(np.int16))
+        for measure in ("viability", "depth"):
+            columns[measure].append(batch.column(measure).to_numpy(zero_copy_only=False))
+    data = {k: np.concatenate(v) if v else np.empty(0, dtype=np.int16)
+            for k, v in columns.items()}
+    return pd.DataFrame({"scenario": pd.Categorical.from_codes(data["s"], names),
+                         "platform": pd.Categorical.from_codes(data["k"], platforms),
+                         "viability": data["viability"], "depth": data["depth"]})
 
 
 # ---------------------------------------------------------------- time series
@@ -294,9 +311,7 @@ def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
         hist = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
                 for c in columns.values()}
         for _, batch in part.record_batches([key, "date", *columns.values()]):
-            column = batch.column(key)
-            code = pd.Index(ids).get_indexer(column.dictionary.to_pylist())[
-                column.indices.to_numpy(zero_copy_only=False)]
+            code = id_codes(table, batch, key)
             dates = batch.column("date").to_numpy(zero_copy_only=False)
             cell = (code * len(when) + np.searchsorted(when.to_numpy(), dates)) * BINS
             for name_, total in hist.items():
