@@ -24,7 +24,7 @@ from .config.errors import ConfigError, Problem
 from .config.loading import check_names, conf_dir, config_dict, hydra_files
 from .config.validate import build_config
 from .contract import TABLES, table_dir
-from .runner import Interrupted, OutputConflict, hydra_job, run, warm
+from .runner import Interrupted, OutputConflict, WorkerLost, hydra_job, run, warm
 from .runner.folder import release
 from .runner.precheck import TooBig, prepare_run, prepare_sweep
 from .summary import table as summary_rows
@@ -39,6 +39,8 @@ WITH_VALUE = {"-c": None, "--cfg": None, "-p": None, "--package": None,
               "--info": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")}
 """Flags followed by a value (any, or one of these words)."""
 OURS = ("--debug", "--force")
+COMMAND: list[str] = []
+"""The command line as the user gave it (for the command that resumes a run)."""
 
 
 def split_args(args: list[str]) -> tuple[list[str], list[str]]:
@@ -107,6 +109,11 @@ def _task(cfg: DictConfig) -> None:
         results = run(config, data, out, root=root)
     except USER_ERRORS as exc:
         sys.exit(fail(exc))
+    except WorkerLost as exc:  # Hydra would print a traceback of any exception
+        if debugging():
+            raise
+        print(f"balancing-sim: {exc}; {resume(exc, COMMAND)}", file=sys.stderr)
+        sys.exit(2)
     print_summary(results.summary, out)
 
 
@@ -127,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             prepared = prepare_run(overrides, force)
     except USER_ERRORS as exc:
         return fail(exc)
+    except KeyboardInterrupt as exc:
+        return interrupted(exc, args)
     hydra_args = args
     if prepared is not None:
         for note in prepared.notes:
@@ -136,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             hydra_args = [*[a for a in hydra_args if a.split("=", 1)[0] != key], extra]
         warm(prepared.workers, prepared.backend)  # workers start while Hydra composes
     sys.argv = [sys.argv[0], *hydra_args]
+    COMMAND[:] = args
     try:
         _task()
     except SystemExit as exc:
@@ -176,34 +186,57 @@ def validate_main(argv: list[str] | None = None) -> int:
     return 2 if failed else 0
 
 
+def resume(exc: Interrupted | WorkerLost, args: list[str]) -> str:
+    """What is saved and the exact command that resumes."""
+    again = args if any(a.startswith("out=") for a in args) else [*args, f"out={exc.out}"]
+    return (f"{exc.done} of {exc.total} runs of this point are saved in {exc.out}.\n"
+            f"Resume with: balancing-sim {shlex.join(again)}")
+
+
 def interrupted(exc: KeyboardInterrupt, args: list[str]) -> int:
     """Ctrl-C: say what is saved and the exact command that resumes; exit code 130."""
     if debugging():
         raise exc
     out = getattr(exc, "out", None)
     if isinstance(exc, Interrupted) and out is not None:
-        again = args if any(a.startswith("out=") for a in args) else [*args, f"out={out}"]
-        print(f"\nbalancing-sim: interrupted; {exc.done} of {exc.total} runs of this point "
-              f"are saved in {out}.\nResume with: balancing-sim {shlex.join(again)}",
-              file=sys.stderr)
+        print(f"\nbalancing-sim: interrupted; {resume(exc, args)}", file=sys.stderr)
     else:
         print("\nbalancing-sim: interrupted; nothing was written to an output directory",
               file=sys.stderr)
     return 130
 
 
+def saying_incomplete(prog: str, command, argv: list[str] | None) -> int:
+    """Run a reading command; an unfinished run or sweep it read is said on one line
+    (`results.IncompleteResults`), before its figures are listed."""
+    import warnings
+
+    from .results import IncompleteResults
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteResults)
+        code = command(argv)
+    for said in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, IncompleteResults)):
+        print(f"{prog}: warning: {said}", file=sys.stderr)
+    for w in caught:
+        if not issubclass(w.category, IncompleteResults):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
+
+
 def plot_main(argv: list[str] | None = None) -> int:
     """balancing-sim-plot RUN_OR_SWEEP_DIR [--out DIR]: every figure as PNG and SVG."""
     from .analysis.report import plot_command
 
-    return plot_command(argv)
+    return saying_incomplete("balancing-sim-plot", plot_command, argv)
 
 
 def report_main(argv: list[str] | None = None) -> int:
     """balancing-sim-report RUN_OR_SWEEP_DIR [--out FILE]: one self-contained HTML page."""
     from .analysis.report import report_command
 
-    return report_command(argv)
+    return saying_incomplete("balancing-sim-report", report_command, argv)
 
 
 def sensitivity_main(argv: list[str] | None = None) -> int:

@@ -240,36 +240,47 @@ def load(path: str | Path) -> Results:
         if not summary_path.is_file() and not (root / CHUNKS).is_dir():
             raise NotResults(f"{root}: not a results directory (no summary.json, no "
                              f"{table_dir('trajectories')}/ and no points/*/point.json)")
-        summary = (json.loads(summary_path.read_text()) if summary_path.is_file()
-                   else _partial_summary(root, parts["trajectories"]))
+        summary = _json(summary_path)
+        incomplete = [] if summary is not None else ["run"]
+        if summary is None:
+            summary = _partial_summary(root, parts["trajectories"])
         tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
-        incomplete = [] if summary_path.is_file() else ["run"]
         if incomplete:
             _say_incomplete(root, incomplete, 1)
         return Results(tables, summary=summary, config=_yaml(root / "config.yaml"), path=root,
                        incomplete=incomplete)
-    infos = {p: json.loads((p / "point.json").read_text()) for p in points}
+    infos = {p: info for p in points if (info := _json(p / "point.json")) is not None}
     keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
     sources: dict[str, list[Part]] = {t: [] for t in TABLES}
     summaries_, configs = {}, {}
     for folder, info in infos.items():
         values = info.get("values", {})
-        extra = {"point": info["id"], "scenario": info.get("scenario", "")}
+        extra = {"point": folder.name, "scenario": info.get("scenario", "")}
         extra.update({k: _column_value(values.get(k)) for k in keys})
         for t in TABLES:
             files = run_parts(folder, t)
             if files:
                 sources[t].append(Part(files, extra))
-        if (folder / "summary.json").is_file():
-            summaries_[info["id"]] = json.loads((folder / "summary.json").read_text())
-        configs[info["id"]] = {"values": values, "scenario": info.get("scenario")}
-    ids = sorted({*(expected or ()), *(info["id"] for info in infos.values())})
+        summary = _json(folder / "summary.json")
+        if summary is not None:
+            summaries_[folder.name] = summary
+        configs[folder.name] = {"values": values, "scenario": info.get("scenario")}
+    ids = sorted({*(expected or ()), *(p.name for p in points)})
     incomplete = [i for i in ids if i not in summaries_]
     if incomplete:
         _say_incomplete(root, incomplete, len(ids))
     return Results({t: Table(tuple(parts)) for t, parts in sources.items()},
                    summary={"points": summaries_}, config={"points": configs}, path=root,
                    incomplete=incomplete)
+
+
+def _json(path: Path) -> dict | None:
+    """A JSON mapping written by a run, or None (absent, torn, not a mapping)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _yaml(path: Path) -> dict:

@@ -118,15 +118,20 @@ def file_problems(data: object, package: str | None, file: str) -> list[Problem]
     if not isinstance(data, Mapping):
         return []
     if not where and "hydra" in data:
-        for key, value in _leaves(data["hydra"], "hydra"):
-            if key.startswith(f"{ALLOWED_IN_FILES}.") and _scalar(value):
-                continue
-            problems.append(Problem(
-                file, key, value,
-                f"no Hydra settings in a world, situation, scenario, params or experiment "
-                f"file except {ALLOWED_IN_FILES} (a sweep's values, as text or numbers): "
-                f"callbacks, logging, launchers and output paths would let a shared file "
-                f"run code or write elsewhere ({WHY})"))
+        hydra = data["hydra"]
+        sweep = hydra.get("sweeper", {}).get("params") if isinstance(hydra, Mapping) and \
+            isinstance(hydra.get("sweeper"), Mapping) else None
+        leaves = [(f"{ALLOWED_IN_FILES}.{k}", v) for k, v in sweep.items() if not _scalar(v)] \
+            if isinstance(sweep, Mapping) else []
+        rest = {**hydra, "sweeper": {k: v for k, v in hydra["sweeper"].items()
+                                     if k != "params"}} if isinstance(sweep, Mapping) else hydra
+        leaves += [(k, v) for k, v in _leaves(rest, "hydra") if v != {}]
+        problems += [Problem(
+            file, key, value,
+            f"no Hydra settings in a world, situation, scenario, params or experiment "
+            f"file except {ALLOWED_IN_FILES} (a sweep's values, as text or numbers): "
+            f"callbacks, logging, launchers and output paths would let a shared file "
+            f"run code or write elsewhere ({WHY})") for key, value in leaves]
     defaults = data.get("defaults")
     for i, entry in enumerate(defaults if isinstance(defaults, list) else []):
         texts = [f"{k} {v}" for k, v in entry.items()] if isinstance(entry, Mapping) \

@@ -22,6 +22,7 @@ from hydra.errors import HydraException
 
 from ..synthetic import expand
 from .errors import ConfigError, Problem
+from .hydrasettings import file_problems
 from .loading import GROUPS, compose, sweep_params
 from .schema import Params
 from .validate import build_size, build_world
@@ -82,9 +83,13 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     path = Path(path)
     try:
         data = load_yaml(path)
+        package = package_of(path)
     except ConfigError as exc:
         return Checked(str(path), None, exc)
     kind = kind_of(path, data)
+    settings = file_problems(data, package if package is not None else kind, str(path))
+    if settings:  # a file that would make Hydra run code is reported, never composed
+        return Checked(str(path), kind, ConfigError(settings))
     if kind is None:
         return Checked(str(path), None, ConfigError([Problem(
             str(path), "(file)", None,

@@ -52,6 +52,10 @@ ROOT_KEYS = ("world", "scenario", "params", "hydra",
                             for f in fields(RunSettings)))
 
 
+FIRST_MONTH, LAST_MONTH = "1677-10", "2262-04"
+"""The months whose first day datetime64[ns] can hold (the tables' date column)."""
+
+
 def month_index(text: str) -> int:
     """Months since year 0, so date arithmetic is integer arithmetic."""
     match = MONTH_PATTERN.match(text)
@@ -61,11 +65,15 @@ def month_index(text: str) -> int:
 
 
 def is_month(value: Any) -> bool:
+    """Text of the form YYYY-MM with a month 01-12 (any year: see MONTHS)."""
     try:
         month_index(value)
     except (ValueError, TypeError):
         return False
     return True
+
+
+MONTHS = (month_index(FIRST_MONTH), month_index(LAST_MONTH))
 
 
 def article(word: str) -> str:
@@ -302,6 +310,10 @@ class Reader:
             return None
         elif m.get("month") and not is_month(raw):
             self.add(key, raw, m.get("what", "a month YYYY-MM"))
+            return None
+        elif m.get("month") and not MONTHS[0] <= month_index(raw) <= MONTHS[1]:
+            self.add(key, raw, f"a month from {FIRST_MONTH} to {LAST_MONTH} (the dates the "
+                               "output tables can hold, numpy datetime64[ns])")
             return None
         return raw
 

@@ -173,6 +173,10 @@ def package_of(path: str | Path) -> str | None:
             head = handle.read(HEADER_BYTES)
     except OSError:
         return None
+    if re.match(r"^\ufeff\s*#\s*@", head):
+        raise ConfigError([Problem(str(path), "line 1", head.splitlines()[0],
+                                   "a file that does not start with a byte-order mark "
+                                   "(Hydra would not see its header line)")])
     found = None
     for number, line in enumerate(head.splitlines(), 1):
         line = line.strip()

@@ -26,8 +26,6 @@ from pathlib import Path
 
 OWNER = ".balancing-sim"
 KINDS = ("run", "sweep")
-HYDRA_FILES = (".hydra",)
-"""What Hydra writes into a folder before a run starts (a run's own, never a stranger's)."""
 
 
 class OutputConflict(ValueError):
@@ -113,7 +111,12 @@ def claim(out: Path, kind: str, adopt: bool = False) -> None:
         return
     check(out, kind, adopt)
     out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / OWNER, "a+")  # noqa: SIM115 - held open: the lock lives with it
+    try:  # never through a symbolic link: the mark is rewritten below
+        fd = os.open(out / OWNER, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise OutputConflict(f"{out / OWNER}: cannot be used as this folder's mark "
+                             f"({exc.strerror}); choose another out=") from None
+    handle = os.fdopen(fd, "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

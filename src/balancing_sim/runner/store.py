@@ -94,23 +94,38 @@ def admit(out: Path, resolved: Mapping) -> None:
     `folder.claim`), and refuses results of a different config. A folder that holds a run
     of the same config written before folders were marked is adopted."""
     legacy = folder.owner_kind(out) is None and has_results(out) and same_config(out, resolved)
+    folder.check(out, "run", adopt=legacy)
+    if has_results(out) and not same_config(out, resolved):
+        raise ConfigChanged(out)  # refused before the folder is touched
     folder.claim(out, "run", adopt=legacy)
-    try:
-        if has_results(out) and not same_config(out, resolved):
-            raise ConfigChanged(out)
-    except BaseException:
+    if has_results(out) and not same_config(out, resolved):  # again, under the lock
         folder.release(out)
-        raise
+        raise ConfigChanged(out)
 
 
 def staging(out: Path) -> Path:
     return out / STAGING / f"{os.getpid()}"
 
 
+WRITTEN = ("config.yaml", "summary.json", "timing.json", files.CHUNKS, STAGING,
+           *(contract.table_dir(t) for t in contract.TABLES))
+"""What a run writes in its folder."""
+
+
+def no_links(out: Path) -> None:
+    """None of what a run writes may be a symbolic link (it would write elsewhere)."""
+    for name in WRITTEN:
+        if (out / name).is_symlink():
+            folder.release(out)
+            raise OutputConflict(f"{out / name}: a symbolic link; a run writes only into its "
+                                 "own folder (remove the link, or choose another out=)")
+
+
 def start(out: Path, resolved: Mapping) -> Path:
     """Admit the run (`admit`), clear torn writes and the staging folders of earlier
     attempts, record the resolved config; return this attempt's staging folder."""
     admit(out, resolved)
+    no_links(out)
     for tmp in out.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
     shutil.rmtree(out / STAGING, ignore_errors=True)
