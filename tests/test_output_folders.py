@@ -43,12 +43,16 @@ def snapshot(root: Path) -> dict[str, bytes]:
 # ------------------------------------------------------------ 3. a run owns what it created
 
 
-def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path):
+@pytest.mark.parametrize("files", [
+    {"chunks/keep.txt": "my notes", ".draft.tmp": "unsaved"},
+    {"config.yaml": "my: own config\n", "notes.txt": "x"},
+    {"chunks/keep.txt": "my notes", "config.yaml": "my: own config\n"},
+])
+def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path, files):
     out = tmp_path / "mine"
-    (out / "chunks").mkdir(parents=True)
-    (out / "chunks" / "keep.txt").write_text("my notes")
-    (out / ".draft.tmp").write_text("unsaved")
-    (out / "config.yaml").write_text("my: own config\n")
+    for name, text in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
     before = snapshot(out)
     err = refused(run_cli(*SHORT, f"out={out}", cwd=tmp_path))
     assert "a folder balancing-sim did not create" in err

@@ -119,6 +119,11 @@ def check_places(places: Places, multirun: bool, file: str) -> None:
         problems.append(Problem(file, "hydra.sweep.subdir", places.subdir,
                                 "a relative folder inside the sweep folder (no absolute "
                                 "path, no ..)"))
+    named = places.sweep_dir if multirun else places.run_dir
+    if places.out and expand(places.out) != expand(named):
+        problems.append(Problem(file, "hydra.sweep.dir" if multirun else "hydra.run.dir", named,
+                                f"the folder of out= ({places.out}), or unset: a run writes "
+                                "into one folder"))
     key = "out" if places.out else ("hydra.sweep.dir" if multirun else "hydra.run.dir")
     try:
         check_output_dir(places.folder(multirun), file, key)
