@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 import pytest
-import yaml
 
 import balancing_sim as bs
 from balancing_sim.config.loading import compose
 from balancing_sim.results import TABLES, summarize
-from balancing_sim.runner import OutputConflict, execute, layout, plan, run
+from balancing_sim.runner import OutputConflict, execute, layout, plan, run, store
+from balancing_sim.runner.folder import release
 from balancing_sim.runner.store import fingerprint
 from balancing_sim.world import compile_config
 
@@ -67,13 +67,12 @@ def test_resume_reuses_the_recorded_chunk_layout(tmp_path):
     reference, _ = contract(run(config, data, tmp_path / "ref").path)
     # an interrupted first attempt: chunk size 2, only chunk 1 (runs 2-3) finished
     out = tmp_path / "partial"
-    out.mkdir()
-    (out / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    folder = out / "chunks"
-    folder.mkdir()
-    size = layout(folder, 9, 2)
-    jobs = plan(config, compile_config(config), out, size, fingerprint(data))
-    execute(jobs[1])
+    stage = store.start(out, data)
+    size = layout(out / "chunks", 9, 2)
+    jobs = plan(config, compile_config(config), stage, size, fingerprint(data))
+    done = execute(jobs[1])
+    store.publish(out, stage, 1, done.count, done.summary, fingerprint(data))
+    release(out)
     torn = out / "trajectories.parquet" / "part-000002.parquet"
     torn.write_bytes(b"torn")  # no marker: discarded
     # resumed with other execution settings: the recorded layout wins

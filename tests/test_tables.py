@@ -18,7 +18,8 @@ import balancing_sim as bs
 from balancing_sim.analysis import frames, metrics
 from balancing_sim.config.loading import compose
 from balancing_sim.contract import TABLES, identity
-from balancing_sim.runner import execute, layout, plan, run
+from balancing_sim.runner import execute, layout, plan, run, store
+from balancing_sim.runner.folder import release
 from balancing_sim.runner.store import fingerprint
 from balancing_sim.world import compile_config
 
@@ -104,10 +105,12 @@ def test_a_chunk_stamped_with_another_config_is_computed_again(tmp_path):
                             "scenario.end=2026-06"])
     reference = run(config, data, tmp_path / "ref")
     out = tmp_path / "resumed"
-    (out / "chunks").mkdir(parents=True)
+    stage = store.start(out, data)
+    release(out)
     size = layout(out / "chunks", 6, 2)
-    stray = plan(config, compile_config(config), out, size, identity="another config")[1]
-    execute(stray)  # a finished chunk, but not of this config
+    stray = plan(config, compile_config(config), stage, size, identity="another config")[1]
+    done = execute(stray)  # a finished chunk, but not of this config
+    store.publish(out, stage, 1, done.count, done.summary, "another config")
     marker = json.loads((out / "chunks" / "000001.done").read_text())
     assert marker["identity"] == "another config" and marker["runs"] == 2
     resumed = run(config, data, out)

@@ -3,7 +3,9 @@
     balancing-sim scenario=history runs=100 seed=1 out=results/history
 
 User mistakes end with one message and exit code 2; `--debug` or
-HYDRA_FULL_ERROR=1 shows the traceback.
+HYDRA_FULL_ERROR=1 shows the traceback. Everything is checked before Hydra starts
+(`runner.precheck`: the config or every sweep point, where it writes, the output folder
+and the machine); `--force` runs what this machine seems too small for.
 """
 
 from __future__ import annotations
@@ -18,23 +20,52 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from .config.errors import ConfigError
-from .config.loading import (
-    check_names,
-    check_output_dir,
-    compose,
-    conf_dir,
-    config_dict,
-    hydra_files,
-)
+from .config.errors import ConfigError, Problem
+from .config.loading import check_names, conf_dir, config_dict, hydra_files
 from .config.validate import build_config
 from .contract import TABLES, table_dir
-from .runner import Interrupted, OutputConflict, hydra_job, parallel_workers, run, warm
+from .runner import Interrupted, OutputConflict, WorkerLost, hydra_job, run, warm
+from .runner.folder import release
+from .runner.precheck import TooBig, prepare_run, prepare_sweep
 from .summary import table as summary_rows
 
-USER_ERRORS = (ConfigError, OutputConflict, OSError)
-HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "-c", "--cfg", "--info",
-               "--resolve", "-p", "--package", "--shell-completion", "-sc")
+USER_ERRORS = (ConfigError, OutputConflict, TooBig, OSError)
+SHOWING = ("-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "--info", "-i",
+           "--resolve", "-p", "--package", "--shell-completion", "-sc")
+"""Hydra's flags that show something and run nothing."""
+RUNNING = ("-m", "--multirun", "-r", "--run")
+WITH_VALUE = {"-c": None, "--cfg": None, "-p": None, "--package": None,
+              "-i": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath"),
+              "--info": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")}
+"""Flags followed by a value (any, or one of these words)."""
+OURS = ("--debug", "--force")
+COMMAND: list[str] = []
+"""The command line as the user gave it (for the command that resumes a run)."""
+
+
+def split_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """(flags with their values, overrides); a flag Hydra has that would choose another
+    primary config or unpickle a file (--config-dir, --config-name, --config-path,
+    --experimental-rerun) is refused: user folders come with hydra.searchpath."""
+    flags, overrides, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-"):
+            name = a.split("=", 1)[0]
+            if name not in (*SHOWING, *RUNNING, *OURS):
+                raise ConfigError([Problem("command line", name, a, "one of the flags "
+                                           f"{', '.join((*RUNNING, *SHOWING, *OURS))} (user "
+                                           "folders: hydra.searchpath=[file:///path])")])
+            flags.append(name)
+            words = WITH_VALUE.get(a, ())
+            if i + 1 < len(args) and (words is None or args[i + 1] in words) \
+                    and a in WITH_VALUE and "=" not in args[i + 1]:
+                flags.append(args[i + 1])
+                i += 1
+        else:
+            overrides.append(a)
+        i += 1
+    return flags, overrides
 
 
 def debugging() -> bool:
@@ -78,6 +109,11 @@ def _task(cfg: DictConfig) -> None:
         results = run(config, data, out, root=root)
     except USER_ERRORS as exc:
         sys.exit(fail(exc))
+    except WorkerLost as exc:  # Hydra would print a traceback of any exception
+        if debugging():
+            raise
+        print(f"balancing-sim: {exc}; {resume(exc, COMMAND)}", file=sys.stderr)
+        sys.exit(2)
     print_summary(results.summary, out)
 
 
@@ -85,26 +121,40 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:
         os.environ["HYDRA_FULL_ERROR"] = "1"
-        args.remove("--debug")
-    if not any(a in HYDRA_FLAGS for a in args):
-        try:  # validate before Hydra creates any directory
-            config, _ = compose([a for a in args if not a.startswith("-")])
-            check_output_dir(config.run.out or "outputs")
-        except ConfigError as exc:
-            return fail(exc)
-        warm(parallel_workers(config), config.run.backend)  # workers start while Hydra composes
-    elif any(a in ("-m", "--multirun") for a in args):
-        try:  # names and syntax; each point is validated in its job
-            check_names([a for a in args if not a.startswith("-")])
-        except ConfigError as exc:
-            return fail(exc)
-    sys.argv = [sys.argv[0], *args]
+    force = "--force" in args
+    args = [a for a in args if a not in OURS]
+    prepared = None
+    try:  # everything is checked before Hydra creates anything
+        flags, overrides = split_args(args)
+        if any(f in SHOWING for f in flags):
+            check_names(overrides)  # shows only: syntax, names, user files, Hydra settings
+        elif any(f in ("-m", "--multirun") for f in flags):
+            prepared = prepare_sweep(overrides, force)
+        else:
+            prepared = prepare_run(overrides, force)
+    except USER_ERRORS as exc:
+        return fail(exc)
+    except KeyboardInterrupt as exc:
+        return interrupted(exc, args)
+    hydra_args = args
+    if prepared is not None:
+        for note in prepared.notes:
+            print(f"balancing-sim: {note}", file=sys.stderr)
+        for extra in prepared.hydra_args:  # the folder checked is the folder written
+            key = extra.split("=", 1)[0]
+            hydra_args = [*[a for a in hydra_args if a.split("=", 1)[0] != key], extra]
+        warm(prepared.workers, prepared.backend)  # workers start while Hydra composes
+    sys.argv = [sys.argv[0], *hydra_args]
+    COMMAND[:] = args
     try:
         _task()
     except SystemExit as exc:
         return int(exc.code or 0)
     except KeyboardInterrupt as exc:
         return interrupted(exc, args)
+    finally:
+        if prepared is not None:
+            release(prepared.folder)
     return 0
 
 
@@ -136,34 +186,57 @@ def validate_main(argv: list[str] | None = None) -> int:
     return 2 if failed else 0
 
 
+def resume(exc: Interrupted | WorkerLost, args: list[str]) -> str:
+    """What is saved and the exact command that resumes."""
+    again = args if any(a.startswith("out=") for a in args) else [*args, f"out={exc.out}"]
+    return (f"{exc.done} of {exc.total} runs of this point are saved in {exc.out}.\n"
+            f"Resume with: balancing-sim {shlex.join(again)}")
+
+
 def interrupted(exc: KeyboardInterrupt, args: list[str]) -> int:
     """Ctrl-C: say what is saved and the exact command that resumes; exit code 130."""
     if debugging():
         raise exc
     out = getattr(exc, "out", None)
     if isinstance(exc, Interrupted) and out is not None:
-        again = args if any(a.startswith("out=") for a in args) else [*args, f"out={out}"]
-        print(f"\nbalancing-sim: interrupted; {exc.done} of {exc.total} runs of this point "
-              f"are saved in {out}.\nResume with: balancing-sim {shlex.join(again)}",
-              file=sys.stderr)
+        print(f"\nbalancing-sim: interrupted; {resume(exc, args)}", file=sys.stderr)
     else:
         print("\nbalancing-sim: interrupted; nothing was written to an output directory",
               file=sys.stderr)
     return 130
 
 
+def saying_incomplete(prog: str, command, argv: list[str] | None) -> int:
+    """Run a reading command; an unfinished run or sweep it read is said on one line
+    (`results.IncompleteResults`), before its figures are listed."""
+    import warnings
+
+    from .results import IncompleteResults
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteResults)
+        code = command(argv)
+    for said in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, IncompleteResults)):
+        print(f"{prog}: warning: {said}", file=sys.stderr)
+    for w in caught:
+        if not issubclass(w.category, IncompleteResults):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
+
+
 def plot_main(argv: list[str] | None = None) -> int:
     """balancing-sim-plot RUN_OR_SWEEP_DIR [--out DIR]: every figure as PNG and SVG."""
     from .analysis.report import plot_command
 
-    return plot_command(argv)
+    return saying_incomplete("balancing-sim-plot", plot_command, argv)
 
 
 def report_main(argv: list[str] | None = None) -> int:
     """balancing-sim-report RUN_OR_SWEEP_DIR [--out FILE]: one self-contained HTML page."""
     from .analysis.report import report_command
 
-    return report_command(argv)
+    return saying_incomplete("balancing-sim-report", report_command, argv)
 
 
 def sensitivity_main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,18 @@ if TYPE_CHECKING:  # pandas and the lazy tables are imported when results are re
     from .tables import Table
 
 CHUNKS = "chunks"
-__all__ = ["TABLES", "Results", "Table", "load", "summarize"]
+SWEEP_MANIFEST = "sweep.json"
+"""A sweep folder's list of its point ids, written before any point runs."""
+__all__ = ["TABLES", "IncompleteResults", "NotResults", "Results", "Table", "load",
+           "summarize"]
+
+
+class NotResults(ValueError):
+    """A folder that holds neither a run's tables nor a sweep's points."""
+
+
+class IncompleteResults(UserWarning):
+    """A run that has not finished, or a sweep some of whose points have not."""
 
 summarize = summaries.from_frames
 
@@ -51,7 +63,11 @@ class Results:
 
     def __init__(self, tables: Mapping[str, Table | pd.DataFrame] | None = None,
                  summary: dict | None = None, config: dict | None = None,
-                 path: Path | None = None, timing: dict | None = None):
+                 path: Path | None = None, timing: dict | None = None,
+                 incomplete: list[str] | None = None):
+        self.incomplete = list(incomplete or [])
+        """What has not finished: `["run"]` for an unfinished run, the ids of a sweep's
+        unfinished or missing points; empty when everything finished."""
         self._given = tables
         self._tables: dict[str, Table] | None = None
         self._frames: dict[str, pd.DataFrame] = {}
@@ -109,10 +125,12 @@ class Results:
 # ---------------------------------------------------------------- files
 
 
-def atomic_write_bytes(path: Path, data: bytes | pa.Buffer) -> None:
+def atomic_write_bytes(path: Path, data: bytes | pa.Buffer, make_parents: bool = True) -> None:
     """Write to a temp file in the same folder, fsync, then rename: readers see the
-    old file or the complete new one, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    old file or the complete new one, never a torn one. Without `make_parents` the
+    folder must exist (a worker never re-creates a folder its run removed)."""
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o644)
@@ -181,11 +199,33 @@ def _column_value(value: object) -> object:
     return value
 
 
+def read_manifest(root: Path) -> list[str] | None:
+    """The point ids a sweep folder was made for (None: not recorded)."""
+    try:
+        return [str(p) for p in json.loads((root / SWEEP_MANIFEST).read_text())["points"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _say_incomplete(root: Path, missing: list[str], total: int) -> None:
+    if missing == ["run"]:
+        text = f"{root}: the run has not finished (resume it with the same command)"
+    else:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
+                                          else "")
+        text = (f"{root}: the sweep is incomplete, {len(missing)} of {total} points have "
+                f"not finished ({shown}); resume it with the same command")
+    warnings.warn(text, IncompleteResults, stacklevel=3)
+
+
 def load(path: str | Path) -> Results:
     """Read a run directory or a sweep directory (`points/<id>/`) into one `Results`.
 
     For a sweep, each table gets the columns `point` (the point id), `scenario` (the
-    scenario name) and one column per swept key (e.g. `params.w_autonomy`).
+    scenario name) and one column per swept key (e.g. `params.w_autonomy`). An unfinished
+    run or sweep is read as far as it got, with an `IncompleteResults` warning and its
+    unfinished parts in `Results.incomplete`; a folder with neither tables nor points is
+    `NotResults`.
     """
     from .tables import Part, Table
 
@@ -193,30 +233,54 @@ def load(path: str | Path) -> Results:
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results directory")
     points = sorted(p.parent for p in root.glob("points/*/point.json"))
-    if not points:
+    expected = read_manifest(root)
+    if not points and expected is None:
         parts = {t: run_parts(root, t) for t in TABLES}
         summary_path = root / "summary.json"
-        summary = (json.loads(summary_path.read_text()) if summary_path.is_file()
-                   else _partial_summary(root, parts["trajectories"]))
+        if not summary_path.is_file() and not (root / CHUNKS).is_dir():
+            raise NotResults(f"{root}: not a results directory (no summary.json, no "
+                             f"{table_dir('trajectories')}/ and no points/*/point.json)")
+        summary = _json(summary_path)
+        incomplete = [] if summary is not None else ["run"]
+        if summary is None:
+            summary = _partial_summary(root, parts["trajectories"])
         tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
-        return Results(tables, summary=summary, config=_yaml(root / "config.yaml"), path=root)
-    infos = {p: json.loads((p / "point.json").read_text()) for p in points}
+        if incomplete:
+            _say_incomplete(root, incomplete, 1)
+        return Results(tables, summary=summary, config=_yaml(root / "config.yaml"), path=root,
+                       incomplete=incomplete)
+    infos = {p: info for p in points if (info := _json(p / "point.json")) is not None}
     keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
     sources: dict[str, list[Part]] = {t: [] for t in TABLES}
     summaries_, configs = {}, {}
     for folder, info in infos.items():
         values = info.get("values", {})
-        extra = {"point": info["id"], "scenario": info.get("scenario", "")}
+        extra = {"point": folder.name, "scenario": info.get("scenario", "")}
         extra.update({k: _column_value(values.get(k)) for k in keys})
         for t in TABLES:
             files = run_parts(folder, t)
             if files:
                 sources[t].append(Part(files, extra))
-        if (folder / "summary.json").is_file():
-            summaries_[info["id"]] = json.loads((folder / "summary.json").read_text())
-        configs[info["id"]] = {"values": values, "scenario": info.get("scenario")}
+        summary = _json(folder / "summary.json")
+        if summary is not None:
+            summaries_[folder.name] = summary
+        configs[folder.name] = {"values": values, "scenario": info.get("scenario")}
+    ids = sorted({*(expected or ()), *(p.name for p in points)})
+    incomplete = [i for i in ids if i not in summaries_]
+    if incomplete:
+        _say_incomplete(root, incomplete, len(ids))
     return Results({t: Table(tuple(parts)) for t, parts in sources.items()},
-                   summary={"points": summaries_}, config={"points": configs}, path=root)
+                   summary={"points": summaries_}, config={"points": configs}, path=root,
+                   incomplete=incomplete)
+
+
+def _json(path: Path) -> dict | None:
+    """A JSON mapping written by a run, or None (absent, torn, not a mapping)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _yaml(path: Path) -> dict:

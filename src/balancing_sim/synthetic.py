@@ -34,6 +34,22 @@ def _v(x: float) -> dict:
     return {"value": round(float(x), 4), "source": SOURCE}
 
 
+def _neighbours(points: np.ndarray, radius: float) -> list[list[int]]:
+    """For each point, the other points within about `radius`, ascending, with a small
+    margin so that the caller's exact distance test decides the borderline cases: all
+    pairs at once for a small world, a k-d tree query (near-linear) for a large one."""
+    reach = radius * (1 + 1e-9) + 1e-12
+    if len(points) <= 2000:
+        gap = points[:, None, :] - points[None, :, :]
+        near = (gap ** 2).sum(axis=-1) <= reach ** 2
+        np.fill_diagonal(near, False)
+        return [list(np.flatnonzero(row)) for row in near]
+    from scipy.spatial import cKDTree
+
+    found = cKDTree(points).query_ball_point(points, reach)
+    return [sorted(j for j in near if j != i) for i, near in enumerate(found)]
+
+
 def generate(states: int = 10, poles: int = 3, platforms: int = 4,
              seed: int = 0) -> tuple[dict, dict]:
     """(world, situation) of a random world with the given numbers of deciding states,
@@ -64,6 +80,7 @@ def generate(states: int = 10, poles: int = 3, platforms: int = 4,
         }
 
     radius = min(0.5, 2.5 / np.sqrt(N))  # about 20 neighbouring states whatever N
+    neighbours = _neighbours(np.array([where[name] for name in sid]), radius)
     world_states, identity = {}, {}
     for i, name in enumerate(sid):
         own = sorted({groups[int(g)] for g in rng.integers(0, len(groups), 2)})
@@ -72,10 +89,10 @@ def generate(states: int = 10, poles: int = 3, platforms: int = 4,
         for other in pid:
             d = float(np.linalg.norm(where[name] - where[other]))
             prox[other] = _v(max(0.1, 1.0 - d))
-        for j, other in enumerate(sid):
-            d = float(np.linalg.norm(where[name] - where[other]))
-            if j != i and d < radius:
-                prox[other] = _v(1.0 - d / radius)
+        for j in neighbours[i]:
+            d = float(np.linalg.norm(where[name] - where[sid[j]]))
+            if d < radius:
+                prox[sid[j]] = _v(1.0 - d / radius)
         prox["x0"] = _v(0.2)
         world_states[name] = {
             "label": name.upper(), "capability": _v(rng.uniform(0.0002, 0.005)),
@@ -121,7 +138,8 @@ def generate(states: int = 10, poles: int = 3, platforms: int = 4,
 
 def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: list[str],
                kid: list[str], platforms: Mapping[str, dict]) -> dict:
-    actors = [*pid, *sid, *xid]
+    actors = np.array([*pid, *sid, *xid])  # chosen from in every row: converted once
+    cores = {k: set(p.get("core", ())) for k, p in platforms.items()}
 
     def link(state: str, key: str, other: str, low: float, high: float) -> dict:
         return {"state": state, key: other, "value": round(float(rng.uniform(low, high)), 4),
@@ -147,7 +165,7 @@ def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: li
         for k in rng.choice(kid, min(len(kid), 2), replace=False):
             k = str(k)
             plat = platforms[k]
-            if plat.get("core") and s not in plat["core"]:
+            if cores[k] and s not in cores[k]:
                 continue
             if any(x in held for x in plat.get("exclusive_with", ())) or any(
                     k in platforms[h].get("exclusive_with", ()) for h in held):

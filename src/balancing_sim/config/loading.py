@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -31,6 +31,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml uses)
 from .errors import ConfigError, Problem, YamlError
+from .hydrasettings import command_line_problems, node_problems
+from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
+from .prescan import user_files
 from .schema import Config
 from .validate import build_config, build_size
 from .yamlfile import yaml_problem
@@ -92,12 +95,17 @@ def source_files(choices: Mapping[str, object],
 
 def _parse(overrides: Sequence[str]) -> list:
     """Parse each override on its own, so every malformed one is reported; a config
-    choice must be a name, never a path."""
+    choice must be a name, never a path; a key is given once; `hydra.*` keys are those
+    `hydrasettings.COMMAND_LINE` allows."""
     parser = OverridesParser.create()
     parsed, problems = [], []
     for item in overrides:
         try:
             (override,) = parser.parse_overrides([item])
+        except ValueError as exc:  # a number Python will not read (over 4300 digits)
+            problems.append(Problem("command line", "override", item,
+                                    f"{OVERRIDE_HELP}; a value Python can read ({exc})"))
+            continue
         except HydraException as exc:
             key, _, value = item.partition("=")
             if key.lstrip("+~") in GROUPS:
@@ -112,9 +120,20 @@ def _parse(overrides: Sequence[str]) -> list:
         if override.key_or_group in GROUPS and not override.is_delete():
             problems += [_not_a_path(override.key_or_group, name) for name in _names(override)
                          if not NAME.match(name)]
+    problems += _given_twice(overrides, parsed) + command_line_problems(parsed)
     if problems:
         raise ConfigError(problems)
     return parsed
+
+
+def _given_twice(overrides: Sequence[str], parsed: Sequence) -> list[Problem]:
+    """A key set twice on the command line (Hydra would keep the last one silently)."""
+    given: dict[str, list[str]] = {}
+    for text, o in zip(overrides, parsed, strict=False):
+        given.setdefault(o.key_or_group, []).append(text)
+    return [Problem("command line", key, texts, "given once (it is given "
+                                                 f"{len(texts)} times)")
+            for key, texts in given.items() if len(texts) > 1]
 
 
 def _not_a_path(group: str, value: object) -> Problem:
@@ -250,29 +269,67 @@ def check_names(overrides: Sequence[str]) -> tuple[list, list[str]]:
     searchpath = _searchpath(parsed)
     check_searchpath(searchpath)
     check_choices(parsed, searchpath)
+    _, problems = user_files(parsed, search_dirs(searchpath)[1:], conf_dir(), GROUPS)
+    if problems:
+        raise ConfigError(problems)
     return parsed, searchpath
 
 
 def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
     """Compose without validating: the resolved plain dict and the source file of each
     section. Every composition failure is a ConfigError."""
+    found = composition(overrides)
+    return found.data, found.files
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A composed config: Hydra's (with its `hydra` node), the resolved plain dict, the
+    source file of each section, and where a run of it writes."""
+
+    cfg: DictConfig
+    data: dict
+    files: dict[str, str]
+    places: Places
+
+
+def composition(overrides: Sequence[str]) -> Composition:
+    """Compose without validating the config's content (every composition failure and
+    every Hydra setting a config may not make is a ConfigError)."""
     overrides = list(overrides)
     parsed, searchpath = check_names(overrides)
     files = None
     try:
         cfg = _compose_raw(overrides)
         files = hydra_files(cfg.hydra)
-        return config_dict(cfg, files.get("world", WORLD_FILE)), files
+        problems = node_problems(OmegaConf.to_container(cfg.hydra, resolve=False),
+                                 "composed config (command line and config files)")
+        if problems:
+            raise ConfigError(problems)
+        places = Places.of({k: OmegaConf.select(cfg.hydra, k) for k in Places.KEYS},
+                           cfg.get("out"))
+        return Composition(cfg, config_dict(cfg, files.get("world", WORLD_FILE)), files, places)
     except COMPOSE_ERRORS as exc:
         raise hydra_problem(exc, overrides, parsed, searchpath, files) from None
+    except RecursionError:
+        raise ConfigError([Problem(files["main"] if files else "command line", "defaults",
+                                   None, "a defaults list that does not include itself, "
+                                   "directly or through other files")]) from None
 
 
 def compose(overrides: Sequence[str] = (), cpu_count: int | None = None) -> tuple[Config, dict]:
     """Compose and validate; return the typed config and the resolved plain dict.
     Unknown override keys are reported together with every problem of the rest."""
+    config, data, _ = compose_run(overrides, cpu_count)
+    return config, data
+
+
+def compose_run(overrides: Sequence[str] = (), cpu_count: int | None = None
+                ) -> tuple[Config, dict, Places]:
+    """`compose`, and where the run would write (`outputs.Places`)."""
     overrides = list(overrides)
     try:
-        data, files = compose_dict(overrides)
+        found = composition(overrides)
     except ConfigError as exc:
         unknown = {p.key for p in exc.problems if p.allowed.startswith("an existing key")}
         if not unknown:
@@ -284,7 +341,8 @@ def compose(overrides: Sequence[str] = (), cpu_count: int | None = None) -> tupl
         except ConfigError as more:
             raise ConfigError(exc.problems + more.problems) from None
         raise
-    return build_config(data, files, cpu_count or os.cpu_count() or 1), data
+    return (build_config(found.data, found.files, cpu_count or os.cpu_count() or 1),
+            found.data, found.places)
 
 
 def check_searchpath(searchpath: Sequence[str]) -> None:
@@ -314,24 +372,3 @@ def check_choices(parsed: Sequence, searchpath: Sequence[str] = ()) -> None:
                      for name in _names(o) if name not in available]
     if problems:
         raise ConfigError(problems)
-
-
-def check_output_dir(out: str | os.PathLike | None, file: str = "command line") -> None:
-    """The output folder can be created and written, checked without leaving anything
-    behind: the nearest existing ancestor must be a writable folder."""
-    if out is None:
-        return
-    path = Path(out).expanduser()
-    if path.exists() and not path.is_dir():
-        raise ConfigError([Problem(file, "out", str(out),
-                                   "a folder path (this path is an existing file)")])
-    target = next((p for p in (path, *path.parents) if p.exists()), path.anchor)
-    allowed = "a folder that can be created and written"
-    if not Path(target).is_dir():
-        raise ConfigError([Problem(file, "out", str(out),
-                                   f"{allowed} ({target} is a file, not a folder)")])
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".balancing-sim-probe-", dir=target))
-    except OSError as exc:
-        raise ConfigError([Problem(file, "out", str(out),
-                                   f"{allowed} ({target}: {exc.strerror or exc})")]) from None

@@ -7,6 +7,7 @@ depends on importing the runner.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 
@@ -30,9 +31,10 @@ def point_id(override_dirname: object) -> str:
 def _register_resolver() -> None:
     if not OmegaConf.has_resolver("point_id"):
         OmegaConf.register_new_resolver("point_id", lambda o: _point_resolver(o))
-    if not OmegaConf.has_resolver("out_or"):  # `out`, or Hydra's dated folder when null
+    if not OmegaConf.has_resolver("out_or"):  # `out` (~ expanded), or Hydra's dated folder
         OmegaConf.register_new_resolver(
-            "out_or", lambda out, default: default if out in (None, "") else out)
+            "out_or", lambda out, default: default if out in (None, "")
+            else os.path.expanduser(str(out)))
 
 
 def _short(key: str) -> str:

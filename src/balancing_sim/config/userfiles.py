@@ -11,7 +11,6 @@ Files are read as data only (`yaml.safe_load` semantics, duplicate keys refused)
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -23,27 +22,15 @@ from hydra.errors import HydraException
 
 from ..synthetic import expand
 from .errors import ConfigError, Problem
+from .hydrasettings import file_problems
 from .loading import GROUPS, compose, sweep_params
 from .schema import Params
 from .validate import build_size, build_world
-from .yamlfile import load_yaml
+from .yamlfile import load_yaml, package_of
 
 KINDS = GROUPS
 SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
                   "events"}
-PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
-
-
-def package_of(path: Path) -> str | None:
-    """The `# @package` header of a config file, if it has one."""
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
-    except OSError:
-        return None
-    match = PACKAGE.search(head)
-    return match.group(1) if match else None
-
-
 def kind_of(path: Path, data: object) -> str | None:
     """world, situation, scenario, params or experiment; None if it cannot be told."""
     if path.parent.name in KINDS:
@@ -96,9 +83,13 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     path = Path(path)
     try:
         data = load_yaml(path)
+        package = package_of(path)
     except ConfigError as exc:
         return Checked(str(path), None, exc)
     kind = kind_of(path, data)
+    settings = file_problems(data, package if package is not None else kind, str(path))
+    if settings:  # a file that would make Hydra run code is reported, never composed
+        return Checked(str(path), kind, ConfigError(settings))
     if kind is None:
         return Checked(str(path), None, ConfigError([Problem(
             str(path), "(file)", None,

@@ -16,6 +16,7 @@ than that translation layer and the schema stays plain frozen dataclasses.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -51,6 +52,10 @@ ROOT_KEYS = ("world", "scenario", "params", "hydra",
                             for f in fields(RunSettings)))
 
 
+FIRST_MONTH, LAST_MONTH = "1677-10", "2262-04"
+"""The months whose first day datetime64[ns] can hold (the tables' date column)."""
+
+
 def month_index(text: str) -> int:
     """Months since year 0, so date arithmetic is integer arithmetic."""
     match = MONTH_PATTERN.match(text)
@@ -60,11 +65,15 @@ def month_index(text: str) -> int:
 
 
 def is_month(value: Any) -> bool:
+    """Text of the form YYYY-MM with a month 01-12 (any year: see MONTHS)."""
     try:
         month_index(value)
     except (ValueError, TypeError):
         return False
     return True
+
+
+MONTHS = (month_index(FIRST_MONTH), month_index(LAST_MONTH))
 
 
 def article(word: str) -> str:
@@ -79,8 +88,32 @@ def known(value: Any, ids: Collection) -> bool:
         return False
 
 
+LISTED = 50
+"""Ids named in one message; a world of 10^5 states gives a message of bounded size."""
+
+
 def listing(ids: Collection) -> str:
-    return ", ".join(sorted(map(str, ids)))
+    if len(ids) <= LISTED:
+        return ", ".join(sorted(map(str, ids)))
+    first = heapq.nsmallest(LISTED, map(str, ids))
+    return ", ".join(first) + f", ... and {len(ids) - LISTED:,} more"
+
+
+class _Without(Collection):
+    """The ids of a namespace but one (a record's own id), without copying them: a
+    reference is checked in constant time whatever the size of the world."""
+
+    def __init__(self, ids: Collection, excluded: Any):
+        self.ids, self.excluded = ids, excluded
+
+    def __contains__(self, value: object) -> bool:
+        return known(value, self.ids) and not known(value, (self.excluded,))
+
+    def __iter__(self):
+        return (i for i in self.ids if i != self.excluded)
+
+    def __len__(self) -> int:
+        return len(self.ids) - known(self.excluded, self.ids)
 
 
 @cache
@@ -278,13 +311,17 @@ class Reader:
         elif m.get("month") and not is_month(raw):
             self.add(key, raw, m.get("what", "a month YYYY-MM"))
             return None
+        elif m.get("month") and not MONTHS[0] <= month_index(raw) <= MONTHS[1]:
+            self.add(key, raw, f"a month from {FIRST_MONTH} to {LAST_MONTH} (the dates the "
+                               "output tables can hold, numpy datetime64[ns])")
+            return None
         return raw
 
     def ref_ids(self, m: Mapping, values: Mapping) -> Collection:
         ref = m["ref"]
         ids = self.ids.get(ref, ()) if isinstance(ref, str) else ref
         if "other_than" in m:
-            ids = [i for i in ids if i != values.get(m["other_than"])]
+            ids = _Without(ids, values.get(m["other_than"]))
         return ids
 
     def items(self, tp: Any, raw: Any, key: str, m: Mapping, values: dict) -> tuple:
@@ -479,8 +516,9 @@ def _world(data: Any, errors: Collector, file: str) -> tuple[World | None, dict]
                 r.add(f"world.{section}.{name}", name,
                       f"a unique id (already used in world.{seen[name]})")
             seen.setdefault(name, section)
-    r.ids = {**{s: list(items) for s, items in sections.items()},
-             "actors": [*sections["poles"], *sections["states"], *sections["external"]]}
+    r.ids = {**{s: dict.fromkeys(items) for s, items in sections.items()},
+             "actors": dict.fromkeys([*sections["poles"], *sections["states"],
+                                      *sections["external"]])}
     world = r.record(World, data, "world")
     ids = {**r.ids, "platform_records": {p.id: p for p in world.platforms} if world else {}}
     return world, ids

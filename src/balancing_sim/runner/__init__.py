@@ -18,6 +18,7 @@ _EXPORTS = {
     "close_clients": "backends", "dispatch": "backends", "warm": "backends",
     "Job": "jobs", "chunk_size": "jobs", "parallel_workers": "jobs",
     "execute": "jobs", "plan": "jobs", "simulator": "jobs", "Interrupted": "loop",
+    "WorkerLost": "loop",
     "run": "main", "OutputConflict": "store", "layout": "store", "hydra_job": "sweep",
     "swept_values": "sweep", "write_point": "sweep"}
 __all__ = sorted(_EXPORTS)

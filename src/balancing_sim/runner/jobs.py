@@ -4,13 +4,18 @@ Chunk c holds runs [c*size, (c+1)*size) and run r always draws from
 SeedSequence(seed, spawn_key=(r,)), so results do not depend on the number of
 workers, the chunk size or the backend. A worker simulates its chunk, builds the
 contract tables with pyarrow and its share of the summary, and either writes them
-(local workers, straight into the output's datasets) or returns them.
+(local workers, into the run's staging folder: `store`) or returns them.
+
+A local worker process dies with the run that started it: a watchdog thread ends the
+worker as soon as its parent process is gone (SIGKILL of the run included), so no
+chunk of a killed run is computed, let alone written, after it.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +59,7 @@ class Job:
     first: int
     count: int
     record_every: int
-    folder: Path | None   # the output directory, or None: return the tables
+    folder: Path | None   # the run's staging folder, or None: return the tables
     index: int
     identity: str = ""    # of the config the chunk is computed for
     owner: int = field(default_factory=os.getpid)  # the process that planned it
@@ -75,14 +80,32 @@ class Done:
     cpu: dict[str, float]
 
 
-class Orphaned(RuntimeError):
-    """The process that planned a job is gone: its worker must not write anything."""
+WATCH_SECONDS = 0.2
+_watching: list[int] = []
+
+
+def die_with_parent(owner: int) -> None:
+    """In a worker process (not the run's own), start once a daemon thread that ends the
+    process when its parent changes (the parent died and the worker was re-parented)."""
+    if owner == os.getpid() or _watching:
+        return
+    parent = os.getppid()
+    _watching.append(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def execute(job: Job) -> Done:
-    """Simulate one chunk; write it when the job has a folder, else return its tables."""
-    from .store import write_chunk
+    """Simulate one chunk; write it into the staging folder when the job has one, else
+    return its tables."""
+    from .store import write_parts
 
+    die_with_parent(job.owner)
     cpu: dict[str, float] = {}
     clock = time.process_time()
 
@@ -101,9 +124,7 @@ def execute(job: Job) -> Done:
     lap("summary")
     if job.folder is None:
         return Done(job.index, job.count, tables, part, cpu)
-    if job.owner not in (os.getpid(), os.getppid()):
-        raise Orphaned(f"chunk {job.index}: the run that planned it has stopped")
-    write_chunk(job.folder, job.index, job.count, tables, part, job.identity)
+    write_parts(job.folder, job.index, tables)
     lap("write")
     return Done(job.index, job.count, None, part, cpu)
 

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,15 @@ class Interrupted(KeyboardInterrupt):
 
     def __init__(self, out: Path | None, done: int, total: int):
         super().__init__(out, done, total)
+        self.out, self.done, self.total = out, done, total
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died mid-chunk (killed, or out of memory): finished chunks are on
+    disk and the same command resumes."""
+
+    def __init__(self, out: Path | None, done: int, total: int, reason: str):
+        super().__init__(f"a worker process died ({reason}: killed, or out of memory)")
         self.out, self.done, self.total = out, done, total
 
 
@@ -61,16 +71,40 @@ def progress_bar(total: int, initial: int, setting: object, unit: str = "run") -
                 dynamic_ncols=True, desc=f"{unit}s")
 
 
+@contextlib.contextmanager
+def ticking(bar: tqdm, seconds: float = 1.0) -> Iterator[None]:
+    """Redraw a shown bar every second, so elapsed time moves from the first second even
+    while the first chunk (minutes, for a large world) is still running."""
+    if bar.disable:
+        yield
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(seconds):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def drive(jobs: list[Job], sink: Sink, settings: RunSettings, where: Path | None) -> None:
     """Run the jobs on the configured backend, each finished chunk into the sink."""
     total = settings.runs
     bar = progress_bar(total, total - sum(j.count for j in jobs), settings.progress)
     try:
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), ticking(bar):
             for done in dispatch(execute, jobs, settings.workers, settings.backend):
                 sink.accept(done)
                 bar.update(done.count)
     except KeyboardInterrupt:
         raise Interrupted(where, sink.saved(), total) from None
+    except BrokenExecutor as exc:  # loky's TerminatedWorkerError among them
+        raise WorkerLost(where, sink.saved(), total, type(exc).__name__) from None
     finally:
         bar.close()

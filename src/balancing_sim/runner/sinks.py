@@ -66,11 +66,12 @@ class MemorySink:
 
 
 class DiskSink:
-    """Chunks written into a run directory (by the workers, or here when they are remote),
-    resumable: chunks done by an earlier attempt count as done."""
+    """Chunks put into a run directory by this process (staged by local workers, or
+    returned by remote ones), resumable: chunks done by an earlier attempt count as done."""
 
-    def __init__(self, out: Path, names: summaries.Names, resolved: Mapping, backend: object):
-        self.out, self.names, self.resolved = out, names, resolved
+    def __init__(self, out: Path, stage: Path, names: summaries.Names, resolved: Mapping,
+                 backend: object):
+        self.out, self.stage, self.names, self.resolved = out, stage, names, resolved
         self.stamp = store.fingerprint(resolved)
         self.parts: list[summaries.Part] = []
         self.remote = remote(backend)
@@ -84,18 +85,17 @@ class DiskSink:
         return todo
 
     def accept(self, done: Done) -> None:
-        if done.tables is not None:
-            store.write_chunk(self.out, done.index, done.count, done.tables, done.summary,
-                              self.stamp)
+        store.publish(self.out, self.stage, done.index, done.count, done.summary, self.stamp,
+                      done.tables)
         self.parts.append(done.summary)
         self.clock.add(done)
 
     def saved(self) -> int:
         return store.saved(self.out)
 
-    def finish(self, **timing: object) -> None:
+    def finish(self, rows: Mapping[str, int], **timing: object) -> None:
         summary = summaries.combine(self.parts, self.names)
-        store.finish(self.out, summary, self.clock.record(**timing))
+        store.finish(self.out, summary, self.clock.record(**timing), self.stamp, rows)
 
     def results(self) -> Results:
         """The finished directory (its tables are read when asked)."""

@@ -1,40 +1,61 @@
 """Chunk storage and resume: a run directory as its chunks are written.
 
-Each finished chunk writes one part file per table straight into the table's dataset
-(`<out>/<table>.parquet/part-NNNNNN.parquet`, temp file + rename), then its marker
-`<out>/chunks/NNNNNN.done` (its run count, the identity of the config and seed it was
-computed for, and its share of the summary). There is no merge: when every chunk is
-done, the summary is combined from the markers and `chunks/` is removed. A rerun in
-the same directory skips chunks whose marker carries the same identity and rewrites
-the others (the leftovers of a killed attempt). The chunk size of a directory is
-recorded in `chunks/layout.json` on the first attempt and reused on every resume.
+Workers never write into the output's datasets. Each attempt has a staging folder
+(`<out>/.staging/<attempt>/`, created by the run before any job starts, never by a
+worker); a local worker writes its chunk's part files there (temp file + rename, in a
+folder that must already exist, so a worker whose run was killed, and whose staging
+folder the next attempt removed, cannot write anywhere). Only the run's own process
+moves a finished chunk's parts into the datasets (`<out>/<table>.parquet/part-NNNNNN
+.parquet`, one rename each) and then writes its marker `<out>/chunks/NNNNNN.done` (its
+run count, the identity of the config and seed it was computed for, its share of the
+summary). When every chunk is done, the identity and row count of every part are
+checked against the config, the summary is combined from the markers' shares and
+`chunks/` is removed. A rerun skips chunks whose marker and parts carry the config's
+identity and rewrites the others. The chunk size of a directory is recorded in
+`chunks/layout.json` on the first attempt and reused on every resume.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from .. import contract
 from .. import results as files
 from ..execution import without_execution
 from ..summary import Part
+from . import folder
+from .folder import OutputConflict
 from .jobs import Job
 
 LAYOUT = "layout.json"
+STAGING = ".staging"
+__all__ = ["OutputConflict", "ConfigChanged", "Inconsistent"]
 
 
-class OutputConflict(ValueError):
+class ConfigChanged(OutputConflict):
     """The output directory holds results of a different config: never mix them."""
 
     def __init__(self, out: Path):
         super().__init__(f"{out}: holds results of a different config (see its config.yaml); "
                          "choose another out= or delete the directory")
+
+
+class Inconsistent(OutputConflict):
+    """A directory whose tables disagree with its summary or config."""
+
+    def __init__(self, out: Path, what: str):
+        super().__init__(f"{out}: {what}; its tables do not match its config.yaml and "
+                         "summary.json: delete the directory and run again, or choose "
+                         "another out=")
 
 
 def identity(resolved: Mapping) -> dict:
@@ -48,26 +69,98 @@ def fingerprint(resolved: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def check_same(out: Path, resolved: Mapping) -> None:
-    previous = out / "config.yaml"
-    if not previous.is_file() or not ((out / files.CHUNKS).is_dir()
-                                      or (out / "summary.json").is_file()):
-        return
+def recorded_config(out: Path) -> Mapping | None:
+    """The config.yaml of a directory as a mapping; None when there is none or it is
+    not a mapping (not a run's)."""
+    path = out / "config.yaml"
     try:
-        before = yaml.safe_load(previous.read_text()) or {}
-    except yaml.YAMLError:
-        before = {}
-    if not isinstance(before, Mapping) or identity(before) != identity(resolved):
-        raise OutputConflict(out)
+        before = yaml.safe_load(path.read_text()) if path.is_file() else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return before if isinstance(before, Mapping) else None
 
 
-def write_chunk(out: Path, index: int, count: int, tables: dict[str, pa.Table], part: Part,
-                stamp: str) -> None:
-    """Each table's part atomically, then the marker: a part without it is not a result."""
+def has_results(out: Path) -> bool:
+    return (out / files.CHUNKS).is_dir() or (out / "summary.json").exists()
+
+
+def same_config(out: Path, resolved: Mapping) -> bool:
+    before = recorded_config(out)
+    return before is not None and identity(before) == identity(resolved)
+
+
+def admit(out: Path, resolved: Mapping) -> None:
+    """May a run of `resolved` use `out`? Claims the folder (its lock, for this process:
+    `folder.claim`), and refuses results of a different config. A folder that holds a run
+    of the same config written before folders were marked is adopted."""
+    legacy = folder.owner_kind(out) is None and has_results(out) and same_config(out, resolved)
+    folder.check(out, "run", adopt=legacy)
+    if has_results(out) and not same_config(out, resolved):
+        raise ConfigChanged(out)  # refused before the folder is touched
+    folder.claim(out, "run", adopt=legacy)
+    if has_results(out) and not same_config(out, resolved):  # again, under the lock
+        folder.release(out)
+        raise ConfigChanged(out)
+
+
+def staging(out: Path) -> Path:
+    return out / STAGING / f"{os.getpid()}"
+
+
+WRITTEN = ("config.yaml", "summary.json", "timing.json", files.CHUNKS, STAGING,
+           *(contract.table_dir(t) for t in contract.TABLES))
+"""What a run writes in its folder."""
+
+
+def no_links(out: Path) -> None:
+    """None of what a run writes may be a symbolic link (it would write elsewhere)."""
+    for name in WRITTEN:
+        if (out / name).is_symlink():
+            folder.release(out)
+            raise OutputConflict(f"{out / name}: a symbolic link; a run writes only into its "
+                                 "own folder (remove the link, or choose another out=)")
+
+
+def start(out: Path, resolved: Mapping) -> Path:
+    """Admit the run (`admit`), clear torn writes and the staging folders of earlier
+    attempts, record the resolved config; return this attempt's staging folder."""
+    admit(out, resolved)
+    no_links(out)
+    for tmp in out.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    shutil.rmtree(out / STAGING, ignore_errors=True)
+    text = yaml.safe_dump(dict(resolved), sort_keys=False, allow_unicode=True)
+    files.atomic_write_bytes(out / "config.yaml", text.encode())
+    stage = staging(out)
+    stage.mkdir(parents=True, exist_ok=True)
+    for table in contract.TABLES:
+        (out / contract.table_dir(table)).mkdir(exist_ok=True)
+    return stage
+
+
+def staged_name(table: str, index: int) -> str:
+    return f"{table}.{contract.part_name(index)}"
+
+
+def write_parts(stage: Path, index: int, tables: dict[str, pa.Table]) -> None:
+    """A worker's chunk, into the run's staging folder (which it never creates)."""
+    for table in contract.TABLES:
+        files.atomic_write_bytes(stage / staged_name(table, index),
+                                 contract.parquet_bytes(tables[table]), make_parents=False)
+
+
+def publish(out: Path, stage: Path, index: int, count: int, part: Part, stamp: str,
+            tables: dict[str, pa.Table] | None = None) -> None:
+    """The run's own process puts a finished chunk into the datasets (its staged parts
+    renamed, or `tables` written when the workers returned them), then its marker: a part
+    without its marker is not a result."""
     name = contract.part_name(index)
     for table in contract.TABLES:
-        files.atomic_write_bytes(out / contract.table_dir(table) / name,
-                                 contract.parquet_bytes(tables[table]))
+        target = out / contract.table_dir(table) / name
+        if tables is not None:
+            files.atomic_write_bytes(target, contract.parquet_bytes(tables[table]))
+        else:
+            os.replace(stage / staged_name(table, index), target)
     files.atomic_write_json(out / files.CHUNKS / files.marker_name(index),
                             {"runs": count, "identity": stamp, "summary": part.to_json()})
 
@@ -88,29 +181,39 @@ def layout(folder: Path, runs: int, proposed: int) -> int:
     return proposed
 
 
+def part_identity(path: Path) -> str | None:
+    """The identity a part file was stamped with (None: unreadable or foreign)."""
+    try:
+        return contract.identity(pq.read_schema(path))
+    except (OSError, pa.ArrowException):
+        return None
+
+
 def pending(jobs: list[Job], out: Path) -> tuple[list[Job], list[Part]]:
     """(jobs still to run, summary shares of the chunks already done). A chunk is done
-    when its marker is readable and carries the job's identity; the parts of any other
-    chunk, and the temp files of a killed attempt, are removed."""
-    folder = out / files.CHUNKS
-    folder.mkdir(parents=True, exist_ok=True)
+    when its marker is readable and carries the job's identity, and so do its parts; the
+    parts of any other chunk, and the temp files of a killed attempt, are removed."""
+    folder_ = out / files.CHUNKS
+    folder_.mkdir(parents=True, exist_ok=True)
     for table in contract.TABLES:
         for tmp in (out / contract.table_dir(table)).glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
-    for tmp in folder.glob(".*.tmp"):
+    for tmp in folder_.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
     found = files.markers(out)
     todo, done = [], []
     for job in jobs:
         marker = found.get(job.index)
+        parts = [out / contract.table_dir(t) / contract.part_name(job.index)
+                 for t in contract.TABLES]
         if (marker is not None and marker.get("identity") == job.identity
-                and int(marker["runs"]) == job.count and "summary" in marker):
+                and int(marker["runs"]) == job.count and "summary" in marker
+                and all(part_identity(p) == job.identity for p in parts)):
             done.append(Part.from_json(marker["summary"]))
             continue
-        (folder / files.marker_name(job.index)).unlink(missing_ok=True)
-        for table in contract.TABLES:
-            (out / contract.table_dir(table) / contract.part_name(job.index)).unlink(
-                missing_ok=True)
+        (folder_ / files.marker_name(job.index)).unlink(missing_ok=True)
+        for path in parts:
+            path.unlink(missing_ok=True)
         todo.append(job)
     return todo, done
 
@@ -120,27 +223,57 @@ def saved(out: Path) -> int:
     return sum(int(m["runs"]) for m in files.markers(out).values())
 
 
-def finish(out: Path, summary: dict, timing: dict) -> None:
-    """Write the summary (the run is finished), the timing, and drop the markers."""
+def verify(out: Path, stamp: str, rows: Mapping[str, int]) -> None:
+    """Every part of every table carries `stamp` and the tables hold `rows` rows:
+    what a finished directory must be (Inconsistent otherwise)."""
+    for table in contract.TABLES:
+        total = 0
+        for path in sorted((out / contract.table_dir(table)).glob("part-*.parquet")):
+            try:
+                schema = pq.read_schema(path)
+                total += pq.ParquetFile(path).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                raise Inconsistent(out, f"{path.relative_to(out)} is not readable") from None
+            if contract.identity(schema) != stamp:
+                raise Inconsistent(out, f"{path.relative_to(out)} was computed for another "
+                                        "config or seed")
+        if total != rows[table]:
+            raise Inconsistent(out, f"{contract.table_dir(table)} holds {total:,} rows where "
+                                    f"the config gives {rows[table]:,}")
+
+
+def finished(out: Path, stamp: str, rows: Mapping[str, int], runs: int) -> bool:
+    """Is this directory a finished run of this config: a summary of `runs` runs, and
+    tables that `verify`? A summary beside tables that disagree is Inconsistent."""
+    path = out / "summary.json"
+    if not path.exists():
+        return False
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError):
+        summary = None
+    if not isinstance(summary, Mapping) or summary.get("runs") != runs \
+            or not isinstance(summary.get("actors"), Mapping):
+        raise Inconsistent(out, f"summary.json is not the summary of {runs:,} runs")
+    verify(out, stamp, rows)
+    return True
+
+
+def finish(out: Path, summary: dict, timing: dict, stamp: str,
+           rows: Mapping[str, int]) -> None:
+    """Check the tables (`verify`), write the summary (the run is finished) and the
+    timing, and drop the markers and the staging folders."""
+    verify(out, stamp, rows)
     files.atomic_write_json(out / "summary.json", summary)
     files.atomic_write_json(out / "timing.json", timing)
     drop_markers(out)
 
 
 def drop_markers(out: Path) -> None:
-    folder = out / files.CHUNKS
-    if folder.is_dir():
-        for f in folder.glob("*"):
+    """What an unfinished run keeps beside its tables: markers, layout, staging."""
+    folder_ = out / files.CHUNKS
+    if folder_.is_dir():
+        for f in folder_.glob("*"):
             f.unlink()
-        folder.rmdir()
-
-
-def start(out: Path, resolved: Mapping) -> None:
-    """Refuse a directory holding another config's results; clear torn writes of a
-    killed attempt; record the resolved config."""
-    out.mkdir(parents=True, exist_ok=True)
-    check_same(out, resolved)
-    for tmp in out.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
-    text = yaml.safe_dump(dict(resolved), sort_keys=False, allow_unicode=True)
-    files.atomic_write_bytes(out / "config.yaml", text.encode())
+        folder_.rmdir()
+    shutil.rmtree(out / STAGING, ignore_errors=True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config.errors import ConfigError, Problem
+from ..config.outputs import expand
 from ..execution import EXECUTION_ONLY
 from ..results import atomic_write_json
 
@@ -62,10 +63,10 @@ def hydra_job(data: dict, hydra_cfg) -> tuple[dict, Path, Path]:
     if name and not any(o.lstrip("+").startswith("scenario.name=") for o in overrides):
         data.setdefault("scenario", {})["name"] = name
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        out = Path(data.get("out") or hydra_cfg.runtime.output_dir)
+        out = expand(data.get("out") or hydra_cfg.runtime.output_dir)
         return data, out, out
-    root = Path(hydra_cfg.sweep.dir).resolve()
-    out = Path(hydra_cfg.runtime.output_dir).resolve()
+    root = expand(hydra_cfg.sweep.dir).resolve()
+    out = expand(hydra_cfg.runtime.output_dir).resolve()
     if root not in out.parents:
         raise ConfigError([Problem("command line", "hydra.sweep.subdir", str(out),
                                    f"a directory inside the sweep directory {root}")])
