@@ -316,9 +316,10 @@ def lines(summary: dict) -> list[str]:
         out.append(f"{a:<{width}}  {hedging:>18}  {end:>14}  {ever:>12}")
     spread_ = summary.get("spread")
     if spread_:
+        low, high = spread_["runs_per_draw"]["min"], spread_["runs_per_draw"]["max"]
         out += ["", f"Spread from parameters vs chance ({spread_['draws']} posterior draws, "
-                f"{spread_['runs_per_draw']['min']}-{spread_['runs_per_draw']['max']} runs "
-                "each): share of each outcome's variance due to the parameters"]
+                f"{low if low == high else f'{low}-{high}'} runs each): share of each "
+                "outcome's variance due to the parameters"]
         for a, v in spread_["actors"].items():
             items = [(f"ends {p}", c) for p, c in v["posture"].items() if c["variance"] > 0]
             items += [(k.replace("_", " "), v[k]) for k in ("hedging", "in_bloc_end")

@@ -133,7 +133,8 @@ def counts(df: Frame, keys: Sequence[str], final: bool = False,
                 [rows[k] for k in keys], observed=True, sort=False, dropna=False).sum()
         return out
     frames = []
-    for part, batch in df.record_batches([*keys, *values, *squares], final):
+    for part, batch in df.record_batches(list(dict.fromkeys([*keys, *values, *squares])),
+                                         final):
         flat, sizes, coded = _flat_codes(df, part, batch, keys)
         total = int(np.prod(sizes))
         n = np.bincount(flat, minlength=total)

@@ -227,6 +227,26 @@ def _event_key(fig: Figure, gs, events: list) -> None:
                 transform=ax.transAxes, linespacing=1.25)
 
 
+def _draw_events(ax, events: list, actor: str, first: pd.Timestamp, last: pd.Timestamp,
+                 levels: int = 5) -> None:
+    """Ticks for every event; a dotted line and the event's number for those naming the
+    actor, numbers that would overlap stepped down a line."""
+    near = (last - first) / 30
+    previous, level = None, 0
+    for number, (when, _, states) in enumerate(events, 1):
+        mine = actor in states
+        ax.axvline(when, ymin=0, ymax=1 if mine else 0.05, color="#555555",
+                   linestyle=":" if mine else "-", linewidth=0.8 if mine else 0.6,
+                   alpha=0.8 if mine else 0.6, zorder=0)
+        if not mine:
+            continue
+        level = (level + 1) % levels if previous is not None and when - previous < near else 0
+        previous = when
+        ax.annotate(str(number), (when, 1.0), xytext=(1, -1 - 7 * level),
+                    textcoords="offset points", fontsize=6, va="top", ha="left",
+                    color="#333333")
+
+
 @styled
 def fan_chart(traj: Frame, config: dict | None = None, scenario: str | None = None,
               actors: list[str] | None = None, ncols: int = 4, min_weight: float = 0.02,
@@ -269,14 +289,7 @@ def fan_chart(traj: Frame, config: dict | None = None, scenario: str | None = No
             ax.fill_between(b["date"], b["q25"], b["q75"], color=c, alpha=0.35, linewidth=0)
             ax.plot(b["date"], b["q50"], color=c, linewidth=1.4,
                     linestyle="--" if pole == metrics.NONALIGNED else "-")
-        for number, (when, _, states) in enumerate(events, 1):
-            mine = actor in states
-            ax.axvline(when, ymin=0, ymax=1 if mine else 0.05, color="#555555",
-                       linestyle=":" if mine else "-", linewidth=0.8 if mine else 0.6,
-                       alpha=0.8 if mine else 0.6, zorder=0)
-            if mine:
-                ax.annotate(str(number), (when, 1.0), xytext=(1, -1), textcoords="offset points",
-                            fontsize=6, va="top", ha="left", color="#333333")
+        _draw_events(ax, events, actor, bands["date"].min(), bands["date"].max())
         ax.set_title(name(actor))
         ax.set_ylim(0, 1)
         _date_axis(ax)
@@ -800,6 +813,10 @@ def spread_rows(split: pd.DataFrame, config: dict | None = None,
     return out
 
 
+def _span(low: float, high: float) -> str:
+    return f"{int(low)}" if low == high else f"{int(low)}-{int(high)}"
+
+
 @styled
 def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = None,
                  min_variance: float = 1e-6) -> Figure:
@@ -831,7 +848,7 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
         ax.set_xlabel("share of the variance over runs (%)")
         draws = int(part["draws"].max()) if part["draws"].notna().any() else 0
         ax.set_title(f"{unit['title']}\n({draws} draws, "
-                     f"{int(part['runs_min'].min())}-{int(part['runs_max'].max())} runs each)")
+                     f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs each)")
     axes[0].set_yticks(y, names)
     handles = [Patch(color="#0072B2", label="parameters (variance of the draws' means)"),
                Patch(color="#E69F00", label="chance (mean variance within a draw)")]
