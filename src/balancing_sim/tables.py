@@ -54,6 +54,20 @@ class Part:
             return self.source.num_rows
         return sum(pq.ParquetFile(p).metadata.num_rows for p in self.source)
 
+    def read(self, columns: Sequence[str], batch_rows: int = BATCH_ROWS
+             ) -> Iterator[pa.RecordBatch]:
+        """Batches of some columns, file by file and row group by row group, decoded in
+        this thread: memory holds one row group, however slow the consumer (pyarrow's
+        dataset scanner reads ahead of a slow consumer, by hundreds of MB on a large
+        directory)."""
+        if isinstance(self.source, pa.Table):
+            yield from self.source.select(list(columns)).to_batches(max_chunksize=batch_rows)
+            return
+        for path in self.source:
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows,
+                                                         columns=list(columns),
+                                                         use_threads=False)
+
     def _extreme(self, column: str, largest: bool) -> int | None:
         """The largest (smallest) value of a sorted key column, from the Parquet
         statistics when the files have them (nothing decoded)."""
@@ -191,15 +205,17 @@ class Table:
     def record_batches(self, columns: Sequence[str], final: bool = False,
                        batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Part, pa.RecordBatch]]:
         """(part, Arrow batch of the part's own columns among `columns`), part by part;
-        `final` keeps each part's last recorded step (a part is one set of replicates)."""
+        `final` keeps each part's last recorded step (a part is one set of replicates).
+        Rows are read with `Part.read` and filtered batch by batch (bounded memory)."""
         for part in self.parts:
-            own = [c for c in columns if c in self.schema.names]
-            scanner = part.dataset.scanner(columns=own, filter=self._filter(part, final),
-                                           batch_size=batch_rows, batch_readahead=2,
-                                           fragment_readahead=1)
-            for batch in scanner.to_batches():
+            own = [c for c in dict.fromkeys(columns) if c in self.schema.names]
+            where = self._filter(part, final)
+            keys = [*self.where, *(["step"] if final and part.last_step is not None else [])]
+            for batch in part.read(list(dict.fromkeys([*own, *keys])), batch_rows):
+                if where is not None:
+                    batch = batch.filter(where)
                 if batch.num_rows:
-                    yield part, batch
+                    yield part, batch.select(own)
 
     def batches(self, columns: Sequence[str] | None = None, final: bool = False,
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
