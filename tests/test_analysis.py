@@ -52,7 +52,12 @@ def legend_texts(fig) -> list[str]:
 
 
 def visible(fig):
-    return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    return [ax for ax in fig.axes if ax.get_visible()
+            and ax.get_label() not in ("<colorbar>", plots.EVENT_KEY)]
+
+
+def names(config):
+    return metrics.labels(config)
 
 
 # ---------------------------------------------------------------- metrics
@@ -109,43 +114,75 @@ def test_outcome_distribution(run, two_scenarios):
     fig = plots.outcome_distribution(run.trajectories, run.config)
     (ax,) = visible(fig)
     actors = list(run.trajectories["actor"].cat.categories)
+    label = names(run.config)
     shown = legend_texts(fig)
-    assert set(shown) <= set(metrics.postures(run.trajectories)) and shown
+    assert set(shown) <= {label.get(p, p) for p in metrics.postures(run.trajectories)} and shown
     assert len(ax.patches) == len(actors) * len(shown)
-    assert [t.get_text() for t in ax.get_yticklabels()] == actors
+    assert [t.get_text() for t in ax.get_yticklabels()] == [label[a] for a in actors]
     assert "%" in ax.get_xlabel() and "history" in ax.get_title()
     fig2 = plots.outcome_distribution(two_scenarios)
     assert [ax.get_title().split("\n")[0] for ax in visible(fig2)] == [
         "baseline", "western_pressure"]
 
 
+def test_no_whisker_on_a_zero_share(run):
+    fig = plots.outcome_distribution(run.trajectories, run.config)
+    (ax,) = visible(fig)
+    probs = metrics.outcome_probabilities(run.trajectories, run.config)
+    shown = probs[probs.groupby("posture")["count"].transform("sum") > 0]
+    whiskers = sum(len(c.lines[2][0].get_segments()) for c in ax.containers
+                   if type(c).__name__ == "ErrorbarContainer")
+    assert (shown["count"] == 0).any()  # the run has zero shares to leave bare
+    assert whiskers == (shown["count"] > 0).sum()
+
+
 def test_fan_chart(run):
     fig = plots.fan_chart(run.trajectories, run.config)
     axes = visible(fig)
     actors = list(run.trajectories["actor"].cat.categories)
-    assert [ax.get_title() for ax in axes] == actors
+    label = names(run.config)
+    assert [ax.get_title() for ax in axes] == [label[a] for a in actors]
     assert all(ax.get_ylim() == (0, 1) for ax in axes)
-    assert "alignment weight" in axes[0].get_ylabel() and "date" in axes[-1].get_xlabel()
+    assert "alignment" in axes[0].get_ylabel() and "date" in axes[-1].get_xlabel()
     texts = legend_texts(fig)
-    assert set(metrics.poles(run.trajectories)) <= set(texts)
-    assert {"50% band", "90% band", "event (tick)"} <= set(texts)
-    n_events = len(metrics.event_dates(run.config))
-    assert n_events > 0
-    # per panel: event lines plus one median line per pole drawn
-    assert all(len(ax.lines) >= n_events + 1 for ax in axes)
+    assert {label[p] for p in metrics.poles(run.trajectories)} <= set(texts)
+    assert {"non-aligned", "50% band", "90% band", "event (tick)"} <= set(texts)
+    events = metrics.event_dates(run.config)
+    assert events
+    # per panel: event lines plus the median line of the non-aligned share at least
+    assert all(len(ax.lines) >= len(events) + 1 for ax in axes)
+    # every event is listed, numbered, in the key below the panels
+    (key,) = [ax for ax in fig.axes if ax.get_label() == plots.EVENT_KEY]
+    listed = "\n".join(t.get_text() for t in key.texts)
+    for number, (when, text, _) in enumerate(events, 1):
+        assert f"{number:>2}  {when:%Y-%m}  {text}" in listed
+    numbered = [t.get_text() for ax in axes for t in ax.texts]
+    assert numbered and all(t.isdigit() for t in numbered)
+
+
+def test_fan_chart_draws_the_non_aligned_share(run):
+    bands = metrics.alignment_bands(run.trajectories, run.config)
+    assert metrics.NONALIGNED in set(bands["pole"])
+    final = metrics.final_rows(run.trajectories)
+    weights = final[[c for c in final.columns if c.startswith("align_")]].sum(axis=1)
+    rest = (1 - weights).groupby(final["actor"].astype(str)).median()
+    last = bands[(bands["pole"] == metrics.NONALIGNED) & (bands["date"] == bands["date"].max())]
+    got = last.set_index("actor")["q50"]
+    np.testing.assert_allclose(got.reindex(rest.index), rest, atol=1e-6)
 
 
 def test_one_colour_per_pole_across_figures(run):
     colors = plots.pole_colors(metrics.poles(run.trajectories))
+    by_label = {names(run.config).get(k, k): c for k, c in colors.items()}
     out = plots.outcome_distribution(run.trajectories, run.config)
     fan = plots.fan_chart(run.trajectories, run.config)
     for fig in (out, fan):
         for lg in fig.legends:
             for handle, text in zip(lg.legend_handles, lg.get_texts(), strict=True):
-                if text.get_text() in colors:
+                if text.get_text() in by_label:
                     got = (handle.get_color() if isinstance(handle, Line2D)
                            else handle.get_facecolor())
-                    assert mcolors.same_color(got, colors[text.get_text()]), text.get_text()
+                    assert mcolors.same_color(got, by_label[text.get_text()]), text.get_text()
     assert len(set(colors.values())) == len(colors)
 
 
@@ -153,7 +190,7 @@ def test_platform_chart(run, two_scenarios):
     fig = plots.platform_chart(run.platforms, run.config)
     platforms = list(run.platforms["platform"].cat.categories)
     axes = visible(fig)
-    assert [ax.get_title() for ax in axes] == platforms
+    assert [ax.get_title() for ax in axes] == [names(run.config)[k] for k in platforms]
     assert all(len(ax.lines) == 2 for ax in axes)  # viability and depth medians
     assert {"viability (median)", "depth (median)", "history"} <= set(legend_texts(fig))
     assert "level" in axes[0].get_ylabel()
@@ -167,9 +204,10 @@ def test_sweep_map(sweep):
     (image,) = [c for c in ax.get_children() if isinstance(c, AxesImage)]
     assert image.get_array().shape == (2, 2)
     assert "w_autonomy" in ax.get_xlabel() and "w_polarization" in ax.get_ylabel()
-    assert "baseline" in ax.get_title() and "scenario.end=2026-06" not in ax.get_title()
+    title = fig.get_suptitle()
+    assert "baseline" in title and "scenario.end=2026-06" not in title
     assert len(ax.texts) == 4
-    assert f"P({actor} ends nonaligned)" in fig.axes[1].get_ylabel()
+    assert f"P({actor} ends non-aligned)" in fig.axes[1].get_ylabel()
     with pytest.raises(ValueError, match="not in the data"):
         plots.sweep_map(sweep, "params.nope", "params.w_polarization", actor, "x")
 
@@ -178,7 +216,16 @@ def test_sweep_map_names_the_other_swept_parameters(sweep):
     extra = sweep.assign(**{"params.w_security": 3.0})
     fig = plots.sweep_map(extra, "params.w_autonomy", "params.w_polarization",
                           str(sweep["actor"].iloc[0]), metrics.NONALIGNED)
-    assert "w_security=3.0" in fig.axes[0].get_title()
+    assert "w_security=3" in fig.get_suptitle()
+
+
+def test_sweep_map_never_pools_a_third_swept_parameter(sweep):
+    third = pd.concat([sweep.assign(**{"params.w_security": v, "point": sweep["point"] + f"-{v}"})
+                       for v in (1.0, 2.0)], ignore_index=True)
+    fig = plots.sweep_map(third, "params.w_autonomy", "params.w_polarization",
+                          str(sweep["actor"].iloc[0]), metrics.NONALIGNED)
+    maps = [ax for ax in visible(fig) if any(isinstance(c, AxesImage) for c in ax.get_children())]
+    assert [ax.get_title() for ax in maps] == ["w_security=1", "w_security=2"]
 
 
 def test_network_map(run):
@@ -190,10 +237,11 @@ def test_network_map(run):
     states = list(run.trajectories["actor"].cat.categories)
     platforms = list(run.memberships["platform"].cat.categories)
     assert len(nodes) == len(poles) + len(states) + len(platforms)
-    labels = {t.get_text() for t in ax.texts}
-    assert set(poles) | set(states) | set(platforms) <= labels
+    label = names(run.config)
+    texts = {t.get_text() for t in ax.texts}
+    assert {label[i] for i in [*poles, *states, *platforms]} <= texts
     assert "2010-01" in ax.get_title()
-    assert {"status: member", *poles} <= set(legend_texts(fig))
+    assert {"status: member", *(label[p] for p in poles)} <= set(legend_texts(fig))
 
 
 def test_scenario_comparison(two_scenarios):
@@ -201,18 +249,43 @@ def test_scenario_comparison(two_scenarios):
     (ax,) = visible(fig)
     assert ax.get_title() == "western_pressure - baseline"
     probs = metrics.outcome_probabilities(two_scenarios)
-    rows = (probs.groupby(["actor", "posture"])["p"].max() >= 0.02).sum()
-    assert len(ax.get_yticklabels()) == rows
-    assert len(ax.containers) == rows  # one error bar per row
+    blocs = metrics.bloc_probabilities(two_scenarios)
+    postures = (probs.groupby(["actor", "posture"])["p"].max() >= 0.02).sum()
+    in_bloc = (blocs[blocs["measure"] == "end"].groupby("actor")["p"].max() >= 0.02).sum()
+    assert in_bloc > 0
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == postures + in_bloc
+    assert sum(t.endswith(": in a bloc") for t in labels) == in_bloc
+    assert len(ax.containers) == postures + in_bloc  # one error bar per row
     assert "percentage points" in fig.get_supxlabel()
     with pytest.raises(ValueError):
         plots.scenario_comparison(two_scenarios[two_scenarios["scenario"] == "baseline"],
                                   "baseline")
 
 
-def test_save_writes_png_and_svg(run, tmp_path):
-    paths = plots.save(plots.outcome_distribution(run.trajectories, run.config), tmp_path, "x")
+def test_hedging_comparison_reports_differences_of_means(two_scenarios):
+    final = metrics.hedging_final(two_scenarios)
+    diffs = metrics.mean_differences(final, "baseline", ["actor"])
+    base = final[final["scenario"] == "baseline"].set_index("actor")["mean"]
+    other = final[final["scenario"] == "western_pressure"].set_index("actor")["mean"]
+    got = diffs.set_index("actor")["diff"]
+    np.testing.assert_allclose(got, (other - base).reindex(got.index))
+    assert (diffs["lo"] <= diffs["diff"]).all() and (diffs["diff"] <= diffs["hi"]).all()
+    fig = plots.hedging_comparison(two_scenarios, "baseline")
+    (ax,) = visible(fig)
+    assert len(ax.containers) == two_scenarios["actor"].nunique()
+
+
+def test_save_writes_png_at_200_dpi_and_svg(run, tmp_path):
+    from PIL import Image
+
+    fig = plots.outcome_distribution(run.trajectories, run.config)
+    paths = plots.save(fig, tmp_path, "x")
     assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size for p in paths)
+    with Image.open(paths[0]) as image:
+        assert image.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+        width = image.size[0]
+    assert width >= 0.9 * fig.get_size_inches()[0] * 200  # real pixels, not a 100 dpi render
 
 
 def test_no_world_name_in_the_analysis_code(run):

@@ -36,7 +36,8 @@ def test_trajectories(run_dir):
     poles = list(config["world"]["poles"])
     states = list(config["world"]["states"])
     assert list(df.columns) == ["run", "seed", "step", "date", "actor", "posture",
-                                *(f"align_{p}" for p in poles)]
+                                *(f"align_{p}" for p in poles), "hedging", "in_bloc"]
+    assert df["hedging"].dtype == np.float32 and df["in_bloc"].dtype == bool
     assert pd.api.types.is_integer_dtype(df["run"]) and pd.api.types.is_integer_dtype(df["step"])
     assert pd.api.types.is_datetime64_any_dtype(df["date"])
     assert (df["date"].dt.day == 1).all()
@@ -58,6 +59,31 @@ def test_trajectories(run_dir):
     assert first == pd.Timestamp("2024-07-01")
     step12 = df[df["step"] == 12]["date"].iloc[0]
     assert step12 == pd.Timestamp("2025-07-01")
+
+
+def test_hedging_is_the_normalized_entropy_of_the_alignment(run_dir):
+    df = pd.read_parquet(run_dir / "trajectories.parquet")
+    weights = df[[c for c in df.columns if c.startswith("align_")]].to_numpy(np.float64)
+    shares = np.column_stack([weights, np.clip(1 - weights.sum(axis=1), 0, None)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.where(shares > 0, shares * np.log(shares), 0).sum(axis=1)
+    np.testing.assert_allclose(df["hedging"], entropy / np.log(shares.shape[1]), atol=2e-6)
+    assert df["hedging"].between(0, 1).all() and df["hedging"].std() > 0.01
+
+
+def test_in_bloc_is_full_membership_of_a_bloc_platform(run_dir):
+    traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    mem = pd.read_parquet(run_dir / "memberships.parquet")
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    blocs = {k for k, v in config["world"]["platforms"].items() if v.get("bloc")}
+    assert blocs
+    member = mem[(mem["status"] == "member") & mem["platform"].astype(str).isin(blocs)]
+    expected = set(map(tuple, member[["run", "step"]].assign(
+        actor=member["actor"].astype(str)).to_numpy().tolist()))
+    flagged = traj[traj["in_bloc"]]
+    got = set(map(tuple, flagged[["run", "step"]].assign(
+        actor=flagged["actor"].astype(str)).to_numpy().tolist()))
+    assert got == expected and got  # some state is in a bloc, none outside the members
 
 
 def test_memberships(run_dir):
@@ -88,6 +114,16 @@ def test_summary(run_dir):
     for platform, entry in summary["platforms"].items():
         v = entry["viability"]
         assert 0 <= v["p05"] <= v["mean"] <= v["p95"] <= 1, platform
+    traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    final = traj[traj["step"] == traj["step"].max()]
+    for actor, entry in summary["actors"].items():
+        mine = final[final["actor"] == actor]
+        h = mine["hedging"].astype(np.float64)
+        assert entry["hedging"] == pytest.approx(
+            {"mean": h.mean(), "p05": h.quantile(0.05), "p95": h.quantile(0.95)})
+        ever = traj[traj["actor"] == actor].groupby("run")["in_bloc"].any().mean()
+        assert entry["in_bloc"] == pytest.approx({"end": mine["in_bloc"].mean(), "ever": ever})
+    assert "spread" not in summary  # no posterior draws: nothing to split
 
 
 def test_load_reads_what_was_written(run_dir):

@@ -158,6 +158,36 @@ def test_streamed_analysis_equals_pandas(run_dir, monkeypatch):
     assert s1["runs"] == s2["runs"] == 20 == metrics.run_count(lazy["trajectories"])
 
 
+def _streamed_and_exact(table_, frame, monkeypatch):
+    """Hedging and bloc numbers of a lazy table streamed in batches, and of the same
+    rows in pandas, as (streamed, exact) pairs."""
+    monkeypatch.setattr(frames, "EXACT_ROWS", 0)
+    return [(f(table_), f(frame)) for f in (metrics.hedging_final, metrics.bloc_probabilities,
+                                           metrics.hedging_bands)]
+
+
+def test_streamed_hedging_and_blocs_equal_pandas(run_dir, tmp_path, monkeypatch):
+    from balancing_sim.api import sweep
+
+    res = bs.load(run_dir)
+    swept = sweep([["params.w_autonomy=0.5", "scenario.end=2026-06"],
+                   ["params.w_autonomy=2.0", "scenario.end=2026-06"]], tmp_path / "s", runs=4)
+    for source, config in ((res, res.config), (swept, None)):
+        table = metrics.with_scenario(source.tables["trajectories"], config)
+        frame = metrics.with_scenario(source.trajectories, config)
+        (h1, h2), (b1, b2), (t1, t2) = _streamed_and_exact(table, frame, monkeypatch)
+        assert len(h1) == len(h2) and h1["n"].tolist() == h2["n"].tolist()
+        np.testing.assert_allclose(h1[["mean", "sd"]], h2[["mean", "sd"]], rtol=1e-9, atol=1e-9)
+        exact = frame[frame["step"] == frame["step"].max()].groupby(
+            [*metrics.unit_columns(frame), "actor"], observed=True)["hedging"].quantile(0.95)
+        np.testing.assert_allclose(h1["q95"], exact.to_numpy(), atol=1 / metrics.BINS)
+        pd.testing.assert_frame_equal(b1, b2, check_dtype=False)
+        assert b1["count"].sum() > 0
+        quantiles = [c for c in t2.columns if c.startswith("q")]
+        assert np.abs(t1[quantiles].to_numpy() - t2[quantiles].to_numpy()).max() <= 1 / 1024
+    assert set(b1["params.w_autonomy"]) == {0.5, 2.0}  # per point, never pooled
+
+
 def test_a_sweep_is_one_lazy_table_with_its_point_columns(tmp_path):
     from balancing_sim.api import sweep
 

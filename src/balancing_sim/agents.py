@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from .config.schema import NONALIGNED, STATUSES
-from .outcomes import hedging_index
+from .measures import hedging_index
 
 if TYPE_CHECKING:
     from .dynamics import Phase, RunState

@@ -27,6 +27,7 @@ from .contract import TABLES, table_dir
 from .runner import Interrupted, OutputConflict, WorkerLost, hydra_job, run, warm
 from .runner.folder import release
 from .runner.precheck import TooBig, prepare_run, prepare_sweep
+from .summary import lines as summary_lines
 from .summary import table as summary_rows
 
 USER_ERRORS = (ConfigError, OutputConflict, TooBig, OSError)
@@ -83,7 +84,8 @@ def fail(exc: BaseException) -> int:
 
 
 def print_summary(summary: dict, out: Path | None) -> None:
-    """Actors x final postures in percent of runs, then the files written."""
+    """Actors x final postures in percent of runs, hedging and blocs (and parameter vs
+    chance spread with posterior draws), then the files written."""
     rows = summary_rows(summary)
     postures = list(dict.fromkeys(p for _, shares in rows for p in shares))
     width = max([len(a) for a, _ in rows] + [0])
@@ -92,6 +94,8 @@ def print_summary(summary: dict, out: Path | None) -> None:
     for actor, shares in rows:
         print(f"{actor:<{width}}" + "".join(f"  {round(100 * shares.get(p, 0.0)):>10d}"
                                            for p in postures))
+    for line in summary_lines(summary):
+        print(line)
     if out is not None:
         print(f"\nOutputs: {out.resolve()}")
         for name in ("config.yaml", *(f"{table_dir(t)}/" for t in TABLES), "summary.json"):

@@ -6,6 +6,9 @@ state, platform) and `platforms` (run, step, platform). Ids (`actor`, `platform`
 dictionary, in config order, so every part of a table has the same categories.
 Alignment weights are float32 (7 significant digits: the engines compute in float64;
 their equality tests compare the float64 records); viability and depth stay float64.
+Each trajectory row also carries the state's `hedging` index (float32, computed from the
+float64 weights) and `in_bloc` (full member of a platform marked `bloc: true`); runs
+that draw their parameters from a posterior carry the draw's id (`draw`) in every table.
 
 On disk a table is a Parquet dataset: a directory `<table>.parquet/` holding one part
 file per chunk of runs (`part-000000.parquet`, ...), rows sorted by run, then step, so
@@ -22,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .config.schema import STATUSES
+from .measures import hedging_index, in_bloc
 
 if TYPE_CHECKING:
     from .records import Records
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 TABLES = ("trajectories", "memberships", "platforms")
 ALIGN_PREFIX = "align_"
 ALIGN_TYPE = np.float32
+HEDGING_TYPE = np.float32
 IDS = ("actor", "platform", "posture", "status")
 SORTED_BY = ("run", "step")
 ROW_GROUP_ROWS = 1 << 20
@@ -77,18 +82,21 @@ def build(rec: Records, compiled: Compiled, seed: int, identity: str = "") -> di
                   "status": STATUSES}
     meta = _metadata(categories, identity)
 
-    def keys(per_step: int) -> dict[str, np.ndarray]:
-        """run, step and date of rows grouped `per_step` to a recorded step."""
-        return {"run": _spread(rec.runs.astype(np.int64), 1, M * per_step),
-                "step": _spread(steps, R, per_step), "date": _spread(dates, R, per_step)}
+    def keys(per_step: int, *first: tuple[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """run, (draw), step and date of rows grouped `per_step` to a recorded step,
+        with columns `first` between run and draw."""
+        out = {"run": _spread(rec.runs.astype(np.int64), 1, M * per_step), **dict(first)}
+        if rec.draw is not None:
+            out["draw"] = _spread(rec.draw.astype(np.int32), 1, M * per_step)
+        return {**out, "step": _spread(steps, R, per_step), "date": _spread(dates, R, per_step)}
 
-    traj = keys(N)
-    traj = {"run": traj["run"], "seed": np.full(R * M * N, seed, dtype=np.int64),
-            "step": traj["step"], "date": traj["date"],
+    traj = {**keys(N, ("seed", np.full(R * M * N, seed, dtype=np.int64))),
             "actor": _ids(_spread(np.arange(N, dtype=np.int32), R * M, 1), st.states),
             "posture": _ids(rec.align.argmax(axis=-1).reshape(-1), st.postures)}
     for p, pole in enumerate(st.poles):
         traj[ALIGN_PREFIX + pole] = rec.align[..., p].astype(ALIGN_TYPE).reshape(-1)
+    traj["hedging"] = hedging_index(rec.align).astype(HEDGING_TYPE).reshape(-1)
+    traj["in_bloc"] = in_bloc(rec.status, st.bloc).reshape(-1)
     mem = {**keys(N * K),
            "actor": _ids(_spread(np.arange(N, dtype=np.int32), R * M, K), st.states),
            "platform": _ids(_spread(np.arange(K, dtype=np.int32), R * M * N, 1), st.platforms),

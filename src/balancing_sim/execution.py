@@ -2,10 +2,10 @@
 
 `EXECUTION_ONLY` (the run settings marked `execution` in `config.schema`, and the
 experiment's name) never changes a number: an output directory may be resumed with other
-values (the runner leaves them out of a run's identity), and they never name a sweep
-point (`config.resolvers.POINT_EXCLUDE` is the same tuple). `RUN_SETTINGS` do change the
+values (the runner leaves them out of a run's identity). `RUN_SETTINGS` do change the
 numbers but are not inputs of the model: the analysis does not treat a swept `seed` or
-`runs` as a parameter. Dotted keys, as on the command line.
+`runs` as a parameter. Neither names a sweep point (`config.resolvers.POINT_EXCLUDE` is
+`NOT_MODEL_INPUTS`). Dotted keys, as on the command line.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
 """Public outcome helpers: what a study reads off recorded runs, one number per run.
 
-Pure array functions (numpy only: the contract tables and the summary use them):
-
-- `hedging_index(align)`: how evenly a state spreads over the poles and non-alignment,
-  the normalized Shannon entropy of its alignment vector (P pole weights, then the
-  non-aligned share): 0 wholly on one posture, 1 evenly spread over all P+1;
-  `hedging_from_poles` computes it from the contract's `align_<pole>` columns;
-- `in_bloc(status, bloc)`: is a state a full member of any platform marked `bloc: true`.
+The array measures `hedging_index`, `hedging_from_poles` and `in_bloc` live in
+`measures` (the contract tables use them) and are re-exported here.
 
 Outcomes: `final_posture_share(actor, posture)`, `time_in_posture(actor, posture)`,
 `final_hedging(actor)`, `platform_viability(platform)`, `p_join(actor, platform)`,
@@ -39,6 +34,7 @@ import numpy as np
 
 from .config.schema import NONALIGNED, STATUSES
 from .contract import ALIGN_PREFIX
+from .measures import hedging_from_poles, hedging_index, in_bloc
 from .validation import Panel
 
 if TYPE_CHECKING:
@@ -52,37 +48,6 @@ __all__ = ["final_hedging", "final_posture_share", "final_weight", "hedging_from
 MEMBER = STATUSES.index("member")
 Outcome = Callable[..., np.ndarray]
 """(data, compiled=None) -> one value per run."""
-
-
-# ---------------------------------------------------------------- arrays
-
-
-def hedging_index(align: np.ndarray) -> np.ndarray:
-    """Normalized Shannon entropy of alignment vectors over the poles and non-alignment
-    (last axis: P pole weights then the non-aligned share, summing to 1): 0 when a state
-    sits wholly on one pole (or wholly non-aligned), 1 when it spreads evenly over all
-    P+1. Argmax postures jump on a small weight change; this moves smoothly."""
-    w = np.clip(np.asarray(align, dtype=np.float64), 0.0, None)
-    total = w.sum(axis=-1, keepdims=True)
-    p = w / np.where(total > 0, total, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * np.log(p), 0.0)
-    return -terms.sum(axis=-1) / np.log(w.shape[-1])
-
-
-def hedging_from_poles(pole_weights: np.ndarray) -> np.ndarray:
-    """The hedging index from the pole weights alone (the contract's `align_<pole>`
-    columns, last axis), the non-aligned share being what they leave of 1."""
-    w = np.asarray(pole_weights, dtype=np.float64)
-    rest = np.clip(1.0 - w.sum(axis=-1, keepdims=True), 0.0, None)
-    return hedging_index(np.concatenate([w, rest], axis=-1))
-
-
-def in_bloc(status: np.ndarray, bloc: np.ndarray) -> np.ndarray:
-    """True where a state is a full member of at least one bloc platform (statuses on the
-    last axis, one per platform; `bloc` marks the platforms with `bloc: true`). Observers,
-    partners and candidates are outside: they carry no bloc obligation."""
-    return ((np.asarray(status) == MEMBER) & np.asarray(bloc, dtype=bool)).any(axis=-1)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Records:
     status: np.ndarray     # (R, M, N, K) int8
     viability: np.ndarray  # (R, M, K)
     depth: np.ndarray      # (R, M, K)
+    draw: np.ndarray | None = None  # (R,) parameter-set id of each run (posterior draws)
 
 
 def recorded_steps(n_steps: int, every: int) -> np.ndarray:

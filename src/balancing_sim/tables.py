@@ -56,7 +56,7 @@ class Part:
             return
         for path in self.source:
             yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows,
-                                                         columns=list(columns))
+                                                         columns=list(columns), use_threads=False)
 
     @cached_property
     def rows(self) -> int:
@@ -208,7 +208,7 @@ class Table:
         """(part, Arrow batch of the part's own columns among `columns`), part by part,
         file by file, one batch in memory at a time; `final` keeps each part's last
         recorded step (a part is one set of replicates)."""
-        own = [c for c in columns if c in self.schema.names]
+        own = [c for c in dict.fromkeys(columns) if c in self.schema.names]
         for part in self.parts:
             conditions = self._conditions(part, final)
             needed = list(dict.fromkeys([*own, *conditions]))

@@ -11,7 +11,7 @@ step is its final step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,8 @@ from ..tables import Part, Table
 
 Frame = pd.DataFrame | Table
 EXACT_ROWS = 2_000_000
-CONTRACT = frozenset({"run", "seed", "step", "date", "actor", "posture", "platform", "status",
-                      "viability", "depth", "scenario", "point"})
+CONTRACT = frozenset({"run", "seed", "draw", "step", "date", "actor", "posture", "platform",
+                      "status", "viability", "depth", "hedging", "in_bloc", "scenario", "point"})
 
 
 def swept_columns(df: Frame) -> list[str]:
@@ -72,6 +72,16 @@ def select(df: Frame, **values: object) -> Frame:
     return df[mask]
 
 
+def batches(df: Frame, columns: Sequence[str], final: bool = False) -> Iterator[pd.DataFrame]:
+    """The given columns in pandas chunks: the whole DataFrame, or a Table's batches;
+    `final` keeps the last recorded step of each set of replicates."""
+    columns = [c for c in dict.fromkeys(columns) if c in df.columns]
+    if isinstance(df, Table):
+        yield from df.batches(columns, final=final)
+    else:
+        yield (final_rows(df) if final else df)[columns]
+
+
 def id_codes(table: Table, batch: pa.RecordBatch, key: str) -> np.ndarray:
     """Codes of a dictionary-encoded id column in a batch, as positions in the table's
     categories of that column (config order), whatever the batch's own dictionary."""
@@ -93,40 +103,121 @@ def _codes(table: Table, part: Part, batch: pa.RecordBatch, key: str
     return codes, pd.Index(values), False
 
 
+def _flat_codes(df: Table, part: Part, batch: pa.RecordBatch, keys: Sequence[str]
+                ) -> tuple[np.ndarray, list[int], list]:
+    """(one integer per row for its combination of keys, the keys' sizes, their codes)."""
+    coded = [_codes(df, part, batch, k) for k in keys]
+    sizes = [len(labels) for _, labels, _ in coded]
+    flat = np.zeros(batch.num_rows, dtype=np.int64)
+    for (codes, _, _), size in zip(coded, sizes, strict=True):
+        flat = flat * size + codes
+    return flat, sizes, coded
+
+
+def _key_index(seen: np.ndarray, sizes: list[int], coded: list, keys: Sequence[str]
+               ) -> pd.MultiIndex:
+    where = np.unravel_index(seen, sizes)
+    levels = [pd.Categorical.from_codes(w, categories=labels) if ids else labels.take(w)
+              for w, (_, labels, ids) in zip(where, coded, strict=True)]
+    return pd.MultiIndex.from_arrays(levels, names=list(keys))
+
+
 def counts(df: Frame, keys: Sequence[str], final: bool = False,
-           values: Sequence[str] = ()) -> pd.DataFrame:
-    """Rows (`n`) and the float64 sums of `values` per combination of keys (only those
-    that occur); ids keep their categories' order. `final`: last recorded steps only."""
+           values: Sequence[str] = (), squares: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows (`n`), the float64 sums of `values` and of the squares of `squares` (columns
+    `<name>_sq`) per combination of keys (only those that occur); ids keep their
+    categories' order. `final`: last recorded steps only."""
     keys = list(keys)
+    sums = [*((v, v, False) for v in values), *((f"{v}_sq", v, True) for v in squares)]
     if isinstance(df, pd.DataFrame):
         rows = final_rows(df) if final else df
-        groups = rows.groupby(keys, observed=True, sort=False)
+        groups = rows.groupby(keys, observed=True, sort=False, dropna=False)
         out = groups.size().to_frame("n")
-        for v in values:
-            out[v] = rows[v].astype(np.float64).groupby(
-                [rows[k] for k in keys], observed=True, sort=False).sum()
+        for name, v, square in sums:
+            column = rows[v].astype(np.float64)
+            out[name] = (column ** 2 if square else column).groupby(
+                [rows[k] for k in keys], observed=True, sort=False, dropna=False).sum()
         return out
     frames = []
-    for part, batch in df.record_batches([*keys, *values], final):
-        coded = [_codes(df, part, batch, k) for k in keys]
-        sizes = [len(labels) for _, labels, _ in coded]
-        flat = np.zeros(batch.num_rows, dtype=np.int64)
-        for (codes, _, _), size in zip(coded, sizes, strict=True):
-            flat = flat * size + codes
+    for part, batch in df.record_batches(list(dict.fromkeys([*keys, *values, *squares])),
+                                         final):
+        flat, sizes, coded = _flat_codes(df, part, batch, keys)
         total = int(np.prod(sizes))
         n = np.bincount(flat, minlength=total)
         seen = np.flatnonzero(n)
-        where = np.unravel_index(seen, sizes)
-        levels = [pd.Categorical.from_codes(w, categories=labels) if ids else labels.take(w)
-                  for w, (_, labels, ids) in zip(where, coded, strict=True)]
         data = {"n": n[seen]}
-        for v in values:
+        for name, v, square in sums:
             weights = batch.column(v).to_numpy(zero_copy_only=False).astype(np.float64)
-            data[v] = np.bincount(flat, weights=weights, minlength=total)[seen]
-        frames.append(pd.DataFrame(data, index=pd.MultiIndex.from_arrays(levels, names=keys)))
+            data[name] = np.bincount(flat, weights=weights ** 2 if square else weights,
+                                     minlength=total)[seen]
+        frames.append(pd.DataFrame(data, index=_key_index(seen, sizes, coded, keys)))
     if not frames:
-        return pd.DataFrame(columns=["n", *values])
-    return pd.concat(frames).groupby(level=keys, observed=True, sort=False).sum()
+        return pd.DataFrame(columns=["n", *(name for name, _, _ in sums)])
+    return pd.concat(frames).groupby(level=keys, observed=True, sort=False, dropna=False).sum()
+
+
+def histograms(df: Frame, keys: Sequence[str], column: str, bins: int,
+               final: bool = False) -> tuple[pd.MultiIndex, np.ndarray]:
+    """Counts of a column's values in [0, 1] in `bins` equal bins per combination of
+    keys: (the combinations that occur, their histograms (combinations, bins))."""
+    keys = list(keys)
+    if isinstance(df, pd.DataFrame):
+        rows = final_rows(df) if final else df
+        where = np.clip((rows[column].to_numpy(np.float64) * bins).astype(np.int64), 0,
+                        bins - 1)
+        table = pd.crosstab([rows[k] for k in keys], where, dropna=False)
+        table = table.reindex(columns=range(bins), fill_value=0)
+        table = table[table.sum(axis=1) > 0]
+        index = table.index if isinstance(table.index, pd.MultiIndex) else (
+            pd.MultiIndex.from_arrays([table.index], names=keys))
+        return index, table.to_numpy(np.int64)
+    found: dict[tuple, np.ndarray] = {}
+    for part, batch in df.record_batches([*keys, column], final):
+        flat, sizes, coded = _flat_codes(df, part, batch, keys)
+        values = batch.column(column).to_numpy(zero_copy_only=False).astype(np.float64)
+        where = np.clip((values * bins).astype(np.int64), 0, bins - 1)
+        total = int(np.prod(sizes))
+        hist = np.bincount(flat * bins + where, minlength=total * bins).reshape(total, bins)
+        seen = np.flatnonzero(hist.sum(axis=1))
+        for key, row in zip(_key_index(seen, sizes, coded, keys), hist[seen], strict=True):
+            found[key] = found.get(key, 0) + row
+    index = pd.MultiIndex.from_tuples(list(found), names=keys) if found else (
+        pd.MultiIndex.from_arrays([[]] * len(keys), names=keys))
+    return index, (np.stack(list(found.values())) if found else np.zeros((0, bins), np.int64))
+
+
+def ever(df: Frame, keys: Sequence[str], column: str) -> pd.Series:
+    """Runs in which a boolean column is true at some recorded step, per combination of
+    keys (which must include `actor`; `run` is added): streamed part by part, one flag
+    per (run, key combination)."""
+    keys = list(keys)
+    if isinstance(df, pd.DataFrame):
+        per_run = df.groupby([*keys, "run"], observed=True, sort=False, dropna=False)[
+            column].any()
+        return per_run.groupby(level=keys, observed=True, sort=False, dropna=False).sum()
+    frames = []
+    for part in df.parts:
+        piece = Table((part,), df.where)
+        flags = np.zeros(0, dtype=bool)   # (run x key combination) flattened
+        index = None
+        for _, batch in piece.record_batches([*keys, "run", column]):
+            flat, sizes, coded = _flat_codes(piece, part, batch, keys)
+            total = int(np.prod(sizes))
+            hit = batch.column(column).to_numpy(zero_copy_only=False).astype(bool)
+            runs = batch.column("run").to_numpy(zero_copy_only=False)
+            cell = runs * total + flat
+            if cell.max() >= len(flags):  # grown by doubling: runs arrive in order
+                grown = np.zeros(max(int(cell.max()) + 1, 2 * len(flags)), dtype=bool)
+                grown[:len(flags)] = flags
+                flags = grown
+            flags[cell[hit]] = True
+            index = _key_index(np.arange(total), sizes, coded, keys)
+        if index is not None:
+            flags = np.concatenate([flags, np.zeros((-len(flags)) % len(index), bool)])
+            frames.append(pd.Series(flags.reshape(-1, len(index)).sum(axis=0), index=index))
+    if not frames:
+        return pd.Series(dtype=np.int64)
+    return pd.concat(frames).groupby(level=keys, observed=True, sort=False, dropna=False).sum()
 
 
 def as_text(series: pd.Series) -> pd.Series:

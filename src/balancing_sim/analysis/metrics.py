@@ -8,13 +8,19 @@ A sweep adds a `scenario` column, a `point` column and one column per swept key;
 single run has none of them and is treated as one scenario, named from its config
 (`config["scenario"]["name"]`).
 
+A *unit* is one set of replicates: a scenario of a single run, or one sweep point.
+Every number here is per unit (the `unit_columns`: scenario, point and the swept model
+inputs); runs of different parameter values are never pooled.
+
 Monte Carlo intervals are Wilson score intervals for a share of runs (Wilson 1927;
-Brown, Cai & DasGupta 2001) and Newcombe's hybrid score interval for a difference of
-two shares (Newcombe 1998, method 10).
+Brown, Cai & DasGupta 2001), Newcombe's hybrid score interval for a difference of
+two shares (Newcombe 1998, method 10) and a normal (Welch) interval for a difference
+of two means.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -23,15 +29,20 @@ import pandas as pd
 from ..config.schema import NONALIGNED, STATUSES
 from ..contract import ALIGN_PREFIX
 from ..execution import is_model_input
+from ..measures import hedging_from_poles
+from ..summary import split
 from ..tables import Table
 from .frames import (
     CONTRACT,
     Frame,
     as_text,
+    batches,
     counts,
     distinct,
+    ever,
     final_rows,
     histogram_quantiles,
+    histograms,
     id_codes,
     points_per_scenario,
     readable,
@@ -46,6 +57,7 @@ LEVEL = 0.9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MEMBER = STATUSES[-1]
 BINS = 1024
+NONALIGNED_LABEL = "non-aligned"
 __all__ = ["ALIGN_PREFIX", "CONTRACT", "NONALIGNED", "Frame", "distinct", "final_rows",
            "points_per_scenario", "run_count", "select", "swept_columns", "unit_keys"]
 
@@ -97,8 +109,25 @@ def model_inputs(columns: list[str]) -> list[str]:
     return [c for c in columns if is_model_input(c)]
 
 
+def labels(config: dict | None) -> dict[str, str]:
+    """Display names of the world's ids (`label` of each pole, state, external actor and
+    platform; the id where none is given), and `nonaligned` as `non-aligned`."""
+    world = (config or {}).get("world") or {}
+    out = {NONALIGNED: NONALIGNED_LABEL}
+    for group in ("poles", "states", "external", "platforms"):
+        for key, spec in (world.get(group) or {}).items():
+            if isinstance(spec, dict) and spec.get("label"):
+                out[str(key)] = str(spec["label"])
+    return out
+
+
+def event_label(name: str, event: Mapping) -> str:
+    """An event's display name: its `label` when given, else its id in words."""
+    return str(event.get("label") or name.replace("_", " "))
+
+
 def event_dates(config: dict | None) -> list[tuple[pd.Timestamp, str, list[str]]]:
-    """(date, event id, states it names) of the scenario's scheduled events, by date."""
+    """(date, event label, states it names) of the scenario's scheduled events, by date."""
     scenario = (config or {}).get("scenario") or {}
     events = scenario.get("events") or {} if isinstance(scenario, dict) else {}
     out = []
@@ -107,7 +136,8 @@ def event_dates(config: dict | None) -> list[tuple[pd.Timestamp, str, list[str]]
             continue
         states = list(event.get("states") or []) + ([event["state"]] if event.get("state")
                                                      else [])
-        out.append((pd.Timestamp(str(event["date"])), str(name), [str(s) for s in states]))
+        out.append((pd.Timestamp(str(event["date"])), event_label(str(name), event),
+                    [str(s) for s in states]))
     return sorted(out, key=lambda item: item[0])
 
 
@@ -115,6 +145,74 @@ def platform_leaders(config: dict | None) -> dict[str, str]:
     platforms = ((config or {}).get("world") or {}).get("platforms") or {}
     return {str(k): str(v["leader"]) for k, v in platforms.items()
             if isinstance(v, dict) and v.get("leader")}
+
+
+# ---------------------------------------------------------------- units
+
+
+def unit_columns(df: Frame) -> list[str]:
+    """Columns that keep sets of replicates apart and carry their swept values: the unit
+    keys (scenario, point) and the swept model inputs."""
+    keys = unit_keys(df)
+    return keys + [c for c in model_inputs(swept_columns(df)) if c not in keys]
+
+
+def varying(units_: pd.DataFrame) -> list[str]:
+    """Swept model inputs that take more than one value among the units."""
+    return [c for c in units_.columns if c not in ("scenario", "point", "label", "title")
+            and is_model_input(c) and units_[c].astype(str).nunique() > 1]
+
+
+def _value(v: object) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def describe(row: Mapping, columns: Sequence[str]) -> str:
+    """`w_autonomy=0.5, w_polarization=2.5`: the given swept values of a unit."""
+    return ", ".join(f"{str(c).removeprefix('params.')}={_value(row[c])}" for c in columns)
+
+
+def units(df: Frame) -> pd.DataFrame:
+    """One row per set of replicates: its unit columns, `label` (its swept values that
+    vary among the units) and `title` (scenario, then label); scenarios in `scenarios`
+    order, points by their swept values."""
+    cols = unit_columns(df)
+    if isinstance(df, Table):
+        rows = [{c: (p.extra.get(c) if not isinstance(p.extra.get(c), list | tuple)
+                     else "+".join(map(str, p.extra[c]))) for c in cols} for p in df.parts]
+        table = pd.DataFrame(rows, columns=cols).drop_duplicates()
+    else:
+        table = df[cols].drop_duplicates() if cols else pd.DataFrame(index=[0])
+    table = table.reset_index(drop=True)
+    if "scenario" in table:
+        table["scenario"] = table["scenario"].astype(str)
+        rank = {s: i for i, s in enumerate(scenarios(df))}
+        table = table.assign(_rank=table["scenario"].map(rank)).sort_values(
+            ["_rank", *(c for c in cols if c not in ("scenario", "point"))],
+            kind="stable").drop(columns="_rank").reset_index(drop=True)
+    vary = varying(table)
+    table["label"] = [describe(row, vary) for _, row in table.iterrows()]
+    table["title"] = [", ".join(x for x in (str(row.get("scenario", "")), row["label"]) if x)
+                      for _, row in table.iterrows()]
+    return table
+
+
+def unit_of(row: Mapping, columns: Sequence[str]) -> dict:
+    """The selection (column -> value) that picks one unit's rows."""
+    return {c: row[c] for c in columns if c in row and not pd.isna(row[c])}
+
+
+def _is_match(frame: pd.DataFrame, unit: Mapping) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for key, value in unit.items():
+        if key in frame:
+            mask &= (frame[key].astype(str) == str(value)).to_numpy()
+    return mask
+
+
+def pick(frame: pd.DataFrame, unit: Mapping) -> pd.DataFrame:
+    """The rows of a metrics frame that belong to one unit."""
+    return frame[_is_match(frame, unit)]
 
 
 # ---------------------------------------------------------------- intervals
@@ -155,99 +253,259 @@ def _labelled(n: pd.Series, level: str) -> pd.DataFrame:
     return n.unstack(level, fill_value=0).astype(int)
 
 
+def _tidy(out: pd.DataFrame, ids: Sequence[str], order: Frame | None = None) -> pd.DataFrame:
+    """Ids and scenario names as text, scenarios in `scenarios` order."""
+    for c in ("scenario", "point", *ids):
+        if c in out:
+            out[c] = out[c].astype(str)
+    if order is not None and "scenario" in out:
+        rank = {s: i for i, s in enumerate(scenarios(order))}
+        out = out.sort_values("scenario", key=lambda c: c.map(rank), kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _with_wilson(out: pd.DataFrame, count: str, level: float) -> pd.DataFrame:
+    out["p"] = out[count] / out["runs"]
+    out["lo"], out["hi"] = wilson(out[count], out["runs"], level)
+    return out
+
+
 def outcome_probabilities(traj: Frame, config: dict | None = None,
                           by: list[str] | None = None, level: float = LEVEL) -> pd.DataFrame:
-    """Share of runs ending in each posture, per scenario (and `by` columns) and actor.
+    """Share of runs ending in each posture, per unit (and `by` columns) and actor.
 
-    Columns: scenario, *by, actor, posture, count, runs, p, lo, hi (Wilson interval).
-    Runs of all sweep points of a scenario are pooled unless `by` names the swept columns.
+    Columns: scenario, [point, swept columns,] *by, actor, posture, count, runs, p, lo, hi
+    (Wilson interval). Each sweep point is its own set of replicates.
     """
-    keys = ["scenario", *(by or [])]
+    df = with_scenario(traj, config)
+    keys = list(dict.fromkeys([*unit_columns(df), *(by or [])]))
     cols = [*keys, "actor"]
-    df = readable(with_scenario(traj, config), [*cols, "posture", "step", *unit_keys(traj)])
+    df = readable(df, [*cols, "posture", "step", *unit_keys(df)])
     table = _labelled(counts(df, [*cols, "posture"], final=True)["n"], "posture")
     table = table.reindex(columns=postures(traj), fill_value=0)
     runs = table.sum(axis=1)
     long = table.stack().rename("count").reset_index()
     long["runs"] = runs.reindex(pd.MultiIndex.from_frame(long[cols])).to_numpy()
-    long["p"] = long["count"] / long["runs"]
-    long["lo"], long["hi"] = wilson(long["count"], long["runs"], level)
-    long["actor"] = long["actor"].astype(str)
-    long["scenario"] = long["scenario"].astype(str)
-    rank = {s: i for i, s in enumerate(scenarios(df))}
-    long = long.sort_values("scenario", key=lambda c: c.map(rank), kind="stable")
-    return long.reset_index(drop=True)
+    return _tidy(_with_wilson(long, "count", level), ["actor", "posture"], df)
 
 
-def outcome_differences(probs: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """P(posture) of each scenario minus the baseline's, with Newcombe intervals.
+_STATS = ("count", "runs", "p", "lo", "hi", "p_baseline", "diff", "n", "mean", "sd", "q05",
+          "q50", "q95", "variance", "parameter", "chance")
 
-    Columns: scenario, actor, posture, p, p_baseline, diff, lo, hi.
-    """
-    base = probs[probs["scenario"] == baseline].set_index(["actor", "posture"])
-    if base.empty:
+
+def matching(frame: pd.DataFrame, items: Sequence[str]) -> list[str]:
+    """Columns on which a scenario is compared with the baseline: the items and the
+    swept values other than the scenario (never the point id, which names the scenario)."""
+    return [c for c in frame.columns if c not in (*_STATS, "scenario", "point", "measure_label")
+            and c not in items] + list(items)
+
+
+def _against(frame: pd.DataFrame, baseline: str, items: Sequence[str]):
+    """(scenario name, its rows, the baseline's rows matched to them) per other scenario."""
+    keys = matching(frame, items)
+    if baseline not in set(frame["scenario"]):
         raise ValueError(f"baseline scenario {baseline!r} not in the data "
-                         f"(have: {', '.join(pd.unique(probs['scenario']))})")
+                         f"(have: {', '.join(pd.unique(frame['scenario']))})")
+    text = frame.assign(**{k: frame[k].astype(str) for k in keys})
+    base = text[text["scenario"] == baseline].drop_duplicates(keys).set_index(keys)
+    for name, part in text[text["scenario"] != baseline].groupby("scenario", sort=False):
+        part = part.set_index(keys)
+        yield name, part, base.reindex(part.index)
+
+
+def share_differences(frame: pd.DataFrame, baseline: str, items: Sequence[str]
+                      ) -> pd.DataFrame:
+    """p of each scenario minus the baseline's at the same swept values, with Newcombe
+    intervals (frame: shares with p, lo, hi per scenario and items)."""
     rows = []
-    for name, part in probs[probs["scenario"] != baseline].groupby("scenario", sort=False):
-        part = part.set_index(["actor", "posture"])
-        b = base.reindex(part.index)
+    for name, part, b in _against(frame, baseline, items):
         d, lo, hi = newcombe(part["p"], part["lo"], part["hi"], b["p"], b["lo"], b["hi"])
         rows.append(pd.DataFrame({"scenario": name, "p": part["p"].to_numpy(),
                                   "p_baseline": b["p"].to_numpy(), "diff": d, "lo": lo,
                                   "hi": hi}, index=part.index).reset_index())
-    cols = ["scenario", "actor", "posture", "p", "p_baseline", "diff", "lo", "hi"]
+    cols = ["scenario", *matching(frame, items), "p", "p_baseline", "diff", "lo", "hi"]
+    return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
+
+
+def outcome_differences(probs: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """P(posture) of each scenario minus the baseline's (at the same swept values), with
+    Newcombe intervals. Columns: scenario, [swept columns,] actor, posture, p,
+    p_baseline, diff, lo, hi."""
+    return share_differences(probs, baseline, ["actor", "posture"])
+
+
+def mean_differences(frame: pd.DataFrame, baseline: str, items: Sequence[str],
+                     level: float = LEVEL) -> pd.DataFrame:
+    """Mean of each scenario minus the baseline's at the same swept values, with a
+    normal interval (Welch: the two means' standard errors added in quadrature)."""
+    z = _z(level)
+    rows = []
+    for name, part, b in _against(frame, baseline, items):
+        d = part["mean"] - b["mean"]
+        half = z * np.sqrt(part["sd"] ** 2 / part["n"] + b["sd"] ** 2 / b["n"])
+        rows.append(pd.DataFrame({"scenario": name, "mean": part["mean"].to_numpy(),
+                                  "mean_baseline": b["mean"].to_numpy(), "diff": d.to_numpy(),
+                                  "lo": (d - half).to_numpy(), "hi": (d + half).to_numpy()},
+                                 index=part.index).reset_index())
+    cols = ["scenario", *matching(frame, items), "mean", "mean_baseline", "diff", "lo", "hi"]
     return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
 def join_probabilities(mem: Frame, config: dict | None = None,
                        level: float = LEVEL) -> pd.DataFrame:
-    """Share of runs in which each actor is a member of each platform at the end."""
-    keys = ["scenario", "actor", "platform"]
-    df = readable(with_scenario(mem, config), [*keys, "status", "step", *unit_keys(mem)])
+    """Share of runs in which each actor is a member of each platform at the end, per
+    unit."""
+    df = with_scenario(mem, config)
+    keys = [*unit_columns(df), "actor", "platform"]
+    df = readable(df, [*keys, "status", "step", *unit_keys(df)])
     table = _labelled(counts(df, [*keys, "status"], final=True)["n"], "status")
     out = pd.DataFrame({"member": table.get(MEMBER, 0), "runs": table.sum(axis=1)})
     out = out.astype(int).reset_index()
-    out["p"] = out["member"] / out["runs"]
-    out["lo"], out["hi"] = wilson(out["member"], out["runs"], level)
-    for c in keys:
-        out[c] = out[c].astype(str)
-    return out
+    return _tidy(_with_wilson(out, "member", level), ["actor", "platform"])
 
 
 def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
-    """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles
+    """Final viability and depth per unit and platform: mean, 5% and 95% quantiles
     (one row per run and platform is read: what the quantiles need)."""
-    levels = ["scenario", "platform", "viability", "depth"]
-    df = readable(with_scenario(plat, config), [*levels, "step", *unit_keys(plat)])
-    df = _final_levels(df) if isinstance(df, Table) else final_rows(df)[levels]
-    g = df.groupby(["scenario", "platform"], observed=True)
+    df = with_scenario(plat, config)
+    keys = [*unit_columns(df), "platform"]
+    frame = pd.concat(list(batches(df, [*keys, "viability", "depth", "step", *unit_keys(df)],
+                                   final=True)), ignore_index=True)
+    g = frame.groupby(keys, observed=True, dropna=False)
     out = pd.concat({
         f"{m}_{s}": (g[m].mean() if s == "mean" else g[m].quantile(q))
         for m in ("viability", "depth") for s, q in (("mean", None), ("p05", 0.05),
                                                        ("p95", 0.95))}, axis=1)
-    out = out.reset_index()
-    out["scenario"] = out["scenario"].astype(str)
-    out["platform"] = out["platform"].astype(str)
-    return out
+    return _tidy(out.reset_index(), ["platform"])
 
 
-def _final_levels(table: Table) -> pd.DataFrame:
-    """Scenario, platform, viability and depth of every run's last step, compactly
-    (ids as small codes: 18 bytes a row, what the exact quantiles need)."""
-    names, platforms = scenarios(table), table.categories("platform")
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("s", "k", "viability", "depth")}
-    for part, batch in table.record_batches(["platform", "viability", "depth"], final=True):
-        columns["s"].append(np.full(batch.num_rows, names.index(str(part.extra["scenario"])),
-                                    dtype=np.int16))
-        columns["k"].append(id_codes(table, batch, "platform").astype(np.int16))
-        for measure in ("viability", "depth"):
-            columns[measure].append(batch.column(measure).to_numpy(zero_copy_only=False))
-    data = {k: np.concatenate(v) if v else np.empty(0, dtype=np.int16)
-            for k, v in columns.items()}
-    return pd.DataFrame({"scenario": pd.Categorical.from_codes(data["s"], names),
-                         "platform": pd.Categorical.from_codes(data["k"], platforms),
-                         "viability": data["viability"], "depth": data["depth"]})
+# ---------------------------------------------------------------- hedging and blocs
+
+
+def with_hedging(traj: Frame) -> Frame:
+    """Trajectories with a `hedging` column (computed from the alignment weights for
+    tables written before the contract had it)."""
+    if "hedging" in traj.columns or isinstance(traj, Table):
+        return traj
+    weights = traj[[ALIGN_PREFIX + p for p in poles(traj)]].to_numpy()
+    return traj.assign(hedging=hedging_from_poles(weights).astype(np.float32))
+
+
+def hedging_final(traj: Frame, config: dict | None = None, bins: int = BINS) -> pd.DataFrame:
+    """The final hedging index per unit and actor: runs `n`, mean, sd and the 5%, 50%,
+    95% quantiles (from histograms of `bins` bins: an error below 1/bins).
+
+    Columns: scenario, [point, swept columns,] actor, n, mean, sd, q05, q50, q95."""
+    df = with_hedging(with_scenario(traj, config))
+    if "hedging" not in df.columns:
+        raise ValueError("the trajectories have no `hedging` column and no alignment weights")
+    keys = [*unit_columns(df), "actor"]
+    df = readable(df, [*keys, "hedging", "step", *unit_keys(df)])
+    sums = counts(df, keys, final=True, values=["hedging"], squares=["hedging"])
+    index, hist = histograms(df, keys, "hedging", bins, final=True)
+    q = pd.DataFrame(histogram_quantiles(hist, (0.05, 0.5, 0.95)), index=index,
+                     columns=["q05", "q50", "q95"])
+    n = sums["n"]
+    mean = sums["hedging"] / n
+    sd = np.sqrt(np.maximum(sums["hedging_sq"] / n - mean ** 2, 0) * n / np.maximum(n - 1, 1))
+    out = pd.DataFrame({"n": n, "mean": mean, "sd": sd}).join(q)
+    return _tidy(out.reset_index(), ["actor"], df)
+
+
+def hedging_histograms(traj: Frame, config: dict | None = None, bins: int = 40
+                       ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Histograms of the final hedging index per unit and actor: (their keys as a
+    frame, counts (rows, bins) over [0, 1])."""
+    df = with_hedging(with_scenario(traj, config))
+    keys = [*unit_columns(df), "actor"]
+    df = readable(df, [*keys, "hedging", "step", *unit_keys(df)])
+    index, hist = histograms(df, keys, "hedging", bins, final=True)
+    return _tidy(index.to_frame(index=False), ["actor"]), hist
+
+
+def bloc_probabilities(traj: Frame, config: dict | None = None,
+                       level: float = LEVEL) -> pd.DataFrame:
+    """Share of runs in which each state is in a bloc (full member of a platform marked
+    `bloc: true`) at the end (`measure` = end) and at some recorded step (ever).
+
+    Columns: scenario, [point, swept columns,] actor, measure, count, runs, p, lo, hi."""
+    df = with_scenario(traj, config)
+    if "in_bloc" not in df.columns:
+        raise ValueError("the trajectories have no `in_bloc` column (written before the "
+                         "contract had it)")
+    keys = [*unit_columns(df), "actor"]
+    df = readable(df, [*keys, "in_bloc", "run", "step", *unit_keys(df)])
+    end = counts(df, keys, final=True, values=["in_bloc"])
+    runs = end["n"]
+    parts = {"end": end["in_bloc"], "ever": ever(df, keys, "in_bloc").reindex(runs.index)}
+    out = pd.concat([pd.DataFrame({"measure": m, "count": c.astype(int), "runs": runs})
+                     for m, c in parts.items()]).reset_index()
+    return _tidy(_with_wilson(out, "count", level), ["actor"], df)
+
+
+# ---------------------------------------------------------------- parameter vs chance
+
+
+def spread(traj: Frame, plat: Frame | None = None, config: dict | None = None
+           ) -> pd.DataFrame:
+    """Each outcome's variance over runs split into parameter (variance across posterior
+    draws of the within-draw mean) and chance (mean within-draw variance), per unit:
+    the law of total variance with population moments, so variance = parameter +
+    chance. Empty without a `draw` column.
+
+    Outcomes: P(final posture) of each actor and posture, the final hedging index, in a
+    bloc at the end, and each platform's final viability. Columns: scenario, [point,
+    swept columns,] outcome, actor, item, mean, variance, parameter, chance, draws,
+    runs_min, runs_max."""
+    df = with_hedging(with_scenario(traj, config))
+    if "draw" not in df.columns:
+        return pd.DataFrame()
+    unit = unit_columns(df)
+    keys = [*unit, "draw", "actor"]
+    df = readable(df, [*keys, "posture", "hedging", "in_bloc", "step", *unit_keys(df)])
+    frames = []
+    by_posture = _labelled(counts(df, [*keys, "posture"], final=True)["n"], "posture")
+    by_posture = by_posture.reindex(columns=postures(traj), fill_value=0)
+    n = by_posture.sum(axis=1)
+    for posture in by_posture.columns:
+        share = by_posture[posture] / n
+        frames.append(_split_frame(n, share, share * (1 - share), "P(final posture)", posture))
+    values = [v for v in ("hedging", "in_bloc") if v in df.columns]
+    sums = counts(df, keys, final=True, values=values, squares=values)
+    names = {"hedging": "final hedging", "in_bloc": "P(in bloc at the end)"}
+    for v in values:
+        mean = sums[v] / sums["n"]
+        frames.append(_split_frame(sums["n"], mean, sums[f"{v}_sq"] / sums["n"] - mean ** 2,
+                                   names[v], ""))
+    if plat is not None and len(plat) and "draw" in plat.columns:
+        p = with_scenario(plat, config)
+        keys_p = [*unit_columns(p), "draw", "platform"]
+        p = readable(p, [*keys_p, "viability", "step", *unit_keys(p)])
+        s = counts(p, keys_p, final=True, values=["viability"], squares=["viability"])
+        s.index = s.index.rename("actor", level="platform")
+        mean = s["viability"] / s["n"]
+        frames.append(_split_frame(s["n"], mean, s["viability_sq"] / s["n"] - mean ** 2,
+                                   "final viability", ""))
+    out = pd.concat(frames, ignore_index=True)
+    return _tidy(out, ["actor", "item"], df)
+
+
+def _split_frame(n: pd.Series, mean: pd.Series, within: pd.Series, outcome: str,
+                 item: str) -> pd.DataFrame:
+    """`summary.split` of per-draw moments (index: unit columns, draw, id), per unit
+    and id, as rows."""
+    names = [k for k in n.index.names if k != "draw"]
+    rows = []
+    for key, group in n.groupby(level=names, observed=True, sort=False, dropna=False):
+        at = group.index
+        parts = split(group.to_numpy(), mean.reindex(at).to_numpy(),
+                      np.maximum(within.reindex(at).to_numpy(), 0.0))
+        row = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
+        row.update({"outcome": outcome, "item": item, **{k: float(v) for k, v in parts.items()},
+                    "draws": len(group), "runs_min": int(group.min()),
+                    "runs_max": int(group.max())})
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- time series
@@ -255,78 +513,123 @@ def _final_levels(table: Table) -> pd.DataFrame:
 
 def _bands(df: pd.DataFrame, keys: list[str], value: str,
            quantiles: tuple[float, ...]) -> pd.DataFrame:
-    q = df.groupby(keys, observed=True, sort=True)[value].quantile(list(quantiles))
+    q = df.groupby(keys, observed=True, sort=True, dropna=False)[value].quantile(
+        list(quantiles))
     wide = q.unstack(-1)
     wide.columns = [f"q{round(x * 100):02d}" for x in quantiles]
     return wide.reset_index()
 
 
+def nonaligned_share(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """What the pole weights leave of 1 (the non-aligned share), from `align_*` arrays."""
+    weights = [np.asarray(v, dtype=np.float64) for k, v in columns.items()
+               if k.startswith(ALIGN_PREFIX)]
+    return np.clip(1.0 - np.sum(weights, axis=0), 0.0, 1.0)
+
+
 def alignment_bands(traj: Frame, config: dict | None = None,
                     quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
-    """Quantiles over runs of each state's weight on each pole, per scenario and date.
+    """Quantiles over runs of each state's weight on each pole and of its non-aligned
+    share, per unit and date.
 
-    Columns: scenario, actor, date, pole, q05, q25, q50, q75, q95.
+    Columns: scenario, [point, swept columns,] actor, date, pole, q05, q25, q50, q75, q95
+    (`pole` is `nonaligned` for the non-aligned share).
     """
     columns = {pole: ALIGN_PREFIX + pole for pole in poles(traj)}
+    columns[NONALIGNED] = nonaligned_share
     return _long_bands(with_scenario(traj, config), "actor", "pole", columns, quantiles)
 
 
 def platform_bands(plat: Frame, config: dict | None = None,
                    quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
-    """Quantiles over runs of each platform's viability and depth, per scenario and date.
+    """Quantiles over runs of each platform's viability and depth, per unit and date.
 
-    Columns: scenario, platform, date, measure, q05 ... q95.
+    Columns: scenario, [point, swept columns,] platform, date, measure, q05 ... q95.
     """
     columns = {"viability": "viability", "depth": "depth"}
     return _long_bands(with_scenario(plat, config), "platform", "measure", columns, quantiles)
 
 
-def _long_bands(df: Frame, key: str, kind: str, columns: dict[str, str],
+def hedging_bands(traj: Frame, config: dict | None = None,
+                  quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+    """Quantiles over runs of each state's hedging index, per unit and date (columns as
+    `platform_bands`, with `actor` and measure `hedging`)."""
+    df = with_hedging(with_scenario(traj, config))
+    return _long_bands(df, "actor", "measure", {"hedging": "hedging"}, quantiles)
+
+
+Source = str | object  # a column name, or a function of the batch's columns (by name)
+
+
+def _sources(columns: Mapping[str, Source], available: Sequence[str]) -> list[str]:
+    """The table columns the sources read."""
+    out = []
+    for source in columns.values():
+        out += [source] if isinstance(source, str) else [
+            c for c in available if c.startswith(ALIGN_PREFIX)]
+    return list(dict.fromkeys(out))
+
+
+def _evaluate(source: Source, data: Mapping[str, np.ndarray]) -> np.ndarray:
+    return (np.asarray(data[source], dtype=np.float64) if isinstance(source, str)
+            else source(data))
+
+
+def _long_bands(df: Frame, key: str, kind: str, columns: Mapping[str, Source],
                 quantiles: tuple[float, ...]) -> pd.DataFrame:
-    """Bands of several columns stacked long, with `kind` naming the column's label."""
-    df = readable(df, ["scenario", key, "date", *columns.values()])
+    """Bands of several values stacked long, with `kind` naming the value's label."""
+    unit = unit_columns(df)
+    needed = _sources(columns, list(df.columns))
+    df = readable(df, [*unit, key, "date", *needed])
     if isinstance(df, Table):
         out = _histogram_bands(df, key, kind, columns, quantiles)
     else:
-        out = pd.concat([_bands(df, ["scenario", key, "date"], column, quantiles).assign(
-            **{kind: name}) for name, column in columns.items()], ignore_index=True)
-    out = out[["scenario", key, "date", kind, *(c for c in out.columns
-                                                  if c.startswith("q"))]]
-    out["scenario"] = out["scenario"].astype(str)
-    out[key] = out[key].astype(str)
-    return out
+        data = {c: df[c].to_numpy() for c in needed}
+        frame = df[[*unit, key, "date"]].copy()
+        parts = []
+        for name, source in columns.items():
+            frame["_value"] = _evaluate(source, data)
+            parts.append(_bands(frame, [*unit, key, "date"], "_value", quantiles).assign(
+                **{kind: name}))
+        out = pd.concat(parts, ignore_index=True)
+    out = out[[*unit, key, "date", kind, *(c for c in out.columns if c.startswith("q")
+                                              and c[1:].isdigit())]]
+    return _tidy(out, [key])
 
 
-def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
+def _histogram_bands(table: Table, key: str, kind: str, columns: Mapping[str, Source],
                      quantiles: tuple[float, ...]) -> pd.DataFrame:
-    """Quantile bands of values in [0, 1] over runs, per (scenario, id, date), from
-    histograms of `BINS` bins filled in one pass over the table's batches (memory: ids x
-    dates x BINS counts per column)."""
+    """Quantile bands of values in [0, 1] over runs, per (unit, id, date), from
+    histograms of `BINS` bins filled in one pass over each unit's batches (memory: ids x
+    dates x BINS counts per value)."""
     ids = table.categories(key)
     labels = [f"q{round(x * 100):02d}" for x in quantiles]
+    needed = _sources(columns, list(table.columns))
     rows = []
-    for name in scenarios(table):
-        part = table.select(scenario=name)
+    for _, row in units(table).iterrows():
+        selection = unit_of(row, unit_columns(table))
+        part = table.select(**selection)
         when = part.dates()
-        hist = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
-                for c in columns.values()}
-        for _, batch in part.record_batches([key, "date", *columns.values()]):
+        hist = {name: np.zeros((len(ids), len(when), BINS), dtype=np.int64) for name in columns}
+        for _, batch in part.record_batches([key, "date", *needed]):
             code = id_codes(table, batch, key)
             dates = batch.column("date").to_numpy(zero_copy_only=False)
             cell = (code * len(when) + np.searchsorted(when.to_numpy(), dates)) * BINS
-            for name_, total in hist.items():
-                values = batch.column(name_).to_numpy(zero_copy_only=False)
-                bins = np.clip((values.astype(np.float64) * BINS).astype(np.int64), 0, BINS - 1)
+            data = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in needed}
+            for name, total in hist.items():
+                values = _evaluate(columns[name], data)
+                bins = np.clip((values * BINS).astype(np.int64), 0, BINS - 1)
                 total += np.bincount(cell + bins, minlength=total.size).reshape(total.shape)
-        for label, column in columns.items():
-            values = histogram_quantiles(hist[column], quantiles)   # (ids, dates, q)
+        for name in columns:
+            values = histogram_quantiles(hist[name], quantiles)   # (ids, dates, q)
             for i, ident in enumerate(ids):
-                seen = hist[column][i].sum(axis=-1) > 0
+                seen = hist[name][i].sum(axis=-1) > 0
                 frame = pd.DataFrame(values[i][seen], columns=labels)
-                frame.insert(0, kind, label)
+                frame.insert(0, kind, name)
                 frame.insert(0, "date", when[seen])
                 frame.insert(0, key, ident)
-                frame.insert(0, "scenario", name)
+                for c in reversed(unit_columns(table)):
+                    frame.insert(0, c, row[c])
                 rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
@@ -334,33 +637,34 @@ def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
 # ---------------------------------------------------------------- sweeps
 
 
-def sweep_grid(traj: Frame, x: str, y: str, actor: str, posture: str,
+def sweep_grid(traj: Frame, x: str, y: str | None, actor: str, posture: str,
                level: float = LEVEL) -> pd.DataFrame:
-    """P(actor ends in posture) at each (x, y) of a sweep, pooled over any other swept
-    column. Columns: x, y, count, runs, p, lo, hi."""
+    """P(actor ends in posture) at each value of x (and y) of a sweep, per combination
+    of the other swept columns (never pooled). Columns: [other swept columns,] x, [y,]
+    count, runs, p, lo, hi."""
     for col in (x, y):
-        if col not in traj.columns:
+        if col is not None and col not in traj.columns:
             raise ValueError(f"column {col!r} not in the data (swept columns: "
                              f"{', '.join(swept_columns(traj)) or 'none'})")
-    df = readable(traj, [x, y, "actor", "posture", "step", *unit_keys(traj)])
+    axes = [c for c in (x, y) if c is not None]
+    others = [c for c in unit_columns(traj) if c not in ("point", *axes)]
+    df = readable(traj, [*others, *axes, "actor", "posture", "step", *unit_keys(traj)])
     known = (df.categories("actor") if isinstance(df, Table)
              else set(df["actor"].astype(str)))
     if actor not in known:
         raise ValueError(f"actor {actor!r} not in the data")
-    table = _labelled(counts(select(df, actor=actor), [x, y, "posture"], final=True)["n"],
-                      "posture")
+    table = _labelled(counts(select(df, actor=actor), [*others, *axes, "posture"],
+                             final=True)["n"], "posture")
     out = pd.DataFrame({"count": table.get(posture, 0), "runs": table.sum(axis=1)})
     out = out.astype(int).sort_index().reset_index()
-    out["p"] = out["count"] / out["runs"]
-    out["lo"], out["hi"] = wilson(out["count"], out["runs"], level)
-    return out
+    return _with_wilson(out, "count", level)
 
 
 def most_variable_outcome(traj: Frame, by: list[str]) -> tuple[str, str]:
     """The (actor, posture) whose probability varies most across the `by` groups."""
     probs = outcome_probabilities(traj, by=by)
-    spread = probs.groupby(["actor", "posture"])["p"].agg(lambda s: s.max() - s.min())
-    actor, posture = spread.idxmax()
+    spread_ = probs.groupby(["actor", "posture"])["p"].agg(lambda s: s.max() - s.min())
+    actor, posture = spread_.idxmax()
     return str(actor), str(posture)
 
 
@@ -369,16 +673,20 @@ def most_variable_outcome(traj: Frame, by: list[str]) -> tuple[str, str]:
 
 def network_snapshot(traj: Frame, mem: Frame | None = None,
                      date: str | pd.Timestamp | None = None,
-                     scenario: str | None = None) -> dict:
+                     scenario: str | None = None, unit: Mapping | None = None) -> dict:
     """Mean alignment of each state on each pole, modal membership status of each state in
-    each platform and each state's modal posture, at one date (default: the last).
+    each platform and each state's modal posture, at one date (default: the last), for
+    one scenario or unit (a selection of unit columns).
 
     Returns {"date", "alignment" (actor x pole), "status" (actor x platform, or None),
     "share" (actor x platform: share of runs at the modal status), "posture", "runs"}.
     """
+    where = dict(unit or {})
+    if scenario is not None:
+        where["scenario"] = scenario
     df = traj
-    if scenario is not None and "scenario" in df.columns:
-        df = select(df, scenario=scenario)
+    if where:
+        df = select(df, **{k: v for k, v in where.items() if k in df.columns})
     dates = (df.dates() if isinstance(df, Table)
              else pd.DatetimeIndex(pd.unique(df["date"])).sort_values())
     when = dates[-1] if date is None else dates[dates.get_indexer(
@@ -397,8 +705,8 @@ def network_snapshot(traj: Frame, mem: Frame | None = None,
     status = share = None
     if mem is not None and len(mem):
         m = mem
-        if scenario is not None and "scenario" in m.columns:
-            m = select(m, scenario=scenario)
+        if where:
+            m = select(m, **{k: v for k, v in where.items() if k in m.columns})
         m = select(readable(m, ["actor", "platform", "status", "date"]), date=when)
         n = as_text(counts(m, ["actor", "platform", "status"])["n"])
         total = n.groupby(level=[0, 1]).sum()

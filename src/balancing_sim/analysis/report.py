@@ -1,9 +1,12 @@
 """The figures of a run or sweep directory, and a one-page self-contained HTML report.
 
-`figures` decides which figures the data supports (a sweep map needs two swept columns,
-a comparison two scenarios); `plot_results` writes them as PNG and SVG; `report` writes
-one HTML page (figures inlined as base64 PNG, the resolved config, key numbers with 90%
-intervals, seeds, package version) and the same numbers as CSV.
+`figures` decides which figures the data supports (a sweep gets outcome curves against
+each swept parameter and sweep maps, several scenarios a comparison, posterior draws a
+parameter-vs-chance figure) and keeps every set of replicates apart: one panel, bar,
+line or file per sweep point, never a band pooled over parameter values.
+`plot_results` writes them as PNG (200 dpi) and SVG; `report` writes one HTML page
+(figures inlined as base64 PNG, the resolved config, key numbers with 90% intervals,
+seeds, package version) and the same numbers, one row per sweep point, as CSV.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import argparse
 import base64
 import html
 import io
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +26,12 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from ..tables import Table
 from . import metrics, plots
 
-MAX_PANELS = 4  # per-scenario figures drawn for at most this many scenarios
+MAX_UNITS = 12        # per-unit figures (fan chart, network) drawn for this many units
+MAX_COLOURS = len(plots.SCENARIO_COLORS)  # units sharing one figure's colours
+MAX_PANELS = 12       # units sharing one outcome figure
 
 
 class NotResults(ValueError):
@@ -79,7 +86,7 @@ def scenario_config(res, scenario: str | None = None) -> dict:
 
 
 def _numeric_sweeps(df: metrics.Frame) -> list[str]:
-    """Swept model inputs with several numeric values (the axes of a sweep map)."""
+    """Swept model inputs with several numeric values (the axes of sweep figures)."""
     out = []
     for c in metrics.model_inputs(metrics.swept_columns(df)):
         values = [v for v in metrics.distinct(df, c) if not pd.isna(v)]
@@ -89,12 +96,58 @@ def _numeric_sweeps(df: metrics.Frame) -> list[str]:
     return out
 
 
-def _per_scenario(res, names: list[str], kind: str, title: str, caption: str,
-                  draw) -> list[Plot]:
-    """One figure per scenario (the first MAX_PANELS), named `<kind>_<scenario>` when
-    there are several; `draw(name, config)` makes it."""
-    return [Plot(f"{kind}_{name}" if len(names) > 1 else kind, f"{title}: {name}", caption,
-                 draw(name, scenario_config(res, name))) for name in names[:MAX_PANELS]]
+def _slug(text: str) -> str:
+    """A safe part of a file name: letters, digits and `._=,+-` only."""
+    return re.sub(r"[^A-Za-z0-9._=,+\-]+", "_", text).strip("._")
+
+
+def _unit_suffix(unit: pd.Series, many: bool) -> str:
+    """A unit's part of a file name: its scenario and the swept values that vary."""
+    if not many:
+        return ""
+    return "_" + _slug("_".join(v for v in (str(unit["scenario"]), unit["label"]) if v)
+                       .replace(", ", "_"))
+
+
+def _groups(traj: metrics.Frame, units: pd.DataFrame, size: int
+            ) -> Iterator[tuple[str, metrics.Frame, str]]:
+    """(file suffix, rows, caption note) of groups of at most `size` units that share a
+    figure: all together, or per scenario and then in chunks."""
+    if len(units) <= size:
+        yield "", traj, ""
+        return
+    for name in pd.unique(units["scenario"]):
+        mine = units[units["scenario"] == name].reset_index(drop=True)
+        chunks = [mine.iloc[i:i + size] for i in range(0, len(mine), size)]
+        for k, chunk in enumerate(chunks):
+            part = metrics.select(traj, scenario=name)
+            if len(chunks) > 1:
+                part = _select_units(part, chunk)
+            suffix = f"_{name}" + (f"_{k + 1}" if len(chunks) > 1 else "")
+            yield suffix, part, f" Scenario {name}" + (
+                f", points {k * size + 1}-{k * size + len(chunk)} of {len(mine)}."
+                if len(chunks) > 1 else ".")
+
+
+def _select_units(df: metrics.Frame, chosen: pd.DataFrame) -> metrics.Frame:
+    """The rows of some units (by point id)."""
+    if isinstance(df, Table):
+        keep = set(chosen["point"].astype(str))
+        return Table(tuple(p for p in df.parts if str(p.extra.get("point")) in keep),
+                             df.where)
+    return df[df["point"].astype(str).isin(set(chosen["point"].astype(str)))]
+
+
+def _per_unit(res, traj: metrics.Frame, units: pd.DataFrame, kind: str, title: str,
+              caption: str, draw: Callable[[pd.Series, dict], Figure]) -> list[Plot]:
+    """One figure per unit (the first MAX_UNITS), named `<kind>_<point or scenario>`
+    when there are several; `draw(unit, config)` makes it."""
+    many = len(units) > 1
+    note = (f" Drawn for the first {MAX_UNITS} of {len(units)} sets of replicates; "
+            f"`plots.{kind}...(unit=...)` draws any other." if len(units) > MAX_UNITS else "")
+    return [Plot(f"{kind}{_unit_suffix(unit, many)}", f"{title}: {unit['title']}", caption + note,
+                 draw(unit, scenario_config(res, unit["scenario"])))
+            for _, unit in units.head(MAX_UNITS).iterrows()]
 
 
 def figures(res, actor: str | None = None, posture: str | None = None,
@@ -102,51 +155,140 @@ def figures(res, actor: str | None = None, posture: str | None = None,
     """Every figure the data supports, with titles and captions."""
     config = scenario_config(res)
     traj = metrics.with_scenario(res.tables["trajectories"], config)
+    units = metrics.units(traj)
+    columns = metrics.unit_columns(traj)
+    out = [Plot(f"outcomes{suffix}", "Outcome distribution" + (f" ({suffix[1:]})" if suffix
+                                                                  else ""),
+                "Share of runs ending in each posture, per state, one panel per scenario or "
+                "sweep point; whiskers are 90% Wilson intervals for the Monte Carlo share "
+                "(none where no run ends in the posture)." + note,
+                plots.outcome_distribution(part, config))
+           for suffix, part, note in _groups(traj, units, MAX_PANELS)]
+    out += _per_unit(res, traj, units, "fan", "Alignment fan chart",
+                     "Median (line), 50% and 90% bands over runs of each state's share of "
+                     "alignment on each pole and of its non-aligned share (dashed, grey); "
+                     "numbered events: ticks on the time axis, dotted lines where the event "
+                     "names the state, listed in the key below.",
+                     lambda unit, cfg: plots.fan_chart(
+                         traj, cfg, unit=metrics.unit_of(unit, columns)))
+    out += _colour_groups(traj, units, config, res.tables["platforms"])
+    out += _sweep_figures(traj, units, config, actor, posture)
+    mem = res.tables["memberships"]
+    mem = metrics.with_scenario(mem, config) if len(mem) else None
+    out += _per_unit(res, traj, units, "network", "Alignment network",
+                     "States (fill: modal posture), poles and platforms at one date; edge "
+                     "width is the mean alignment weight over runs, line style the modal "
+                     "membership status.",
+                     lambda unit, cfg: plots.network_map(traj, mem, date=date, config=cfg,
+                                                         unit=metrics.unit_of(unit, columns)))
+    out += _comparisons(traj, config, baseline)
+    if "draw" in traj.columns:
+        plat = metrics.with_scenario(res.tables["platforms"], config)
+        out += [Plot(f"spread{suffix}", "Parameter vs chance",
+                     "Share of each outcome's variance over runs that comes from the "
+                     "posterior draws of the parameters (variance of the draws' means) and "
+                     "from chance (mean variance within a draw); law of total variance. "
+                     "The text at each bar: the outcome's standard deviation over runs."
+                     + note, plots.spread_chart(part, _same_units(plat, part), config))
+                for suffix, part, note in _groups(traj, units, 4)]
+    return out
+
+
+def _comparisons(traj: metrics.Frame, config: dict, baseline: str | None) -> list[Plot]:
+    """Each scenario against the baseline at the same swept values: postures and blocs
+    (Newcombe intervals), hedging (Welch intervals)."""
     names = metrics.scenarios(traj)
-    out = [Plot("outcomes", "Outcome distribution",
-                "Share of runs ending in each posture, per state and scenario; whiskers are "
-                "90% Wilson intervals for the Monte Carlo share.",
-                plots.outcome_distribution(traj, config))]
-    out += _per_scenario(res, names, "fan", "Alignment fan chart",
-                         "Median (line), 50% and 90% bands over runs of each state's weight on "
-                         "each pole; ticks on the time axis mark scheduled events, dotted "
-                         "lines events that name the state.",
-                         lambda name, cfg: plots.fan_chart(traj, cfg, scenario=name))
-    plat = res.tables["platforms"]
-    if len(plat):
-        out.append(Plot("platforms", "Platform viability and depth",
-                        "Median and 90% band over runs of each platform's viability (solid) "
-                        "and institutional depth (dashed), one colour per scenario.",
-                        plots.platform_chart(metrics.with_scenario(plat, config), config)))
+    if len(names) < 2:
+        return []
+    base = baseline or ("baseline" if "baseline" in names else names[0])
+    same = "against the baseline scenario at the same swept values"
+    kinds = [("comparison", f"Scenario comparison against {base}",
+              f"Difference of P(final posture) and of P(in a bloc at the end) {same}, in "
+              "percentage points, with 90% Newcombe intervals.", plots.scenario_comparison)]
+    if "hedging" in traj.columns:
+        kinds.append(("comparison_hedging", f"Hedging against {base}",
+                      f"Difference of each state's mean final hedging index {same}, with 90% "
+                      "normal (Welch) intervals.", plots.hedging_comparison))
+    return [Plot(name, title, caption, draw(traj, base, config))
+            for name, title, caption, draw in kinds]
+
+
+def _same_units(other: metrics.Frame, like: metrics.Frame) -> metrics.Frame:
+    """`other` narrowed to the units of `like` (e.g. the platforms of some points)."""
+    if "point" in like.columns and "point" in other.columns:
+        return _select_units(other, metrics.units(like))
+    if "scenario" in like.columns and "scenario" in other.columns:
+        names = metrics.scenarios(like)
+        return metrics.select(other, scenario=names[0]) if len(names) == 1 else other
+    return other
+
+
+def _colour_groups(traj: metrics.Frame, units: pd.DataFrame, config: dict,
+                   plat: metrics.Frame) -> list[Plot]:
+    """Figures with one colour per unit: platforms, hedging, blocs (in groups of at most
+    MAX_COLOURS units)."""
+    plat = metrics.with_scenario(plat, config) if len(plat) else None
+    out = []
+    for suffix, part, note in _groups(traj, units, MAX_COLOURS):
+        if plat is not None:
+            out.append(Plot(f"platforms{suffix}", "Platform viability and depth",
+                            "Median and 90% band over runs of each platform's viability "
+                            "(solid) and institutional depth (dashed), one colour per scenario "
+                            "or sweep point." + note,
+                            plots.platform_chart(_same_units(plat, part), config)))
+        if "hedging" in traj.columns:
+            out.append(Plot(f"hedging{suffix}", "Hedging index over time",
+                            "Median and 90% band over runs of each state's hedging index "
+                            "(normalized entropy of its alignment over the poles and "
+                            "non-alignment: 0 wholly on one side, 1 evenly spread), one colour "
+                            "per scenario or sweep point." + note,
+                            plots.hedging_chart(part, config)))
+        if "in_bloc" in traj.columns:
+            out.append(Plot(f"blocs{suffix}", "Bloc membership",
+                            "Share of runs in which each state is a full member of a platform "
+                            "marked as a bloc, at the end and at some recorded month; 90% "
+                            "Wilson intervals (none at zero)." + note,
+                            plots.bloc_chart(part, config)))
+    return out
+
+
+def _sweep_figures(traj: metrics.Frame, units: pd.DataFrame, config: dict,
+                   actor: str | None, posture: str | None) -> list[Plot]:
+    """Outcomes against each numeric swept parameter (one figure per scenario and value of
+    the other swept columns), and sweep maps over the first two."""
     swept = _numeric_sweeps(traj)
+    out = []
+    columns = metrics.unit_columns(traj)
+    for x in swept:
+        others = [c for c in columns if c not in ("point", x)]
+        for _, combo in units[others].drop_duplicates().iterrows():
+            part = metrics.select(traj, **metrics.unit_of(combo, others))
+            fixed = metrics.describe(combo, [c for c in others if c != "scenario"
+                                             and units[c].astype(str).nunique() > 1])
+            suffix = _slug("_".join(v for v in (str(combo["scenario"]),
+                                                fixed.replace(", ", "_")) if v))
+            out.append(Plot(f"sweep_{plots.label(x)}_{suffix}",
+                            f"Outcomes against {plots.label(x)}: {combo['scenario']}"
+                            + (f" ({fixed})" if fixed else ""),
+                            f"Share of runs ending in each posture and in a bloc (dashed) at "
+                            f"each value of {plots.label(x)}, with 90% Wilson intervals; "
+                            "other swept parameters fixed (one figure per value).",
+                            plots.sweep_lines(part, x, config)))
     if len(swept) >= 2:
         x, y = swept[:2]
-        for name in names[:MAX_PANELS]:
+        for name in metrics.scenarios(traj)[:MAX_UNITS]:
             part = metrics.select(traj, scenario=name)
             a, p = ((actor, posture) if actor and posture
                     else metrics.most_variable_outcome(part, [x, y]))
             a, p = actor or a, posture or p
-            out.append(Plot(f"sweep_map_{name}" if len(names) > 1 else "sweep_map",
+            many = len(metrics.scenarios(traj)) > 1
+            out.append(Plot(f"sweep_map_{name}" if many else "sweep_map",
                             f"Sweep map: P({a} ends {p}), {name}",
                             f"Probability over {plots.label(x)} x {plots.label(y)}, with 90% "
-                            "Wilson intervals per cell; other swept columns pooled (named in "
-                            "the title). Default outcome: the one that varies most across the "
+                            "Wilson intervals per cell; one panel per value of any other swept "
+                            "parameter. Default outcome: the one that varies most across the "
                             "grid.",
-                            plots.sweep_map(part, x, y, a, p, scenario=name)))
-    mem = res.tables["memberships"]
-    mem = metrics.with_scenario(mem, config) if len(mem) else None
-    out += _per_scenario(res, names, "network", "Alignment network",
-                         "States (fill: modal posture), poles and platforms at one date; edge "
-                         "width is the mean alignment weight over runs, line style the modal "
-                         "membership status.",
-                         lambda name, cfg: plots.network_map(traj, mem, date=date,
-                                                             scenario=name, config=cfg))
-    if len(names) >= 2:
-        base = baseline or ("baseline" if "baseline" in names else names[0])
-        out.append(Plot("comparison", f"Scenario comparison against {base}",
-                        "Difference of P(final posture) against the baseline scenario in "
-                        "percentage points, with 90% Newcombe intervals.",
-                        plots.scenario_comparison(traj, base, config)))
+                            plots.sweep_map(part, x, y, a, p, scenario=name, config=config)))
     return out
 
 
@@ -162,36 +304,92 @@ def plot_results(path: str | Path, out: str | Path | None = None, **options) -> 
 
 # ---------------------------------------------------------------- numbers
 
+NUMBERS = ["quantity", "scenario", "point", "actor", "item", "estimate", "lo", "hi", "runs",
+           "interval"]
 
-def key_numbers(res, level: float = metrics.LEVEL) -> pd.DataFrame:
-    """Long table: final postures, final memberships and final platform viability/depth,
-    each with its interval. Columns: quantity, scenario, actor, item, estimate, lo, hi,
-    runs, interval."""
+
+def _rows(frame: pd.DataFrame, quantity: str, actor: str | pd.Series, item: str | pd.Series,
+          estimate: str, lo: str | None, hi: str | None, runs: str | None,
+          interval: str) -> pd.DataFrame:
+    """Key numbers in the long layout of `NUMBERS`."""
+    def column(name):
+        return frame[name] if isinstance(name, str) and name in frame else name
+
+    return pd.DataFrame({
+        "quantity": quantity, "scenario": frame["scenario"],
+        "point": frame.get("point", ""), "actor": column(actor),
+        "item": column(item), "estimate": frame[estimate],
+        "lo": frame[lo] if lo else None, "hi": frame[hi] if hi else None,
+        "runs": frame[runs] if runs else None, "interval": interval})[NUMBERS]
+
+
+def key_numbers(res, level: float = metrics.LEVEL, baseline: str | None = None
+                ) -> pd.DataFrame:
+    """Long table, one row per sweep point (or scenario) and number: final postures,
+    final memberships, final platform viability/depth, final hedging index, bloc
+    membership, differences against the baseline scenario and (with posterior draws)
+    the parameter share of each outcome's variance. Columns: quantity, scenario, point,
+    actor, item, estimate, lo, hi, runs, interval."""
     config = scenario_config(res)
     traj = metrics.with_scenario(res.tables["trajectories"], config)
+    wilson = f"{level:.0%} Wilson"
     probs = metrics.outcome_probabilities(traj, level=level)
-    rows = [pd.DataFrame({"quantity": "P(final posture)", "scenario": probs["scenario"],
-                          "actor": probs["actor"], "item": probs["posture"],
-                          "estimate": probs["p"], "lo": probs["lo"], "hi": probs["hi"],
-                          "runs": probs["runs"], "interval": f"{level:.0%} Wilson"})]
+    rows = [_rows(probs, "P(final posture)", "actor", "posture", "p", "lo", "hi", "runs",
+                  wilson)]
     mem = res.tables["memberships"]
     if len(mem):
         joins = metrics.join_probabilities(metrics.with_scenario(mem, config), level=level)
-        rows.append(pd.DataFrame({"quantity": "P(member at the end)",
-                                  "scenario": joins["scenario"], "actor": joins["actor"],
-                                  "item": joins["platform"], "estimate": joins["p"],
-                                  "lo": joins["lo"], "hi": joins["hi"], "runs": joins["runs"],
-                                  "interval": f"{level:.0%} Wilson"}))
+        rows.append(_rows(joins, "P(member at the end)", "actor", "platform", "p", "lo", "hi",
+                          "runs", wilson))
     plat = res.tables["platforms"]
     if len(plat):
         final = metrics.platform_final(metrics.with_scenario(plat, config))
         for measure in ("viability", "depth"):
-            rows.append(pd.DataFrame({
-                "quantity": f"final {measure}", "scenario": final["scenario"], "actor": "",
-                "item": final["platform"], "estimate": final[f"{measure}_mean"],
-                "lo": final[f"{measure}_p05"], "hi": final[f"{measure}_p95"], "runs": None,
-                "interval": "5%-95% over runs"}))
+            rows.append(_rows(final, f"final {measure}", "", "platform", f"{measure}_mean",
+                              f"{measure}_p05", f"{measure}_p95", None, "5%-95% over runs"))
+    hedging = bloc = None
+    if "hedging" in traj.columns:
+        hedging = metrics.hedging_final(traj)
+        rows.append(_rows(hedging, "final hedging", "actor", "", "mean", "q05", "q95", "n",
+                          "5%-95% over runs"))
+    if "in_bloc" in traj.columns:
+        bloc = metrics.bloc_probabilities(traj, level=level)
+        for measure, quantity in (("end", "P(in a bloc at the end)"),
+                                  ("ever", "P(in a bloc at some month)")):
+            rows.append(_rows(bloc[bloc["measure"] == measure], quantity, "actor", "", "p",
+                              "lo", "hi", "runs", wilson))
+    names = metrics.scenarios(traj)
+    if len(names) >= 2:
+        base = baseline or ("baseline" if "baseline" in names else names[0])
+        rows += _differences(probs, bloc, hedging, base, level)
+    if "draw" in traj.columns:
+        split = metrics.spread(traj, metrics.with_scenario(plat, config) if len(plat) else None)
+        split = split.assign(share=split["parameter"] / split["variance"].where(
+            split["variance"] > 0))
+        rows.append(_rows(split, "parameter share of variance", "actor",
+                          split["outcome"] + (" " + split["item"]).where(split["item"] != "",
+                                                                         ""),
+                          "share", None, None, None, "law of total variance over draws"))
     return pd.concat(rows, ignore_index=True)
+
+
+def _differences(probs: pd.DataFrame, bloc: pd.DataFrame | None,
+                 hedging: pd.DataFrame | None, base: str, level: float) -> list[pd.DataFrame]:
+    """Differences of each scenario against the baseline at the same swept values."""
+    newcombe = f"{level:.0%} Newcombe"
+    diffs = metrics.outcome_differences(probs, base)
+    out = [_rows(diffs, f"P(final posture) - {base}", "actor", "posture", "diff", "lo", "hi",
+                 None, newcombe)]
+    if bloc is not None:
+        end = bloc[bloc["measure"] == "end"].drop(columns="measure")
+        d = metrics.share_differences(end, base, ["actor"])
+        out.append(_rows(d, f"P(in a bloc at the end) - {base}", "actor", "", "diff", "lo",
+                         "hi", None, newcombe))
+    if hedging is not None:
+        d = metrics.mean_differences(hedging, base, ["actor"], level)
+        out.append(_rows(d, f"final hedging - {base}", "actor", "", "diff", "lo", "hi", None,
+                         f"{level:.0%} normal (Welch)"))
+    return out
 
 
 # ---------------------------------------------------------------- HTML
@@ -233,7 +431,8 @@ def _table(df: pd.DataFrame) -> str:
     for _, row in df.iterrows():
         cells = []
         for v in row:
-            text = f"{v:.3f}" if isinstance(v, float) else ("" if v is None else str(v))
+            text = (f"{v:.3f}" if isinstance(v, float) and not pd.isna(v)
+                    else "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
             cells.append(f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -248,6 +447,20 @@ def _config_text(res) -> str:
         return dump(config)
     return (dump({"sweep points": config["points"]})
             + "\n# resolved config of the first sweep point\n" + dump(scenario_config(res)))
+
+
+def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[str],
+             nonzero: bool = False, drop: Sequence[str] = ()) -> list[str]:
+    """An HTML table of the key numbers of some quantities (empty when there are none)."""
+    part = numbers[numbers["quantity"].isin(quantities)
+                   | numbers["quantity"].str.startswith(tuple(quantities))]
+    if nonzero:
+        part = part[part["estimate"].abs() > 0]
+    if part.empty:
+        return []
+    drop = [*drop, *(["point"] if (part["point"] == "").all() else [])]
+    return [f"<h3>{html.escape(title)}</h3>", f"<p>{html.escape(text)}</p>" if text else "",
+            _table(part.drop(columns=[c for c in drop if c in part]))]
 
 
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
@@ -285,23 +498,36 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
                      f"<figcaption><b>Figure {i} ({html.escape(p.name)}): "
                      f"{html.escape(p.title)}.</b> {html.escape(p.caption)}</figcaption>"
                      "</figure>")
-    headline = numbers[(numbers["quantity"] == "P(final posture)") & (numbers["estimate"] > 0)]
     parts += ["<h2 id=\"numbers\">Key numbers</h2>",
-              "<p>Final postures with probability above zero (all numbers, zeros included, "
-              "are in the CSV beside this page). Intervals: "
-              "90% Wilson score intervals for shares of runs; 5%-95% quantiles over runs for "
-              "platform levels.</p>",
-              _table(headline.drop(columns=["quantity"])),
-              "<h3>Memberships at the end (probability above zero)</h3>",
-              _table(numbers[(numbers["quantity"] == "P(member at the end)")
-                             & (numbers["estimate"] > 0)].drop(columns=["quantity"])),
-              "<h3>Final platform levels</h3>",
-              _table(numbers[numbers["quantity"].str.startswith("final ")]
-                     .drop(columns=["actor", "runs"])),
+              "<p>One row per scenario or sweep point (all numbers, zeros included, are in "
+              "the CSV beside this page). Intervals: 90% Wilson score intervals for shares "
+              "of runs, Newcombe intervals for differences of shares, normal (Welch) "
+              "intervals for differences of means; 5%-95% quantiles over runs for levels.</p>",
+              *_section(numbers, "Final postures (probability above zero)", "",
+                        ["P(final posture)"], nonzero=True, drop=["quantity"]),
+              *_section(numbers, "Memberships at the end (probability above zero)", "",
+                        ["P(member at the end)"], nonzero=True, drop=["quantity"]),
+              *_section(numbers, "Final platform levels", "", ["final viability",
+                                                               "final depth"],
+                        drop=["actor", "runs"]),
+              *_section(numbers, "Hedging index and bloc membership",
+                        "Hedging index: normalized entropy of a state's alignment over the "
+                        "poles and non-alignment (0 wholly on one side, 1 evenly spread). In "
+                        "a bloc: a full member of a platform marked `bloc: true`.",
+                        ["final hedging", "P(in a bloc at the end)",
+                         "P(in a bloc at some month)"], drop=["item"]),
+              *_section(numbers, "Scenario differences against the baseline (non-zero)",
+                        "Each scenario minus the baseline at the same swept values.",
+                        [q for q in numbers["quantity"].unique() if " - " in q],
+                        nonzero=True),
+              *_section(numbers, "Parameter vs chance",
+                        "Share of each outcome's variance over runs due to the posterior "
+                        "draws of the parameters; the rest is chance (events, noise).",
+                        ["parameter share of variance"], drop=["lo", "hi", "runs"]),
               "<h2 id=\"config\">Resolved configuration</h2>",
               "<pre>" + html.escape(_config_text(res)) + "</pre>",
               "</body></html>\n"]
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
 
 
 def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[Path, Path]:
@@ -311,7 +537,7 @@ def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[
     if target.suffix != ".html":
         target = target / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    numbers = key_numbers(res)
+    numbers = key_numbers(res, baseline=options.get("baseline"))
     page = render(res, figures(res, **options), numbers)
     target.write_text(page, encoding="utf-8")
     csv = target.with_name(target.stem + "_numbers.csv")

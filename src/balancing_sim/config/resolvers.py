@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from omegaconf import OmegaConf
 
-from .schema import EXECUTION_ONLY as POINT_EXCLUDE  # never in a sweep point's id
+from ..execution import NOT_MODEL_INPUTS as POINT_EXCLUDE  # never in a sweep point's id
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-]+")
 
@@ -47,7 +47,10 @@ def _short(key: str) -> str:
 
 def point_name(overrides: Sequence[str]) -> str:
     """A sweep point's id from its overrides, whatever their order: `key=value` items,
-    sorted, joined by `,` (keys shortened when that stays unambiguous)."""
+    sorted, joined by `,` (keys shortened when that stays unambiguous). Only the model's
+    inputs and the scenario name a point: run settings (`runs`, `seed`, `engine`,
+    `runner.record_every`) and execution settings never do, so the command line and
+    `api.sweep` give a point the same id however they pass them."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     items = []

@@ -120,7 +120,7 @@ def execute(job: Job) -> Done:
     lap("simulate")
     tables = contract.build(rec, job.compiled, job.seed, job.identity)
     lap("tables")
-    part = summaries.part(rec)
+    part = summaries.part(rec, job.compiled.structure)
     lap("summary")
     if job.folder is None:
         return Done(job.index, job.count, tables, part, cpu)
