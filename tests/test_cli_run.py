@@ -30,18 +30,6 @@ def test_run_writes_outputs_and_prints_summary(tmp_path, engine):
     assert (out / ".hydra" / "config.yaml").is_file()
 
 
-def test_engines_write_the_same_numbers(tmp_path):
-    import pandas as pd
-
-    for engine in ("ensemble", "mesa"):
-        done = run("runs=2", "seed=4", f"engine={engine}", "scenario.end=2025-03",
-                   f"out={tmp_path / engine}", cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
-    a = pd.read_parquet(tmp_path / "ensemble" / "trajectories.parquet")
-    b = pd.read_parquet(tmp_path / "mesa" / "trajectories.parquet")
-    pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-9)
-
-
 def test_default_output_goes_to_hydra_run_dir(tmp_path):
     done = run("runs=2", "scenario.end=2024-09", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -1,13 +1,16 @@
-"""The two engines are one model: for every shipped scenario, the batched engine
-(`ensemble.simulate_block`) and the Mesa engine (`model.run_models`, agent by agent)
-produce the same trajectories, memberships and platforms, run by run."""
+"""The two engines are one model: for every shipped scenario, the synthetic world and
+the tests' tiny world, the batched engine (`ensemble.simulate_block`) and the Mesa
+engine (`model.run_models`, agent by agent) produce the same trajectories, memberships
+and platforms, run by run. This is the one place engine equality is asserted."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from worlds import tiny_world_dict
 
 from balancing_sim.config.loading import compose, options
+from balancing_sim.config.validate import build_config
 from balancing_sim.dynamics import draw_run, draw_runs, run_generators
 from balancing_sim.ensemble import simulate_block
 from balancing_sim.model import run_models
@@ -15,15 +18,26 @@ from balancing_sim.world import compile_config
 
 SCENARIOS = options("scenario")
 SEED = 3
+RUNS = 2
+
+
+def case(name: str):
+    """The config of a case: a shipped scenario, the synthetic world, or the tiny world
+    (the only one with mutually exclusive platforms a state may enter together)."""
+    if name == "tiny":
+        return build_config({**tiny_world_dict(), "runs": RUNS})
+    if name == "synthetic":
+        return compose(["world=synthetic", "situation=synthetic", f"runs={RUNS}"])[0]
+    return compose([f"scenario={name}", f"runs={RUNS}"])[0]
 
 
 def test_every_scenario_is_covered():
     assert {"baseline", "history"} <= set(SCENARIOS)
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", [*SCENARIOS, "synthetic", "tiny"])
 def test_engines_agree(name):
-    config, _ = compose([f"scenario={name}", "runs=2"])
+    config = case(name)
     compiled = compile_config(config)
     runs = np.arange(config.run.runs)
     ens = simulate_block(compiled, config.params, SEED, runs, record_every=1)

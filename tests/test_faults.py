@@ -122,6 +122,7 @@ def test_sigint_without_out_names_the_directory_to_resume(tmp_path):
 FAULTY = """
 import errno, sys
 import balancing_sim.results as results
+from balancing_sim.cli import main  # before the patch: the runner keeps the real writer
 
 real, calls = results.atomic_write_bytes, [0]
 
@@ -132,7 +133,6 @@ def failing(path, data):
     return real(path, data)
 
 results.atomic_write_bytes = failing
-from balancing_sim.cli import main
 sys.exit(main({args!r}))
 """
 

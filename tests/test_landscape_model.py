@@ -16,8 +16,7 @@ from worlds import src, tiny_world_dict
 
 from balancing_sim import landscape
 from balancing_sim.config.validate import build_config
-from balancing_sim.dynamics import initial_state
-from balancing_sim.dynamics.step import alignment_utility
+from balancing_sim.dynamics import Context, Perceived, alignment_utility, initial_state
 from balancing_sim.model import AlignmentModel
 from balancing_sim.world import compile_config
 
@@ -63,10 +62,10 @@ def test_utility_is_minus_frustration(seed):
     blocs = rng.integers(0, 2, n)
     s = initial_state(compiled, 1)
     s.align[0] = one_hot(blocs)
-    rows = np.arange(n)
     zeros = np.zeros((1, n, st.n_poles + n))
-    u = alignment_utility(s, st, config.params, rows, zeros, np.zeros((1, n)),
-                          zeros[..., :2], zeros[..., :2], np.zeros((n, 2)))[0]
+    calm = Perceived(rows=np.arange(n), eff=zeros, cover=np.zeros((1, n)),
+                     need=zeros[..., :2], reach=zeros[..., :2], strength=np.zeros((n, 2)))
+    u = alignment_utility(s, Context.build(compiled, config.params), calm)[0]
     factor = 1.0 / sizes.max()                       # sizes enter relative to the largest
     constant = (propensity * sizes).sum(axis=1)      # C_i, independent of i's own choice
     for pole in (0, 1):

@@ -13,16 +13,15 @@ import numpy as np
 import pytest
 
 from balancing_sim.config.validate import build_config
-from balancing_sim.dynamics import initial_state
-from balancing_sim.dynamics.platforms import platform_value, update_platforms
-from balancing_sim.dynamics.pressure import coercive_reach, react
-from balancing_sim.dynamics.security import (
-    alliance_cover,
-    effective_threat,
-    local_strength,
-    protection_need,
+from balancing_sim.dynamics import (
+    Context,
+    alignment_utility,
+    initial_state,
+    perceive,
+    platform_value,
 )
-from balancing_sim.dynamics.step import alignment_utility
+from balancing_sim.dynamics.platforms import update_platforms
+from balancing_sim.dynamics.poles import react
 from balancing_sim.ensemble import simulate_block
 from balancing_sim.world import compile_config
 
@@ -33,18 +32,10 @@ PACT, LEAGUE, FORUM, CLUB = 0, 1, 2, 3
 
 def evaluate(config, compiled, state=None, **params):
     """Alignment utilities (N, P+1) and platform values (N, K) at the initial state."""
-    p = replace(config.params, **params)
-    st = compiled.structure
+    ctx = Context.build(compiled, replace(config.params, **params))
     s = state if state is not None else initial_state(compiled, 1)
-    rows = np.arange(st.n_states)
-    eff = effective_threat(s, st, p, rows)
-    cover = alliance_cover(s, st, rows)
-    need = protection_need(eff, cover, s.align, st)
-    reach = coercive_reach(s, st, rows)
-    strength = local_strength(st, p, rows)
-    u = alignment_utility(s, st, p, rows, eff, cover, need, reach, strength)
-    v = platform_value(s, st, p, rows, eff, need, reach, strength)
-    return u[0], v[0]
+    seen = perceive(s, ctx)
+    return alignment_utility(s, ctx, seen)[0], platform_value(s, ctx, seen)[0]
 
 
 def margin(u: np.ndarray, state: int, pole: int) -> float:
@@ -124,23 +115,23 @@ def test_viability_follows_participation_and_cohesion(tiny_compiled):
     """7. A format gains viability when its core joins and loses it when a participant
     leans to a rival of the powers inside it."""
     config, compiled = tiny_compiled
-    st, params = compiled.structure, replace(config.params, viability_rate=1.0)
+    ctx = Context.build(compiled, replace(config.params, viability_rate=1.0))
+
+    def viability(s) -> float:
+        return update_platforms(s, ctx)[0][0, FORUM]
+
     empty = initial_state(compiled, 1)
     empty.align[:] = [0.0, 0.0, 1.0]
     full = empty.copy()
     full.status[:, :, FORUM] = 4
-    update_platforms(empty, st, params)
-    update_platforms(full, st, params)
-    assert full.viability[0, FORUM] > empty.viability[0, FORUM]
+    assert viability(full) > viability(empty)
     split = initial_state(compiled, 1)
     split.status[:, :, FORUM] = 4
     split.align[:] = [0.0, 0.0, 1.0]
     split.align[:, ALPHA] = [1.0, 0.0, 0.0]
     polarized = split.copy()
     polarized.align[:, BETA] = [0.0, 1.0, 0.0]  # beta turns to alpha's pole's rival
-    update_platforms(split, st, params)
-    update_platforms(polarized, st, params)
-    assert polarized.viability[0, FORUM] < split.viability[0, FORUM]
+    assert viability(polarized) < viability(split)
 
 
 def test_institutional_deepening(tiny_compiled):
@@ -194,12 +185,12 @@ def test_state_refuses_formats_with_a_threatening_power(tiny_compiled):
 def test_power_centers_react_to_drift(tiny_compiled):
     """Power centers press and court states that drift toward their rivals."""
     config, compiled = tiny_compiled
-    st = compiled.structure
     s = initial_state(compiled, 1)
     s.align[:, GAMMA] = [0.0, 0.9, 0.1]
-    react(s, st, replace(config.params, reaction_rate=1.0, reaction_gain=1.0, carrot_gain=1.0))
-    assert s.reaction[0, GAMMA, NORTH] > s.reaction[0, GAMMA, SOUTH]
-    assert s.carrots[0, GAMMA, NORTH] > 0
+    params = replace(config.params, reaction_rate=1.0, reaction_gain=1.0, carrot_gain=1.0)
+    reaction, carrots = react(s, Context.build(compiled, params))
+    assert reaction[0, GAMMA, NORTH] > reaction[0, GAMMA, SOUTH]
+    assert carrots[0, GAMMA, NORTH] > 0
 
 
 def test_autonomy_weight_lowers_bloc_membership_over_runs(tiny_compiled):

@@ -7,7 +7,6 @@ import pytest
 
 from balancing_sim.config.loading import compose
 from balancing_sim.ensemble import simulate_block
-from balancing_sim.model import run_models
 from balancing_sim.synthetic import generate
 from balancing_sim.world import compile_config
 
@@ -30,16 +29,6 @@ def test_generated_worlds_validate_and_run(states, poles, platforms):
     rec = simulate_block(compiled, config.params, 1, np.arange(3))
     assert np.isfinite(rec.align).all()
     np.testing.assert_allclose(rec.align.sum(axis=-1), 1.0, atol=1e-9)
-
-
-def test_engines_agree_on_a_synthetic_world():
-    config, _ = compose(["world=synthetic", "situation=synthetic", "world.size.states=15",
-                         "runs=2", "scenario.end=2026-06"])
-    compiled = compile_config(config)
-    ens = simulate_block(compiled, config.params, 2, np.arange(2))
-    ref = run_models(compiled, config.params, 2, np.arange(2))
-    np.testing.assert_allclose(ref.align, ens.align, rtol=0, atol=1e-9)
-    np.testing.assert_array_equal(ref.status, ens.status)
 
 
 def test_names_are_indices_only():

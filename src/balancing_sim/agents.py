@@ -1,8 +1,8 @@
 """The Mesa face of the model: agents that read and write their rows of the arrays.
 
-Each agent is a readable handle on its slice of the model's `RunState`; its
-`step` calls the same dynamics functions the ensemble engine uses, on its own
-row or column only.
+Each agent is a readable handle on its slice of the model's `RunState`. In each
+phase of the month (`dynamics.MONTH`) it does its part: the phase's function, the
+one the ensemble engine runs over all actors at once, on its own row or column only.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import mesa
 import numpy as np
 
 from .config.schema import NONALIGNED, STATUSES
-from .dynamics.platforms import update_platforms
-from .dynamics.pressure import react
-from .dynamics.step import decide
 
 if TYPE_CHECKING:
+    from .dynamics import Phase, RunState
     from .model import AlignmentModel
 
 
@@ -30,6 +28,12 @@ class _Handle(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.name = name
+        self.part = np.array([index])  # its row (a state) or column (a pole, a platform)
+
+    def act(self, phase: Phase, view: RunState) -> None:
+        """Do this agent's part of `phase`: read `view`, write its own slice of the month."""
+        m = self.model
+        phase.act(view, m.state, m.context, m.randomness, m.transition, self.part)
 
 
 class StateAgent(_Handle):
@@ -55,15 +59,6 @@ class StateAgent(_Handle):
     def nonaligned(self) -> bool:
         return self.posture == NONALIGNED
 
-    def step(self) -> None:
-        m, t, rows = self.model, self.model.transition, np.array([self.index])
-        align, status = decide(m.state, m.structure, m.params, rows,
-                               m.randomness.utility_noise[:, t - 1, rows],
-                               m.randomness.decide[:, t - 1, rows],
-                               m.randomness.admit[:, t - 1, rows], m.constants)
-        m.pending_align[:, rows] = align
-        m.pending_status[:, rows] = status
-
 
 class PowerCenter(_Handle):
     """A pole: presses and courts the states that drift toward its rivals."""
@@ -72,10 +67,6 @@ class PowerCenter(_Handle):
     def pressure(self) -> dict[str, float]:
         col = self.model.state.coercion_on[0, :, self.index]
         return dict(zip(self.model.structure.states, map(float, col), strict=True))
-
-    def step(self) -> None:
-        react(self.model.state, self.model.structure, self.model.params,
-              poles=np.array([self.index]))
 
 
 class Platform(_Handle):
@@ -88,7 +79,3 @@ class Platform(_Handle):
     @property
     def depth(self) -> float:
         return float(self.model.state.depth[0, self.index])
-
-    def step(self) -> None:
-        update_platforms(self.model.state, self.model.structure, self.model.params,
-                         cols=np.array([self.index]))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config.schema import Params
-from .dynamics import Randomness, draw_runs, initial_state, run_generators, step
-from .dynamics.constants import derived
+from .dynamics import Context, Randomness, draw_runs, initial_state, run_generators, step
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled
 
@@ -24,10 +23,10 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
     rec = allocate(runs, steps, compiled)
     s = initial_state(compiled, len(runs))
     store(rec, 0, s)
-    constants = derived(compiled.structure, params)
+    ctx = Context.build(compiled, params)  # the constants, once per block
     m = 1
     for t in range(1, compiled.n_steps + 1):
-        s = step(s, compiled, params, rnd, t, constants)
+        s = step(s, ctx, rnd, t)
         if m < len(steps) and steps[m] == t:
             store(rec, m, s)
             m += 1

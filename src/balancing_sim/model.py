@@ -9,9 +9,17 @@ import numpy as np
 
 from .agents import Platform, PowerCenter, StateAgent
 from .config.schema import Config, Params
-from .dynamics import draw_run, initial_state, run_generators
-from .dynamics.constants import derived
-from .dynamics.events import apply_events
+from .dynamics import (
+    MONTH,
+    Actors,
+    Context,
+    Phase,
+    RunState,
+    draw_run,
+    initial_state,
+    run_generators,
+)
+from .dynamics.schedule import EVERYONE
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled, compile_config
 
@@ -21,10 +29,14 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 class AlignmentModel(mesa.Model):
     """One Monte Carlo run, month by month.
 
-    Run `run` of seed `seed` draws exactly what the ensemble engine draws for that
-    run, so both engines produce the same numbers. `schedule="sequential"` lets states
-    decide one after another, each seeing the choices made before it this month (the
-    dynamics of landscape theory); the default, simultaneous, is what the ensemble does.
+    Each month runs the phases of `dynamics.MONTH`, the ensemble's schedule, with
+    every agent doing its part: a power center reacts for its column, a state decides
+    for its row, a platform updates its column. Run `run` of seed `seed` draws exactly
+    what the ensemble engine draws for that run, so both engines produce the same
+    numbers. `schedule="sequential"` lets agents act one after another, each seeing
+    what those before it did this month (for states: the dynamics of landscape theory);
+    the default, simultaneous, lets every agent read the month as its phase found it,
+    which is what the ensemble does.
     """
 
     def __init__(self, config: Config | Compiled, params: Params | None = None,
@@ -43,16 +55,16 @@ class AlignmentModel(mesa.Model):
         self.compiled = config
         self.structure = config.structure
         self.params = params
-        self.constants = derived(self.structure, params)
+        self.context = Context.build(config, params)  # the constants, once per model
         self.run_index = run
         self.transition = 0
         self.state = initial_state(config, 1)
-        self.pending_align = self.state.align.copy()
-        self.pending_status = self.state.status.copy()
         st = self.structure
         self.state_agents = [StateAgent(self, i, n) for i, n in enumerate(st.states)]
         self.power_centers = [PowerCenter(self, p, n) for p, n in enumerate(st.poles)]
         self.platform_agents = [Platform(self, k, n) for k, n in enumerate(st.platforms)]
+        self.actors = {Actors.WORLD: [self], Actors.POLES: self.power_centers,
+                       Actors.STATES: self.state_agents, Actors.PLATFORMS: self.platform_agents}
         self.datacollector = mesa.DataCollector(
             model_reporters={"nonaligned": lambda m: sum(a.nonaligned for a in m.state_agents)},
             agent_reporters={"posture": lambda a: getattr(a, "posture", None)},
@@ -63,28 +75,21 @@ class AlignmentModel(mesa.Model):
     def finished(self) -> bool:
         return self.transition >= self.compiled.n_steps
 
+    def act(self, phase: Phase, view: RunState) -> None:
+        """The model is the world's actor: it applies the month's events to every state."""
+        phase.act(view, self.state, self.context, self.randomness, self.transition, EVERYONE)
+
     def step(self) -> None:
         if self.finished:
             self.running = False
             return
         self.transition += 1
-        t = self.transition
-        s = self.state.copy()
-        apply_events(s, self.compiled, self.randomness.event_step,
-                     self.randomness.event_value, t)
-        self.state = s
-        for pole in self.power_centers:
-            pole.step()
-        self.pending_align = s.align.copy()
-        self.pending_status = s.status.copy()
-        for state in self.state_agents:
-            state.step()
-            if self.schedule == "sequential":
-                s.align[:, state.index] = self.pending_align[:, state.index]
-                s.status[:, state.index] = self.pending_status[:, state.index]
-        s.align, s.status = self.pending_align, self.pending_status
-        for platform in self.platform_agents:
-            platform.step()
+        simultaneous = self.schedule == "simultaneous"
+        for phase in MONTH:
+            # simultaneous: every actor reads the month as its phase found it
+            view = self.state.snapshot(phase.writes) if simultaneous else self.state
+            for actor in self.actors[phase.actors]:
+                actor.act(phase, view)
         self.datacollector.collect(self)
         self.running = not self.finished
 

@@ -1,6 +1,14 @@
-"""The model's dynamics: pure functions over arrays with a leading run axis."""
+"""The model's dynamics: pure functions over arrays with a leading run axis.
 
+`schedule.MONTH` is the month both engines run; `decision` weighs the terms each
+mechanism module owns (docs/ARCHITECTURE.md lists where each mechanism lives).
+"""
+
+from .context import Context, Perceived
+from .decision import alignment_utility, decide, perceive, platform_value
+from .schedule import MONTH, Actors, Phase, step
 from .state import (
+    Draws,
     Randomness,
     RunState,
     draw_run,
@@ -9,7 +17,7 @@ from .state import (
     initial_state,
     run_generators,
 )
-from .step import decide, step
 
-__all__ = ["Randomness", "RunState", "decide", "draw_run", "draw_runs", "fill_run", "initial_state",
-           "run_generators", "step"]
+__all__ = ["MONTH", "Actors", "Context", "Draws", "Perceived", "Phase", "Randomness",
+           "RunState", "alignment_utility", "decide", "draw_run", "draw_runs", "fill_run",
+           "initial_state", "perceive", "platform_value", "run_generators", "step"]

@@ -3,7 +3,8 @@
 Every entry is computed by exactly the expression the mechanism functions used
 to evaluate each month (same operands, same order of operations), over all
 states; a call for a subset of states takes its rows. The numbers are therefore
-bit-for-bit those of the per-month computation (docs/PERFORMANCE.md).
+bit-for-bit those of the per-month computation (docs/PERFORMANCE.md). A weight
+folded into a constant here stays folded: moving it would change the last bit.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Structure
+from .autonomy import binding_cost_weight
+from .economy import platform_gains_weight
+from .identity import kin_weight, platform_identity_weight
+from .security import local_strength, platform_protection_weight
 
 
 @dataclass(frozen=True)
 class Derived:
     """Constants of the decision rule and the platform update (shapes over all states)."""
 
-    kin_weight: np.ndarray       # (N, N) kinship_ij * relative size_j
+    kin_weight: np.ndarray       # (N, N) kinship_ij * relative size_j (identity.kin_weight)
     strength: np.ndarray         # (N, P) local strength of each pole (security.local_strength)
     led: np.ndarray              # (K,) bool: led by a pole or by the non-aligned stance
     protector: np.ndarray        # (K,) bool: led by a pole
@@ -28,10 +33,10 @@ class Derived:
     pole: np.ndarray             # (K,) protecting pole (0 where none)
     pole_members_f: np.ndarray   # (P, K) float: pole_members.T
     core_f: np.ndarray           # (N, K) float: core.T
-    economic_w: np.ndarray       # (K,) w_economy * economic
-    protection_w: np.ndarray     # (K,) w_security * protection
-    identity_w: np.ndarray       # (N, K) w_identity * identity_platform
-    autonomy_cost: np.ndarray    # (N, K) w_autonomy * autonomy * binding
+    economic_w: np.ndarray       # (K,) w_economy * economic (economy)
+    protection_w: np.ndarray     # (K,) w_security * protection (security)
+    identity_w: np.ndarray       # (N, K) w_identity * identity_platform (identity)
+    autonomy_cost: np.ndarray    # (N, K) w_autonomy * autonomy * binding (autonomy)
     bloc_members: list           # [(p, (K,) float column of pole_members)] for poles in any
     thresholds: np.ndarray       # (4,) valuation thresholds of the ladder rungs
     eligible: np.ndarray         # (N, K) bool: may join (no core, or in the core)
@@ -40,35 +45,28 @@ class Derived:
 
 
 def derived(st: Structure, params: Params) -> Derived:
-    """The constants of `st` under `params`. Callers compute them once per block of runs
-    (or per Mesa model) and pass them down; nothing is cached behind their back."""
-    return _compute(st, params)
-
-
-def _compute(st: Structure, params: Params) -> Derived:
-    from .identity import relative_size
-    from .security import local_strength
-
+    """The constants of `st` under `params`. `context.Context.build` computes them once per
+    block of runs (or per Mesa model) and passes them down; nothing computes them behind
+    a caller's back. Each mechanism's constants come from its own module."""
     P = st.n_poles
-    rows = np.arange(st.n_states)
     led = st.leader >= 0
     protector = (st.leader >= 0) & (st.leader < P)
     pole_members_f = st.pole_members.T.astype(float)
     return Derived(
-        kin_weight=st.kinship[rows] * relative_size(st),
-        strength=local_strength(st, params, rows),
+        kin_weight=kin_weight(st),
+        strength=local_strength(st, params),
         led=led, protector=protector,
         lead=np.where(led, st.leader, 0), pole=np.where(protector, st.leader, 0),
         pole_members_f=pole_members_f,
         core_f=st.core.T.astype(float),
-        economic_w=params.w_economy * st.economic,
-        protection_w=params.w_security * st.protection,
-        identity_w=params.w_identity * st.identity_platform[rows],
-        autonomy_cost=params.w_autonomy * st.autonomy[rows, None] * st.binding,
+        economic_w=platform_gains_weight(st, params),
+        protection_w=platform_protection_weight(st, params),
+        identity_w=platform_identity_weight(st, params),
+        autonomy_cost=binding_cost_weight(st, params),
         bloc_members=[(p, pole_members_f[p]) for p in range(P) if st.pole_members[:, p].any()],
         thresholds=np.array([params.threshold_observer, params.threshold_partner,
                              params.threshold_candidate, params.threshold_member]),
-        eligible=~st.core.any(axis=1) | st.core.T[rows],
+        eligible=~st.core.any(axis=1) | st.core.T,
         exclusive_f=st.exclusive.astype(float),
         k=np.arange(st.n_platforms),
     )

@@ -22,6 +22,8 @@ _TARGET = {
     "alliance": "alliance",
 }
 _BY_CODE = {code: kind for kind, code in EVENT_CODES.items()}
+CHANGES = (*_TARGET.values(), "polarization", "depth", "is_open", "viability")
+"""The `RunState` arrays events (and platforms opening) may change."""
 
 
 def _change(current: np.ndarray, value: np.ndarray, set_mode: bool) -> np.ndarray:

@@ -1,22 +1,50 @@
 """Identity and kinship (mechanism 5): an affinity that pulls independent of power.
 
-The kinship term is Axelrod and Bennett's (1993) landscape propensity: a state
-values siding with the pole its kin side with, weighted by their size.
+Shared identity pulls toward a pole or a platform that embodies it (Wendt 1999); the
+kinship term is Axelrod and Bennett's (1993) landscape propensity: a state values
+siding with the pole its kin side with, weighted by their size.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from ..config.schema import Params
 from ..world import Structure
+from .state import RunState
 
-
-def kinship_pull(align: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """(R, n, P+1): sum_j size_j * kinship_ij * align_jp, the pull of kin's choices, from
-    the (n, N) weights size_j * kinship_ij (`constants.Derived.kin_weight`)."""
-    return weight @ align
+if TYPE_CHECKING:
+    from .context import Context, Perceived
 
 
 def relative_size(st: Structure) -> np.ndarray:
     """(N,) state capability relative to the strongest deciding state."""
     return st.state_capability / max(float(st.state_capability.max()), 1e-12)
+
+
+def kin_weight(st: Structure) -> np.ndarray:
+    """(N, N) kinship_ij x relative size_j: how much j's choice weighs with i. A constant."""
+    return st.kinship * relative_size(st)
+
+
+def platform_identity_weight(st: Structure, params: Params) -> np.ndarray:
+    """(N, K) w_identity x whether a platform embodies the state's identity. A constant."""
+    return params.w_identity * st.identity_platform
+
+
+def shared_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(n, P) the term: 1 where the state shares an identity with the pole."""
+    return ctx.structure.identity_pole[seen.rows]
+
+
+def kinship(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, P+1) the term: sum_j size_j * kinship_ij * align_jp, the pull of kin's
+    choices (non-aligned kin pull toward staying out)."""
+    return ctx.constants.kin_weight[seen.rows] @ s.align
+
+
+def platform_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(n, K) weighted identity a platform embodies for the state."""
+    return ctx.constants.identity_w[seen.rows]

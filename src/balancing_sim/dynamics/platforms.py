@@ -1,20 +1,24 @@
-"""Platforms: what membership is worth, the membership ladder, viability and depth
-(mechanisms 7 and 8, with 1, 3, 5 and 6 as they apply to formats).
+"""Platforms: the membership ladder, viability and depth (mechanisms 7 and 8), and the
+terms of a platform's value that belong to no other mechanism.
 
 A platform is worth more the more viable and institutionally deep it is
-(neofunctionalist spill-over, Haas 1958), the better it matches a state's
-alignment and identity, and the less autonomy it costs; a state will not sit in
-a format with a power that threatens it beyond a limit.
+(neofunctionalist spill-over, Haas 1958) and the better it matches a state's
+alignment; a state will not sit in a format with a power that threatens it beyond a
+limit. The value itself, a sum over every mechanism's platform term, is
+`decision.platform_value`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..config.schema import STATUSES, Params
-from ..world import Structure
-from .constants import Derived, derived
-from .state import RunState
+from ..config.schema import STATUSES
+from .state import Draws, RunState
+
+if TYPE_CHECKING:
+    from .context import Context, Perceived
 
 MEMBER = STATUSES.index("member")
 CANDIDATE = STATUSES.index("candidate")
@@ -22,38 +26,20 @@ STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 """Participation a status represents, from none (0) to member (1)."""
 
 
-def platform_value(s: RunState, st: Structure, params: Params, rows: np.ndarray,
-                   eff: np.ndarray, need: np.ndarray, reach: np.ndarray,
-                   strength: np.ndarray, d: Derived | None = None) -> np.ndarray:
-    """(R, n, K) value of being inside each platform rather than outside.
+def bloc_alignment(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the term: how far the state leans to a platform's leader, less how far
+    it leans to the rivals of the poles inside it (its coherence with the platform)."""
+    st, d = ctx.structure, ctx.constants
+    align = s.align[:, seen.rows]
+    tension = align[..., :st.n_poles] @ st.platform_rivalry.T     # leaning to its rivals
+    return np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
 
-    What a platform offers a state (economic gains, protection, shared identity) is
-    worth as much as the platform can deliver: its viability and institutional depth
-    multiply it (mechanisms 7 and 8). A platform led by a pole protects against
-    threats from outside; an inclusive format without a protector offers restraint
-    among those inside it. Alignment with the platform's leader adds, the autonomy it
-    binds and the punishment its rivals threaten subtract."""
-    P = st.n_poles
-    d = derived(st, params) if d is None else d
-    align = s.align[:, rows]
-    tension = align[..., :P] @ st.platform_rivalry.T             # leaning to its rivals
-    coherence = np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
-    guarded = (np.take(need, d.pole, axis=-1) * np.take(s.credibility[:, rows], d.pole, axis=-1)
-               * strength[:, d.pole])
-    restrained = (eff[..., :P] @ d.pole_members_f
-                  + eff[..., P:P + st.n_states] @ d.core_f)
-    shield = np.where(d.protector, guarded, restrained)
-    offer = d.economic_w + d.protection_w * shield + d.identity_w[rows]
-    delivery = (params.w_viability * s.viability + params.w_depth * s.depth)[:, None, :]
-    value = (
-        params.w_bloc_alignment * coherence
-        + offer * delivery
-        - d.autonomy_cost[rows]
-        - params.w_punishment * (reach @ st.platform_rivalry.T)
-        + params.w_polarization * s.polarization[:, None, None] * st.bloc * coherence
-    )
-    threat_inside = refusing_threat(eff, d.bloc_members, st.n_platforms)
-    return np.where(threat_inside > params.refusal_threat, -np.inf, value)
+
+def delivery(s: RunState, ctx: Context) -> np.ndarray:
+    """(R, 1, K) weighted share of its offer a platform can deliver: more the more viable
+    (mechanism 7) and institutionally deep (mechanism 8) it is."""
+    params = ctx.params
+    return (params.w_viability * s.viability + params.w_depth * s.depth)[:, None, :]
 
 
 def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np.ndarray:
@@ -66,15 +52,14 @@ def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np
     return inside
 
 
-def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
-                value: np.ndarray, decide: np.ndarray, admit: np.ndarray,
-                d: Derived | None = None) -> np.ndarray:
+def next_status(s: RunState, ctx: Context, rows: np.ndarray | slice, value: np.ndarray,
+                draws: Draws) -> np.ndarray:
     """(R, n, K) statuses after one month: each state moves at most one rung toward the
     rung its valuation warrants, when it gets round to it (hazard) and, to become a
     member, when the platform admits it (accession). It never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
     values more (ties: the one listed first)."""
-    d = derived(st, params) if d is None else d
+    st, d = ctx.structure, ctx.constants
     L = st.ladder_snap.shape[1]
     snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
     base = d.k * L                                    # flat index of (k, rung) is k*L + rung
@@ -91,9 +76,9 @@ def next_status(s: RunState, st: Structure, params: Params, rows: np.ndarray,
     at = base + current
     step_up = np.take(up, at)
     go_up = (wish > current) & ~(blocked & (step_up >= CANDIDATE))
-    go_up &= (step_up < MEMBER) | (admit < st.accession)
+    go_up &= (step_up < MEMBER) | (draws.admit < st.accession)
     go_down = wish < current
-    act = decide < params.decision_hazard
+    act = draws.decide < ctx.params.decision_hazard
     moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
     new = np.where(act, moved, current)
     entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
@@ -134,11 +119,12 @@ def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
     return 1.0 - np.clip(tension, 0.0, 1.0)
 
 
-def update_platforms(s: RunState, st: Structure, params: Params,
-                     cols: np.ndarray | slice = slice(None)) -> None:
-    """Viability follows the participation of the core and the cohesion of those inside
-    (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8).
-    In place, for the platforms selected."""
+def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice(None)
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(R, k) viability and depth of the platforms selected, one month on. Viability
+    follows the participation of the core and the cohesion of those inside
+    (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8)."""
+    st, params = ctx.structure, ctx.params
     core = st.core[cols]                                           # (k, N)
     weight = STATUS_WEIGHT[s.status[..., cols]] * core.T           # (R, N, k)
     poles_in = st.pole_members[cols].sum(axis=1)
@@ -151,5 +137,5 @@ def update_platforms(s: RunState, st: Structure, params: Params,
     depth = s.depth[:, cols]
     gap = viability - depth
     depth = depth + np.where(gap > 0, params.depth_growth, params.depth_decay) * gap
-    s.viability[:, cols] = np.where(s.is_open[:, cols], np.clip(viability, 0.0, 1.0), 0.0)
-    s.depth[:, cols] = np.clip(depth, 0.0, 1.0)
+    return (np.where(s.is_open[:, cols], np.clip(viability, 0.0, 1.0), 0.0),
+            np.clip(depth, 0.0, 1.0))

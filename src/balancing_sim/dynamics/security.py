@@ -1,12 +1,13 @@
-"""Threats, protection and bilateral alliances (mechanisms 1, 2, 9, 10).
+"""Threats and protection (mechanisms 1, 2 and 10).
 
-Balance of threat (Walt 1987): a state fears power that is strong relative to
-it and hostile to it; it seeks protection from a credible third party, or from
-a bilateral ally, at the price of autonomy (Morrow 1991, autonomy-security
-trade-off).
+Balance of threat (Walt 1987): a state fears power that is strong relative to it and
+hostile to it, and seeks protection from a credible third party (mechanism 2) at the
+price of autonomy (Morrow 1991; the autonomy side of mechanism 1 is `autonomy.py`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,22 +15,23 @@ from ..config.schema import Params
 from ..world import Structure
 from .state import RunState
 
+if TYPE_CHECKING:
+    from .context import Context, Perceived
 
-def effective_threat(s: RunState, st: Structure, params: Params, rows: np.ndarray) -> np.ndarray:
+
+# ---------------------------------------------------------------- perception
+
+
+def effective_threat(s: RunState, ctx: Context, rows: np.ndarray | slice) -> np.ndarray:
     """(R, n, S) threat each source poses: conflict intensity x relative power, plus, for
     poles, coercive pressure and troops on the territory of a state not aligned with them."""
+    st = ctx.structure
     P = st.n_poles
     eff = s.threat[:, rows] * st.power_ratio[rows]
     unaligned = 1.0 - s.align[:, rows, :P]
-    eff[..., :P] += s.coercion_on[:, rows] + params.troop_threat * s.troops[:, rows] * unaligned
+    eff[..., :P] += (s.coercion_on[:, rows]
+                     + ctx.params.troop_threat * s.troops[:, rows] * unaligned)
     return eff
-
-
-def alliance_cover(s: RunState, st: Structure, rows: np.ndarray) -> np.ndarray:
-    """(R, n) share of threat a state's bilateral allies absorb, in [0, 1): stepping stones
-    that buy security without bloc entanglement (mechanism 9)."""
-    backing = (s.alliance[:, rows] * st.power_ratio[rows]).sum(axis=-1)
-    return 1.0 - np.exp(-backing)
 
 
 def protection_need(eff: np.ndarray, cover: np.ndarray, align: np.ndarray,
@@ -45,15 +47,41 @@ def protection_need(eff: np.ndarray, cover: np.ndarray, align: np.ndarray,
     return (from_poles + from_states + from_outside) * (1.0 - cover[..., None])
 
 
-def local_strength(st: Structure, params: Params, rows: np.ndarray) -> np.ndarray:
-    """(n, P) each pole's power where the state is, relative to the strongest pole there:
-    capability discounted by distance (Boulding's loss-of-strength gradient)."""
-    reach = st.capability[:st.n_poles] * st.proximity[rows, :st.n_poles] ** params.reach_decay
+def local_strength(st: Structure, params: Params) -> np.ndarray:
+    """(N, P) each pole's power where the state is, relative to the strongest pole there:
+    capability discounted by distance (Boulding's loss-of-strength gradient). A constant."""
+    reach = st.capability[:st.n_poles] * st.proximity[:, :st.n_poles] ** params.reach_decay
     return reach / np.maximum(reach.max(axis=-1, keepdims=True), 1e-12)
 
 
-def protection_value(need: np.ndarray, credibility: np.ndarray,
-                     strength: np.ndarray) -> np.ndarray:
+def platform_protection_weight(st: Structure, params: Params) -> np.ndarray:
+    """(K,) w_security x the protection a platform's members receive. A constant."""
+    return params.w_security * st.protection
+
+
+# ---------------------------------------------------------------- terms
+
+
+def protection(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, P) security a protector offers: need x credibility x local strength
     (mechanisms 1 and 2; credibility falls when a protector fails a client)."""
-    return need * credibility * strength
+    return seen.need * s.credibility[:, seen.rows] * seen.strength
+
+
+def threat(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, P) the threat each pole itself poses: a threatening pole repels (10)."""
+    return seen.eff[..., :ctx.structure.n_poles]
+
+
+def platform_protection(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) weighted protection a platform offers (mechanisms 1, 2, 10). One led by a
+    pole shields its members as that pole would (`protection`); an inclusive format
+    without a protector offers restraint among those inside it, worth the threat its
+    poles and core states pose to the state."""
+    st, d, rows = ctx.structure, ctx.constants, seen.rows
+    P = st.n_poles
+    guarded = (np.take(seen.need, d.pole, axis=-1)
+               * np.take(s.credibility[:, rows], d.pole, axis=-1) * seen.strength[:, d.pole])
+    restrained = (seen.eff[..., :P] @ d.pole_members_f
+                  + seen.eff[..., P:P + st.n_states] @ d.core_f)
+    return d.protection_w * np.where(d.protector, guarded, restrained)

@@ -7,6 +7,7 @@ generator in a fixed order, which is what makes the two engines agree exactly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -32,7 +33,12 @@ class RunState:
     is_open: np.ndarray      # (R, K) bool: the platform exists
 
     def copy(self) -> RunState:
-        return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return self.snapshot(f.name for f in fields(self))
+
+    def snapshot(self, names: Iterable[str]) -> RunState:
+        """A state whose named arrays are copies and whose others are shared: what the
+        actors of a phase read while each writes its slice of the named arrays."""
+        return replace(self, **{name: getattr(self, name).copy() for name in names})
 
     @property
     def coercion_on(self) -> np.ndarray:
@@ -74,6 +80,20 @@ class Randomness:
             f.name: np.concatenate([getattr(p, f.name) for p in parts])
             for f in fields(Randomness)
         })
+
+    def month(self, t: int, rows: np.ndarray | slice = slice(None)) -> Draws:
+        """The draws the states in `rows` consume when deciding in transition t (1-based)."""
+        return Draws(noise=self.utility_noise[:, t - 1, rows], decide=self.decide[:, t - 1, rows],
+                     admit=self.admit[:, t - 1, rows])
+
+
+@dataclass(frozen=True)
+class Draws:
+    """One month's draws of the deciding states: what `decision.decide` consumes."""
+
+    noise: np.ndarray   # (R, n, P+1) perception noise on the alignment utilities
+    decide: np.ndarray  # (R, n, K) uniform: does the state act on its wish now
+    admit: np.ndarray   # (R, n, K) uniform: does the platform admit it now
 
 
 def empty_randomness(compiled: Compiled, runs: int) -> Randomness:

@@ -1,0 +1,107 @@
+"""The decision rule of a state: perceive, value each posture and each platform as a
+weighted sum of the mechanisms' terms, then move (docs/ODD.md, 7.1-7.3).
+
+Every term is a function `term(s, ctx, seen)` in the module of its mechanism; the two
+valuations below only weigh and add them. `rows` selects the deciding states: all of
+them in the ensemble, one in a Mesa agent's turn; the arithmetic per row is the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .alliances import alliance_cover, cover
+from .autonomy import autonomy, binding_cost
+from .context import Context, Perceived
+from .economy import economic_pull, platform_gains
+from .identity import kinship, platform_identity, shared_identity
+from .platforms import bloc_alignment, delivery, next_status, refusing_threat
+from .polarization import balancing_price, bloc_premium
+from .punishment import coercive_reach, platform_punishment, punishment
+from .security import effective_threat, platform_protection, protection, protection_need, threat
+from .state import Draws, RunState
+
+
+def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None)) -> Perceived:
+    """What the states in `rows` perceive this month, computed once for every term."""
+    eff = effective_threat(s, ctx, rows)
+    shared = cover(s, ctx, rows)
+    return Perceived(rows=rows, eff=eff, cover=shared,
+                     need=protection_need(eff, shared, s.align, ctx.structure),
+                     reach=coercive_reach(s, ctx, rows), strength=ctx.constants.strength[rows])
+
+
+def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, P+1) utility of leaning to each pole (first P columns) or to none (last):
+    one term per mechanism (number on the right), each with its own weight."""
+    w, P = ctx.params, ctx.structure.n_poles
+    u = np.zeros((*seen.eff.shape[:2], P + 1))
+    u[..., :P] = (
+        w.w_security * protection(s, ctx, seen)                 # 1, 2
+        - w.w_threat * threat(s, ctx, seen)                     # 10
+        - w.w_punishment * punishment(s, ctx, seen)             # 3
+        + w.w_economy * economic_pull(s, ctx, seen)             # 4
+        + w.w_identity * shared_identity(s, ctx, seen)          # 5
+    )
+    u += w.w_kinship * kinship(s, ctx, seen)                    # 5
+    u[..., P] += (
+        w.w_autonomy * autonomy(s, ctx, seen)                   # 1
+        + w.w_alliance * alliance_cover(s, ctx, seen)           # 9
+        - w.w_polarization * balancing_price(s, ctx, seen)      # 6
+    )
+    return u
+
+
+def platform_value(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) value of being inside each platform rather than outside.
+
+    What a platform offers (economic gains, protection, shared identity) is worth as
+    much as the platform can deliver (its viability and depth, mechanisms 7 and 8).
+    Alignment with its leader adds, the autonomy it binds and the punishment its
+    rivals threaten subtract; a state refuses a format with a pole that threatens it
+    beyond `refusal_threat`. The offer's parts, the binding cost and the bloc premium
+    come weighted: their weights sit in constants or multiply first, as the numbers
+    were computed (docs/PERFORMANCE.md)."""
+    w = ctx.params
+    coherence = bloc_alignment(s, ctx, seen)
+    offer = (
+        platform_gains(s, ctx, seen)                            # 4
+        + platform_protection(s, ctx, seen)                     # 1, 2, 10
+        + platform_identity(s, ctx, seen)                       # 5
+    )
+    value = (
+        w.w_bloc_alignment * coherence
+        + offer * delivery(s, ctx)                              # 7, 8
+        - binding_cost(s, ctx, seen)                            # 1
+        - w.w_punishment * platform_punishment(s, ctx, seen)    # 3
+        + bloc_premium(s, ctx, coherence)                       # 6
+    )
+    threat_inside = refusing_threat(seen.eff, ctx.constants.bloc_members,
+                                    ctx.structure.n_platforms)
+    return np.where(threat_inside > w.refusal_threat, -np.inf, value)
+
+
+def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
+    z = u / temperature
+    top = z[..., 0]
+    for c in range(1, z.shape[-1]):  # the maximum over a short last axis, without a reduction
+        top = np.maximum(top, z[..., c])
+    z = z - top[..., None]
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def decide(s: RunState, ctx: Context, draws: Draws,
+           rows: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """New alignment (R, n, P+1) and statuses (R, n, K) of the states in `rows`, from the
+    month's draws for those states (`Randomness.month`).
+
+    Alignment moves part of the way toward a logit choice over perceived utilities
+    (perception noise, bounded rationality); statuses climb or descend the ladder."""
+    params = ctx.params
+    seen = perceive(s, ctx, rows)
+    u = alignment_utility(s, ctx, seen)
+    wish = softmax(u + params.perception_noise * draws.noise, params.temperature)
+    align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
+    status = next_status(s, ctx, rows, platform_value(s, ctx, seen), draws)
+    return align, status

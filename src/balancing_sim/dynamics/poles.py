@@ -1,0 +1,34 @@
+"""What power centers do each month: answer states' drift toward their rivals with
+coercion (mechanism 3) and economic offers (mechanism 4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..world import Structure
+from .state import RunState
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+def drift_to_rivals(align: np.ndarray, st: Structure) -> np.ndarray:
+    """(R, N, P) how far each state leans toward each pole's rivals."""
+    return align[..., :st.n_poles] @ st.rivalry.T
+
+
+def react(s: RunState, ctx: Context,
+          poles: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """(R, N, p) reaction and carrots of the poles selected, one month on: each moves
+    part of the way toward coercion (scaled by proximity) and carrots in proportion to
+    the states' drift toward its rivals."""
+    st, params = ctx.structure, ctx.params
+    drift = drift_to_rivals(s.align, st)[..., poles]
+    near = st.proximity[:, :st.n_poles][:, poles]
+    target_stick = params.reaction_gain * st.coercion[poles] * near * drift
+    target_carrot = params.carrot_gain * st.pole_strength[poles] * drift
+    reaction, carrots = s.reaction[..., poles], s.carrots[..., poles]
+    return (reaction + params.reaction_rate * (target_stick - reaction),
+            carrots + params.reaction_rate * (target_carrot - carrots))
