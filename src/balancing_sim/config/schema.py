@@ -25,6 +25,10 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "polarization": (),
     "depth": ("platform",),
     "open": ("platform",),
+    "openness": ("platform", "status"),
+    "bases": ("state", "pole"),
+    "arms": ("state", "pole"),
+    "neutrality": ("state",),
 }
 """Events change conditions states respond to; none sets an alignment or a membership."""
 
@@ -36,13 +40,27 @@ class Sourced:
 
 
 @dataclass(frozen=True)
+class CowSpan:
+    """A COW country code whose capability an actor sums, in the years [first, last]."""
+
+    code: int
+    first: int | None = None
+    last: int | None = None
+
+
+Identity = tuple[str, ...] | dict[str, dict[str, Sourced]]
+"""Tags (shared or not) or, sourced, shares of groups per facet (census, surveys)."""
+
+
+@dataclass(frozen=True)
 class Pole:
     id: str
     label: str
     capability: Sourced
     coercion: Sourced
-    identity: tuple[str, ...]
+    identity: Identity
     rivals: dict[str, Sourced]
+    cow: tuple[CowSpan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,9 @@ class State:
     label: str
     capability: Sourced
     autonomy: Sourced
-    identity: tuple[str, ...]
+    identity: Identity
     proximity: dict[str, Sourced]
+    cow: tuple[CowSpan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,16 @@ class External:
     id: str
     label: str
     capability: Sourced
+    cow: tuple[CowSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A value that holds from a month on (a step function of time)."""
+
+    start: str
+    value: float
+    source: str
 
 
 @dataclass(frozen=True)
@@ -74,13 +103,20 @@ class Platform:
     binding: Sourced
     protection: Sourced
     economic: Sourced
-    identity: str | None
+    identity: str | tuple[str, str] | None  # a tag, or (facet, group) of identity shares
     statuses: tuple[str, ...]
     pole_members: tuple[str, ...]
     core: tuple[str, ...]
     exclusive_with: tuple[str, ...]
-    accession: Sourced
     opens: str | None
+    cooperation: Sourced | None = None      # what loose ties (observer, partner) offer
+    grants: tuple[str, ...] = ("member",)   # rungs the platform decides by its own rule
+    eligible: tuple[str, ...] = ()          # states that may become members (empty: any)
+    members_if: tuple[str, str, float] | None = None  # (facet, group, at least) to be member
+    admits_only_outside: tuple[str, ...] = ()  # admission criterion: member of none of these
+    outside_members: tuple[Dated, ...] = ()    # members that are not actors of the world
+    outside_potential: Sourced | None = None   # states outside the world it addresses
+    renewals: tuple[str, ...] = ()             # months a fixed-term treaty must be re-signed
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,7 @@ class World:
     states: tuple[State, ...]
     external: tuple[External, ...]
     platforms: tuple[Platform, ...]
+    capability_data: str | None = None  # CSV of COW NMC rows (ccode, year, cinc) under conf/
 
 
 @dataclass(frozen=True)
@@ -111,8 +148,12 @@ class Conditions:
     troops: tuple[Link, ...] = ()
     pressure: tuple[Link, ...] = ()
     credibility_by_state: tuple[Link, ...] = ()
+    bases: tuple[Link, ...] = ()
+    arms: tuple[Link, ...] = ()
+    neutrality: dict[str, Sourced] = field(default_factory=dict)
     depth: dict[str, Sourced] = field(default_factory=dict)
     viability: dict[str, Sourced] = field(default_factory=dict)
+    openness: dict[str, dict[str, Sourced]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,6 +223,13 @@ class Params:
     viability_rate: float
     depth_growth: float
     depth_decay: float
+    w_dependence: float = 0.0
+    w_bandwagon: float = 0.0
+    w_cooperation: float = 0.0
+    w_signal: float = 0.0
+    w_admission_risk: float = 0.0
+    admission_bar: float = 0.0
+    exit_margin: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from .schema import (
     STATUSES,
     Conditions,
     Config,
+    CowSpan,
+    Dated,
     Event,
     External,
     Link,
@@ -163,6 +165,44 @@ class _Reader:
                 out.append(item)
         return tuple(out)
 
+    def cow(self, data: Any, key: str) -> tuple[CowSpan, ...]:
+        """COW country codes an actor sums, each optionally for years [from, to]."""
+        if data is None:
+            return ()
+        if not isinstance(data, list):
+            self.errors.add(self.file, key, data, "a list of {code, from, to} (COW codes, years)")
+            return ()
+        out = []
+        for i, item in enumerate(data):
+            k = f"{key}[{i}]"
+            item = self.mapping(item, k)
+            self.unknown(item, k, ("code", "from", "to"))
+            code = self.number(item.get("code"), f"{k}.code", 1, 999, integer=True)
+            years = [None if item.get(end) is None else
+                     self.number(item.get(end), f"{k}.{end}", 1816, 2100, integer=True)
+                     for end in ("from", "to")]
+            if code is not None:
+                out.append(CowSpan(int(code), *(None if y is None else int(y) for y in years)))
+        return tuple(out)
+
+    def identity(self, data: Any, key: str) -> tuple[str, ...] | dict:
+        """Identity tags, or `{facet: {group: {value, source}}}` shares (each facet <= 1)."""
+        if data is None or isinstance(data, list | tuple | str):
+            return self.id_list(data, key, None, "identity group")
+        out = {}
+        for facet, groups in self.mapping(data, key).items():
+            shares = {}
+            for group, val in self.mapping(groups, f"{key}.{facet}").items():
+                v = self.sourced(val, f"{key}.{facet}.{group}")
+                if v:
+                    shares[str(group)] = v
+            total = sum(v.value for v in shares.values())
+            if total > 1.0 + 1e-9:
+                self.errors.add(self.file, f"{key}.{facet}", round(total, 6),
+                                "shares of one facet summing to at most 1")
+            out[str(facet)] = shares
+        return out
+
     def ident(self, name: Any, key: str) -> bool:
         if not isinstance(name, str) or not ID_PATTERN.match(name):
             self.errors.add(self.file, key, name,
@@ -182,7 +222,7 @@ def _world(data: Any, errors: Collector, file: str) -> World:
     r = _Reader(errors, file)
     data = r.mapping(data, "world")
     r.unknown(data, "world", ("name", "description", "_sources", "poles", "states", "external",
-                              "platforms"))
+                              "platforms", "capability_data"))
     poles_raw = r.mapping(data.get("poles"), "world.poles")
     states_raw = r.mapping(data.get("states"), "world.states")
     ext_raw = r.mapping(data.get("external"), "world.external")
@@ -209,7 +249,7 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             r.mapping(raw, key)
             continue
         raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability", "coercion", "identity", "rivals"))
+        r.unknown(raw, key, ("label", "capability", "coercion", "identity", "rivals", "cow"))
         rivals = {}
         for other, val in r.mapping(raw.get("rivals"), f"{key}.rivals").items():
             if other not in pole_ids or other == pid:
@@ -223,8 +263,8 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             id=pid, label=r.text(raw, "label", key, default=pid) or pid,
             capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
             coercion=r.sourced(raw.get("coercion"), f"{key}.coercion"),
-            identity=r.id_list(raw.get("identity"), f"{key}.identity", None, "identity group"),
-            rivals=rivals,
+            identity=r.identity(raw.get("identity"), f"{key}.identity"),
+            rivals=rivals, cow=r.cow(raw.get("cow"), f"{key}.cow"),
         ))
 
     states = []
@@ -234,7 +274,7 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             r.mapping(raw, key)
             continue
         raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability", "autonomy", "identity", "proximity"))
+        r.unknown(raw, key, ("label", "capability", "autonomy", "identity", "proximity", "cow"))
         prox = {}
         for other, val in r.mapping(raw.get("proximity"), f"{key}.proximity").items():
             if other not in actor_ids or other == sid:
@@ -248,8 +288,8 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             id=sid, label=r.text(raw, "label", key, default=sid) or sid,
             capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
             autonomy=r.sourced(raw.get("autonomy"), f"{key}.autonomy"),
-            identity=r.id_list(raw.get("identity"), f"{key}.identity", None, "identity group"),
-            proximity=prox,
+            identity=r.identity(raw.get("identity"), f"{key}.identity"),
+            proximity=prox, cow=r.cow(raw.get("cow"), f"{key}.cow"),
         ))
 
     external = []
@@ -259,10 +299,11 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             r.mapping(raw, key)
             continue
         raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability"))
+        r.unknown(raw, key, ("label", "capability", "cow"))
         external.append(External(
             id=eid, label=r.text(raw, "label", key, default=eid) or eid,
             capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
+            cow=r.cow(raw.get("cow"), f"{key}.cow"),
         ))
 
     platforms = []
@@ -275,7 +316,9 @@ def _world(data: Any, errors: Collector, file: str) -> World:
         raw = dict(raw)
         r.unknown(raw, key, ("label", "leader", "kind", "bloc", "binding", "protection",
                              "economic", "identity", "statuses", "pole_members", "core",
-                             "exclusive_with", "accession", "opens"))
+                             "exclusive_with", "opens", "cooperation", "grants", "eligible",
+                             "members_if", "admits_only_outside", "outside_members",
+                             "outside_potential", "renewals"))
         leader = raw.get("leader")
         if leader is not None and not _known(leader, pole_ids | {NONALIGNED}):
             errors.add(file, f"{key}.leader", leader,
@@ -309,18 +352,109 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             binding=r.sourced(raw.get("binding"), f"{key}.binding"),
             protection=r.sourced(raw.get("protection"), f"{key}.protection"),
             economic=r.sourced(raw.get("economic"), f"{key}.economic"),
-            identity=r.text(raw, "identity", key, required=False),
+            identity=_platform_identity(r, raw.get("identity"), f"{key}.identity"),
             statuses=tuple(s for s in STATUSES if s in statuses),
             pole_members=r.id_list(raw.get("pole_members"), f"{key}.pole_members",
                                    pole_ids, "pole"),
             core=r.id_list(raw.get("core"), f"{key}.core", set(states_raw), "state"),
             exclusive_with=r.id_list(raw.get("exclusive_with"), f"{key}.exclusive_with",
                                      plat_ids - {kid}, "other platform"),
-            accession=r.sourced(raw.get("accession"), f"{key}.accession"),
             opens=None if opens is None else str(opens),
+            cooperation=(None if raw.get("cooperation") is None else
+                         r.sourced(raw.get("cooperation"), f"{key}.cooperation")),
+            grants=r.id_list(raw.get("grants", ["member"]), f"{key}.grants",
+                             set(statuses) - {"none"}, "status the platform offers"),
+            eligible=r.id_list(raw.get("eligible", raw.get("core")), f"{key}.eligible",
+                               set(states_raw), "state"),
+            members_if=_members_if(r, raw.get("members_if"), f"{key}.members_if"),
+            admits_only_outside=r.id_list(raw.get("admits_only_outside"),
+                                          f"{key}.admits_only_outside", plat_ids - {kid},
+                                          "other platform"),
+            outside_members=_dated(r, raw.get("outside_members"), f"{key}.outside_members"),
+            outside_potential=(None if raw.get("outside_potential") is None else
+                               r.sourced(raw.get("outside_potential"),
+                                         f"{key}.outside_potential", 0.0, 1e4)),
+            renewals=_months(r, raw.get("renewals"), f"{key}.renewals"),
         ))
+    capability_data = data.get("capability_data")
+    if capability_data is not None and not (isinstance(capability_data, str)
+                                            and capability_data.endswith(".csv")
+                                            and ".." not in capability_data):
+        errors.add(file, "world.capability_data", capability_data,
+                   "null or a .csv file under the config folder (e.g. data/nmc.csv)")
+        capability_data = None
     return World(name=str(data.get("name", "world")), poles=tuple(poles),
-                 states=tuple(states), external=tuple(external), platforms=tuple(platforms))
+                 states=tuple(states), external=tuple(external), platforms=tuple(platforms),
+                 capability_data=capability_data)
+
+
+def _platform_identity(r: _Reader, data: Any, key: str) -> str | tuple[str, str] | None:
+    """A platform embodies an identity tag, or a group of a facet of identity shares."""
+    if data is None or isinstance(data, str):
+        return data
+    data = r.mapping(data, key)
+    r.unknown(data, key, ("facet", "group", "source"))
+    facet, group = data.get("facet"), data.get("group")
+    if not (isinstance(facet, str) and isinstance(group, str)):
+        r.errors.add(r.file, key, dict(data), "a tag or {facet, group, source}")
+        return None
+    return facet, group
+
+
+def _members_if(r: _Reader, data: Any, key: str) -> tuple[str, str, float] | None:
+    """Membership criterion on identity shares: `{facet, group, at_least, source}`."""
+    if data is None:
+        return None
+    data = r.mapping(data, key)
+    r.unknown(data, key, ("facet", "group", "at_least", "source"))
+    facet, group = data.get("facet"), data.get("group")
+    least = r.number(data.get("at_least"), f"{key}.at_least", 0.0, 1.0)
+    if not (isinstance(facet, str) and isinstance(group, str)) or least is None:
+        r.errors.add(r.file, key, dict(data), "{facet, group, at_least, source}")
+        return None
+    r.text(data, "source", key)
+    return facet, group, least
+
+
+def _months(r: _Reader, data: Any, key: str) -> tuple[str, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        r.errors.add(r.file, key, data, "a list of months YYYY-MM")
+        return ()
+    out = []
+    for i, item in enumerate(data):
+        try:
+            month_index(str(item))
+            out.append(str(item))
+        except ValueError:
+            r.errors.add(r.file, f"{key}[{i}]", item, "a month YYYY-MM")
+    return tuple(out)
+
+
+def _dated(r: _Reader, data: Any, key: str) -> tuple[Dated, ...]:
+    """A step function: `[{from: YYYY-MM, value, source}, ...]` in date order."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        r.errors.add(r.file, key, data, "a list of {from: YYYY-MM, value, source}")
+        return ()
+    out = []
+    for i, item in enumerate(data):
+        k = f"{key}[{i}]"
+        item = r.mapping(item, k)
+        r.unknown(item, k, ("from", "value", "source"))
+        start = item.get("from")
+        try:
+            month_index(str(start))
+        except ValueError:
+            r.errors.add(r.file, f"{k}.from", start, "a month YYYY-MM")
+            continue
+        v = r.sourced({"value": item.get("value"), "source": item.get("source")}, k, 0.0, 1e4)
+        if v:
+            out.append(Dated(str(start), v.value, v.source))
+    out.sort(key=lambda d: month_index(d.start))
+    return tuple(out)
 
 
 # ------------------------------------------------------------- scenario
@@ -333,6 +467,8 @@ _LINK_SECTIONS = {
     "troops": "pole",
     "pressure": "pole",
     "credibility_by_state": "pole",
+    "bases": "pole",
+    "arms": "pole",
 }
 
 
@@ -392,7 +528,8 @@ def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario
 
     cond = r.mapping(data.get("conditions"), "scenario.conditions")
     ck = "scenario.conditions"
-    r.unknown(cond, ck, ("polarization", "credibility", *_LINK_SECTIONS, "depth", "viability"))
+    r.unknown(cond, ck, ("polarization", "credibility", *_LINK_SECTIONS, "depth", "viability",
+                         "neutrality", "openness"))
     credibility = {}
     for pid, val in r.mapping(cond.get("credibility"), f"{ck}.credibility").items():
         if pid not in poles:
@@ -424,10 +561,36 @@ def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario
                 out[kid] = s
         return out
 
+    neutrality = {}
+    for sid, val in r.mapping(cond.get("neutrality"), f"{ck}.neutrality").items():
+        if sid not in states:
+            errors.add(file, f"{ck}.neutrality.{sid}", sid,
+                       f"a deciding state id: {', '.join(sorted(states))}")
+            continue
+        v = r.sourced(val, f"{ck}.neutrality.{sid}")
+        if v:
+            neutrality[sid] = v
+    openness = {}
+    for kid, rungs in r.mapping(cond.get("openness"), f"{ck}.openness").items():
+        if kid not in platforms:
+            errors.add(file, f"{ck}.openness.{kid}", kid,
+                       f"a platform id: {', '.join(sorted(platforms))}")
+            continue
+        row = {}
+        for status, val in r.mapping(rungs, f"{ck}.openness.{kid}").items():
+            if status not in platforms[kid].statuses or status == "none":
+                errors.add(file, f"{ck}.openness.{kid}.{status}", status,
+                           f"a status {kid} offers: {', '.join(platforms[kid].statuses[1:])}")
+                continue
+            v = r.sourced(val, f"{ck}.openness.{kid}.{status}")
+            if v:
+                row[status] = v
+        openness[kid] = row
     conditions = Conditions(
         polarization=r.sourced(cond.get("polarization"), f"{ck}.polarization"),
         credibility=credibility, depth=per_platform("depth"),
-        viability=per_platform("viability"), **links,
+        viability=per_platform("viability"), neutrality=neutrality, openness=openness,
+        **links,
     )
 
     alignment = {}
@@ -511,9 +674,9 @@ def _membership_rules(r: _Reader, memberships: list[Membership], indexed: list[i
         first[m.state, m.platform] = i
         if m.status == "none":
             continue
-        if plat.core and m.state not in plat.core:
+        if plat.eligible and m.state not in plat.eligible:
             r.errors.add(r.file, f"{k}.state", m.state,
-                         f"a core state of {m.platform} ({', '.join(plat.core)}); "
+                         f"a state eligible for {m.platform} ({', '.join(plat.eligible)}); "
                          "other states can only have status none")
         if plat.opens and t0 is not None and month_index(plat.opens) > t0:
             r.errors.add(r.file, f"{k}.status", m.status,
@@ -551,7 +714,8 @@ def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
         when = None
     if when is not None and t0 is not None and t1 is not None and not t0 <= when <= t1:
         errors.add(file, f"{key}.date", date, "a month within the scenario's start and end")
-    choices = {"state": states, "actor": actors, "pole": poles, "platform": platforms}
+    choices = {"state": states, "actor": actors, "pole": poles, "platform": platforms,
+               "status": set(STATUSES) - {"none"}}
     targets: dict[str, object] = {}
     for name in targets_needed:
         value = raw.get(name)

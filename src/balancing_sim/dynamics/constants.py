@@ -25,8 +25,8 @@ from .security import local_strength, platform_protection_weight
 class Derived:
     """Constants of the decision rule and the platform update (shapes over all states)."""
 
-    kin_weight: np.ndarray       # (N, N) kinship_ij * relative size_j (identity.kin_weight)
-    strength: np.ndarray         # (N, P) local strength of each pole (security.local_strength)
+    kin_weight: np.ndarray       # (Y, N, N) kinship_ij * relative size_j (identity.kin_weight)
+    strength: np.ndarray         # (Y, N, P) local strength of each pole (security.local_strength)
     led: np.ndarray              # (K,) bool: led by a pole or by the non-aligned stance
     protector: np.ndarray        # (K,) bool: led by a pole
     lead: np.ndarray             # (K,) leader column (0 where none)
@@ -39,9 +39,21 @@ class Derived:
     autonomy_cost: np.ndarray    # (N, K) w_autonomy * autonomy * binding (autonomy)
     bloc_members: list           # [(p, (K,) float column of pole_members)] for poles in any
     thresholds: np.ndarray       # (4,) valuation thresholds of the ladder rungs
-    eligible: np.ndarray         # (N, K) bool: may join (no core, or in the core)
+    floor: np.ndarray            # (K, 5) highest rung a platform offers at or below each rung
+    grantable: np.ndarray        # (K, 5) bool: rungs a platform offers and grants itself
     exclusive_f: np.ndarray      # (K, K) float
+    only_outside_f: np.ndarray   # (K, K) float: admits_only_outside
     k: np.ndarray                # (K,) platform indices
+
+
+def ladder_floor(allowed: np.ndarray) -> np.ndarray:
+    """(K, 5) int8: the highest rung each platform offers at or below each rung."""
+    K, L = allowed.shape
+    floor = np.zeros((K, L), dtype=np.int8)
+    for k in range(K):
+        for level in range(L):
+            floor[k, level] = np.flatnonzero(allowed[k, :level + 1]).max()
+    return floor
 
 
 def derived(st: Structure, params: Params) -> Derived:
@@ -66,7 +78,8 @@ def derived(st: Structure, params: Params) -> Derived:
         bloc_members=[(p, pole_members_f[p]) for p in range(P) if st.pole_members[:, p].any()],
         thresholds=np.array([params.threshold_observer, params.threshold_partner,
                              params.threshold_candidate, params.threshold_member]),
-        eligible=~st.core.any(axis=1) | st.core.T,
+        floor=ladder_floor(st.allowed), grantable=st.grants & st.allowed,
         exclusive_f=st.exclusive.astype(float),
+        only_outside_f=st.admits_only_outside.T.astype(float),
         k=np.arange(st.n_platforms),
     )

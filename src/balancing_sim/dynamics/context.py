@@ -42,6 +42,8 @@ class Perceived:
     """What the states in `rows` perceive this month (n = the number of those states)."""
 
     rows: np.ndarray | slice  # the deciding states: all (a slice) or one Mesa agent's row
+    t: int                # the month's step (transition t reads the world of step t)
+    year: int             # row of the capability arrays for the month's year
     eff: np.ndarray       # (R, n, S) effective threat of each source (security)
     cover: np.ndarray     # (R, n) share of threat bilateral allies absorb (alliances)
     need: np.ndarray      # (R, n, P) threat each pole would face down for the state (security)

@@ -22,17 +22,37 @@ if TYPE_CHECKING:
 
 MEMBER = STATUSES.index("member")
 CANDIDATE = STATUSES.index("candidate")
+PARTNER = STATUSES.index("partner")
 STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 """Participation a status represents, from none (0) to member (1)."""
+
+
+def leaning(s: RunState, ctx: Context, seen: Perceived) -> tuple[np.ndarray, np.ndarray]:
+    """(R, n, K) twice: how far the state leans to a platform's leader (0 if it has none),
+    and how far to the rivals of the poles inside it."""
+    st, d = ctx.structure, ctx.constants
+    align = s.align[:, seen.rows]
+    tension = align[..., :st.n_poles] @ st.platform_rivalry.T
+    return np.where(d.led, np.take(align, d.lead, axis=-1), 0.0), tension
 
 
 def bloc_alignment(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, K) the term: how far the state leans to a platform's leader, less how far
     it leans to the rivals of the poles inside it (its coherence with the platform)."""
-    st, d = ctx.structure, ctx.constants
-    align = s.align[:, seen.rows]
-    tension = align[..., :st.n_poles] @ st.platform_rivalry.T     # leaning to its rivals
-    return np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
+    lead, tension = leaning(s, ctx, seen)
+    return lead - tension
+
+
+def loose_ties(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) value of loose ties (observer, partner) with each platform: the
+    cooperation it offers, as far as it can deliver, plus the state's leaning to its
+    leader; leaning to the rivals of its poles counts only as far as the system is
+    polarized, since loose ties bind nothing and signal little (mechanism 13)."""
+    params = ctx.params
+    lead, tension = leaning(s, ctx, seen)
+    polarized = s.polarization[:, None, None]
+    return (params.w_cooperation * ctx.structure.cooperation * delivery(s, ctx)
+            + params.w_signal * (lead - polarized * tension))
 
 
 def delivery(s: RunState, ctx: Context) -> np.ndarray:
@@ -52,40 +72,106 @@ def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np
     return inside
 
 
-def next_status(s: RunState, ctx: Context, rows: np.ndarray | slice, value: np.ndarray,
-                draws: Draws) -> np.ndarray:
-    """(R, n, K) statuses after one month: each state moves at most one rung toward the
-    rung its valuation warrants, when it gets round to it (hazard) and, to become a
-    member, when the platform admits it (accession). It never ends a month inside two
+def rungs_cleared(value: np.ndarray, thresholds: np.ndarray, top: int = 4) -> np.ndarray:
+    """(R, n, K) int: how many of the first `top` rung thresholds a valuation clears."""
+    wish = np.zeros(value.shape, dtype=np.int64)
+    for th in thresholds[:top]:
+        wish += value > th
+    return wish
+
+
+def admission_risk(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the risk of war with a rival pole a platform takes on by admitting the
+    state: the rival's troops on its territory and its unresolved conflict with the
+    rival, scaled by how much the platform commits to defend its members."""
+    st, rows = ctx.structure, seen.rows
+    P = st.n_poles
+    exposure = s.troops[:, rows] + s.threat[:, rows, :P] * st.power_ratio[seen.year][rows, :P]
+    return (exposure @ st.platform_rivalry.T) * st.protection
+
+
+def admitted(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) bool: whether each platform would grant the state a rung it decides on:
+    its leader's interest in the state (how far the state leans to it, or belongs to the
+    identity the platform embodies; a format without a leader admits whom it invites)
+    outweighs the risk of war the admission carries (mechanism 14)."""
+    st, d, params = ctx.structure, ctx.constants, ctx.params
+    lead, _ = leaning(s, ctx, seen)
+    interest = np.where(d.led, np.maximum(lead, st.identity_platform[seen.rows]), 1.0)
+    return (interest - params.w_admission_risk * admission_risk(s, ctx, seen)
+            > params.admission_bar)
+
+
+def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
+                loose: np.ndarray, draws: Draws) -> np.ndarray:
+    """(R, n, K) statuses after one month (mechanisms 13-16).
+
+    A state wishes the rung its valuation of membership warrants, or the loose tie
+    (observer, partner) its valuation of loose ties warrants, whichever is higher; a
+    legally neutral state takes no more than loose ties with a platform that binds. A
+    rung the platform grants is entered the month the platform is deciding on it and
+    admits the state (its rule, its criteria); a rung on offer is taken when the state
+    gets round to it (hazard). Leaving costs: a state descends only when its valuation
+    falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
+    every member re-decides as if joining. A state never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
     values more (ties: the one listed first)."""
-    st, d = ctx.structure, ctx.constants
+    st, d, params, rows = ctx.structure, ctx.constants, ctx.params, seen.rows
     L = st.ladder_snap.shape[1]
     snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
+    floor = d.floor.ravel()
     base = d.k * L                                    # flat index of (k, rung) is k*L + rung
     th = d.thresholds
-    wish = np.add(value > th[0], value > th[1], dtype=np.int64)  # rungs the value clears
-    wish += value > th[2]
-    wish += value > th[3]
-    eligible = s.is_open[:, None, :] & d.eligible[rows]
-    wish = np.where(eligible, wish, 0)
-    wish = np.take(snap, base + wish)
+    open_k = s.is_open[:, None, :]
+    allowed = open_k & st.eligible_any.T[rows]
+    cap = np.where(st.member_ok.T[rows], MEMBER, MEMBER - 1)
+    neutral = (s.neutrality[:, rows, None] > 0.5) & (st.binding > 0)
+    cap = np.where(neutral, PARTNER, cap)
+
+    def wished(margin: float) -> np.ndarray:
+        want = np.maximum(rungs_cleared(value + margin, th),
+                          rungs_cleared(loose + margin, th, top=2))
+        want = np.take(snap, base + np.where(allowed, want, 0))
+        return np.take(floor, base + np.minimum(want, cap))
+
+    wish = wished(0.0)
+    stay = wished(params.exit_margin)
     current = s.status[:, rows]
     inside = current >= CANDIDATE
     blocked = (inside.astype(float) @ d.exclusive_f) > 0  # rival platform held
+    outside_only = (inside.astype(float) @ d.only_outside_f) > 0
     at = base + current
+    # the platform grants the highest rung it decides on now, up to the state's wish
+    grant_to = current
+    for rung in range(1, L):
+        deciding = (s.openness[:, None, :, rung] > 0.5) & d.grantable[:, rung]
+        grant_to = np.where(deciding & (wish >= rung) & (rung > current), rung, grant_to)
+    by_platform = ((grant_to > current) & admitted(s, ctx, seen)
+                   & ~(blocked & (grant_to >= CANDIDATE))
+                   & ~(outside_only & (grant_to == MEMBER)))
+    # the next rung on offer is taken when the state gets round to it
     step_up = np.take(up, at)
-    go_up = (wish > current) & ~(blocked & (step_up >= CANDIDATE))
-    go_up &= (step_up < MEMBER) | (draws.admit < st.accession)
-    go_down = wish < current
-    act = draws.decide < ctx.params.decision_hazard
-    moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
-    new = np.where(act, moved, current)
+    offered = ~np.take(st.grants.ravel(), base + step_up) & _openness_at(s.openness, step_up, d.k)
+    by_state = ((wish > current) & offered & ~(blocked & (step_up >= CANDIDATE))
+                & (draws.decide < params.decision_hazard))
+    new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, current))
+    renewing = ctx.compiled.renewing[seen.t][None, None, :] & (current == MEMBER)
+    go_down = np.where(renewing, wish < current,
+                       (stay < current) & (draws.decide < params.decision_hazard))
+    down_to = np.where(renewing, np.minimum(wish, current), np.take(down, at))
+    new = np.where(new_up > current, new_up, np.where(go_down, down_to, current))
     entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
     clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
     if clash.any():
         new = _enter_one_of_exclusive(new, current, value, entering, clash, d.exclusive_f)
-    return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
+    return np.where(open_k, new, 0).astype(np.int8)
+
+
+def _openness_at(openness: np.ndarray, rung: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """(R, n, K) bool: whether each platform is deciding now on the rung given per
+    (run, state, platform); `openness` is (R, K, 5)."""
+    runs = np.arange(openness.shape[0])[:, None, None]
+    return openness[runs, k[None, None, :], rung] > 0.5
 
 
 def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,
@@ -119,20 +205,40 @@ def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
     return 1.0 - np.clip(tension, 0.0, 1.0)
 
 
-def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice(None)
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def engagement(s: RunState, ctx: Context, cols: np.ndarray | slice) -> np.ndarray:
+    """(R, k, P) how far each pole sitting in a platform engages in it: as far as the
+    states the platform is for (its core, else those eligible) do not lean to the pole's
+    rivals (mechanism 7; no pole props a format up by default)."""
+    st = ctx.structure
+    base = np.where(st.core.any(axis=1, keepdims=True), st.core, st.eligible_any)[cols]
+    counted = base / np.maximum(base.sum(axis=1, keepdims=True), 1)       # (k, N)
+    drift = s.align[..., :st.n_poles] @ st.rivalry.T                       # (R, N, P)
+    stake = 1.0 - np.einsum("kn,rnp->rkp", counted, drift)
+    return np.clip(stake, 0.0, 1.0) * st.pole_members[cols]
+
+
+def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice(None),
+                     t: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(R, k) viability and depth of the platforms selected, one month on. Viability
-    follows the participation of the core and the cohesion of those inside
-    (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8)."""
+    follows participation and the cohesion of those inside (mechanism 7): participation
+    counts the states a format is for (its core, else those eligible) by their status,
+    the poles inside by their engagement and the members outside the world; a platform
+    with neither a core nor a known membership outside keeps the viability events give
+    it. Depth follows viability, quickly up and slowly down (mechanism 8)."""
     st, params = ctx.structure, ctx.params
-    core = st.core[cols]                                           # (k, N)
-    weight = STATUS_WEIGHT[s.status[..., cols]] * core.T           # (R, N, k)
-    poles_in = st.pole_members[cols].sum(axis=1)
-    seats = core.sum(axis=1) + poles_in
-    participation = (weight.sum(axis=1) + poles_in) / np.maximum(seats, 1)
+    has_core = st.core[cols].any(axis=1)
+    potential = st.outside_potential[cols]
+    counted = np.where(has_core[:, None], st.core[cols], st.eligible_any[cols])  # (k, N)
+    weight = STATUS_WEIGHT[s.status[..., cols]] * counted.T                   # (R, N, k)
+    engaged = engagement(s, ctx, cols).sum(axis=-1)                          # (R, k)
+    seats = (counted.sum(axis=1) + st.pole_members[cols].sum(axis=1)
+             + np.where(has_core, 0.0, potential))
+    outside = np.where(has_core, 0.0, ctx.compiled.outside[t][cols])
+    participation = (weight.sum(axis=1) + engaged + outside) / np.maximum(seats, 1)
     together = cohesion(weight, s.align[..., :st.n_poles], st.pole_members[cols], st.rivalry)
     viability = s.viability[:, cols]
-    target = np.where(core.any(axis=1), participation * together, viability)
+    moves = has_core | (potential > 0)
+    target = np.where(moves, participation * together, viability)
     viability = viability + params.viability_rate * (target - viability)
     depth = s.depth[:, cols]
     gap = viability - depth

@@ -65,20 +65,21 @@ def events_happen(view: RunState, out: RunState, ctx: Context, rnd: Randomness, 
 def poles_react(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                 poles: Part) -> None:
     """The poles in `poles` adjust their pressure and carrots (ODD 7.4)."""
-    out.reaction[..., poles], out.carrots[..., poles] = react(view, ctx, poles)
+    out.reaction[..., poles], out.carrots[..., poles] = react(
+        view, ctx, poles, int(ctx.compiled.year_row[t]))
 
 
 def states_decide(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                   rows: Part) -> None:
     """The states in `rows` revise alignment and statuses with this month's draws
     (ODD 7.2, 7.3)."""
-    out.align[:, rows], out.status[:, rows] = decide(view, ctx, rnd.month(t, rows), rows)
+    out.align[:, rows], out.status[:, rows] = decide(view, ctx, rnd.month(t, rows), rows, t)
 
 
 def platforms_update(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                      cols: Part) -> None:
     """The platforms in `cols` update viability and depth (ODD 7.5)."""
-    out.viability[:, cols], out.depth[:, cols] = update_platforms(view, ctx, cols)
+    out.viability[:, cols], out.depth[:, cols] = update_platforms(view, ctx, cols, t)
 
 
 MONTH: tuple[Phase, ...] = (
