@@ -35,11 +35,13 @@ def _change(current: np.ndarray, value: np.ndarray, set_mode: bool) -> np.ndarra
 
 
 def open_platforms(s: RunState, compiled: Compiled, t: int) -> None:
-    """Platforms founded at step t open with the viability the scenario gives them."""
+    """Platforms founded at step t open with the viability and depth the scenario gives
+    them."""
     opening = compiled.structure.opens_step == t
     if opening.any():
         s.is_open[:, opening] = True
         s.viability[:, opening] = compiled.initial.viability[opening]
+        s.depth[:, opening] = compiled.initial.depth[opening]
 
 
 def apply_events(s: RunState, compiled: Compiled, event_step: np.ndarray,
