@@ -35,7 +35,7 @@ def evaluate(config, compiled, state=None, **params):
     ctx = Context.build(compiled, replace(config.params, **params))
     s = state if state is not None else initial_state(compiled, 1)
     seen = perceive(s, ctx)
-    return alignment_utility(s, ctx, seen)[0], platform_value(s, ctx, seen)[0]
+    return alignment_utility(s, ctx, seen)[0], platform_value(s, ctx, seen)[0][0]
 
 
 def margin(u: np.ndarray, state: int, pole: int) -> float:

@@ -31,7 +31,8 @@ from .security import (
 from .state import Draws, RunState
 
 
-def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice, t: int) -> Perceived:
+def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
+             t: int = 0) -> Perceived:
     """What the states in `rows` perceive in month t, computed once for every term."""
     year = int(ctx.compiled.year_row[t])
     eff = effective_threat(s, ctx, rows, year)
