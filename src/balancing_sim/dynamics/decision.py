@@ -22,6 +22,7 @@ from .security import (
     bandwagoning,
     dependence,
     effective_threat,
+    platform_bandwagoning,
     platform_dependence,
     platform_protection,
     protection,
@@ -91,6 +92,7 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
         - w.w_punishment * platform_punishment(s, ctx, seen)    # 3
         + bloc_premium(s, ctx, coherence)                       # 6
         + w.w_dependence * platform_dependence(s, ctx, seen)    # 11
+        + w.w_bandwagon * platform_bandwagoning(s, ctx, seen)   # 12
     )
     threat_inside = refusing_threat(seen.eff, ctx.constants.bloc_members,
                                     ctx.structure.n_platforms)

@@ -45,14 +45,13 @@ def bloc_alignment(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
 
 def loose_ties(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, K) value of loose ties (observer, partner) with each platform: the
-    cooperation it offers, as far as it can deliver, plus the state's leaning to its
-    leader; leaning to the rivals of its poles counts only as far as the system is
-    polarized, since loose ties bind nothing and signal little (mechanism 13)."""
+    cooperation it offers, as far as it can deliver, plus what the tie signals, the
+    state's leaning to its leader less its leaning to the rivals of the poles inside it
+    (mechanism 13). Loose ties bind nothing: no autonomy cost, no protection."""
     params = ctx.params
     lead, tension = leaning(s, ctx, seen)
-    polarized = s.polarization[:, None, None]
     return (params.w_cooperation * ctx.structure.cooperation * delivery(s, ctx)
-            + params.w_signal * (lead - polarized * tension))
+            + params.w_signal * (lead - tension))
 
 
 def delivery(s: RunState, ctx: Context) -> np.ndarray:

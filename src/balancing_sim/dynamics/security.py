@@ -122,3 +122,12 @@ def platform_dependence(s: RunState, ctx: Context, seen: Perceived) -> np.ndarra
     d = ctx.constants
     lean = np.take(dependence(s, ctx, seen), d.pole, axis=-1)
     return np.where(d.protector, lean, 0.0) * ctx.structure.protection
+
+
+def platform_bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the term: joining the security platform of a pole that holds leverage
+    over the state, with no rival to shelter it, is how a weak state yields (mechanism
+    12), in proportion to the protection the platform's membership implies."""
+    d = ctx.constants
+    lean = np.take(bandwagoning(s, ctx, seen), d.pole, axis=-1)
+    return np.where(d.protector, lean, 0.0) * ctx.structure.protection
