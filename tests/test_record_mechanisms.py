@@ -177,19 +177,18 @@ def test_admission_criteria_exclude_members_of_listed_blocs(tiny_dict):
 
 def test_loose_ties_are_taken_without_wanting_membership(pact_world):
     """13. A state that values membership of a bloc far below the member rung still takes
-    the partnership the bloc offers; polarization makes a rival's partnership cost more."""
+    the partnership the bloc offers; leaning to the bloc's rival makes it worth less."""
     config, compiled = pact_world
     ctx = context(config, compiled, w_cooperation=5.0, w_signal=1.0, threshold_partner=0.4)
     s = initial_state(compiled, 1)
-    s.align[:, BETA] = [0.0, 0.9, 0.1]  # beta leans to the pact's rival
-    s.polarization[:] = 0.0
+    s.align[:, BETA] = [0.0, 0.4, 0.6]  # beta leans somewhat to the pact's rival
     seen = perceive(s, ctx)
     value, loose = platform_value(s, ctx, seen)
     assert value[0, BETA, PACT] < ctx.params.threshold_member
     assert statuses(ctx, s)[BETA, PACT] == PARTNER
-    s.polarization[:] = 1.0
-    _, tense = platform_value(s, ctx, perceive(s, ctx))
-    assert tense[0, BETA, PACT] < loose[0, BETA, PACT]
+    s.align[:, BETA] = [0.0, 1.0, 0.0]
+    _, rival = platform_value(s, ctx, perceive(s, ctx))
+    assert rival[0, BETA, PACT] < loose[0, BETA, PACT]
 
 
 def test_leaving_costs_except_at_a_treaty_renewal(tiny_dict):
