@@ -41,6 +41,7 @@ class Derived:
     thresholds: np.ndarray       # (4,) valuation thresholds of the ladder rungs
     floor: np.ndarray            # (K, 5) highest rung a platform offers at or below each rung
     grantable: np.ndarray        # (K, 5) bool: rungs a platform offers and grants itself
+    offered_only: np.ndarray     # (K, 5) bool: rungs a platform offers for states to take
     exclusive_f: np.ndarray      # (K, K) float
     only_outside_f: np.ndarray   # (K, K) float: admits_only_outside
     k: np.ndarray                # (K,) platform indices
@@ -79,6 +80,7 @@ def derived(st: Structure, params: Params) -> Derived:
         thresholds=np.array([params.threshold_observer, params.threshold_partner,
                              params.threshold_candidate, params.threshold_member]),
         floor=ladder_floor(st.allowed), grantable=st.grants & st.allowed,
+        offered_only=st.allowed & ~st.grants,
         exclusive_f=st.exclusive.astype(float),
         only_outside_f=st.admits_only_outside.T.astype(float),
         k=np.arange(st.n_platforms),

@@ -140,11 +140,15 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     blocked = (inside.astype(float) @ d.exclusive_f) > 0  # rival platform held
     outside_only = (inside.astype(float) @ d.only_outside_f) > 0
     at = base + current
-    # the platform grants the highest rung it decides on now, up to the state's wish
+    # the platform grants the highest rung it decides on now, up to the state's wish,
+    # passing over rungs it also grants but never over a rung the state must take itself
     grant_to = current
+    passable = np.ones(current.shape, dtype=bool)
     for rung in range(1, L):
+        above = rung > current
         deciding = (s.openness[:, None, :, rung] > 0.5) & d.grantable[:, rung]
-        grant_to = np.where(deciding & (wish >= rung) & (rung > current), rung, grant_to)
+        grant_to = np.where(passable & above & deciding & (wish >= rung), rung, grant_to)
+        passable &= ~(above & d.offered_only[:, rung])
     by_platform = ((grant_to > current) & admitted(s, ctx, seen)
                    & ~(blocked & (grant_to >= CANDIDATE))
                    & ~(outside_only & (grant_to == MEMBER)))
