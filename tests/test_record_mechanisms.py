@@ -147,6 +147,18 @@ def test_admission_weighs_interest_against_war_risk(pact_world):
     assert statuses(ctx, s)[ALPHA, PACT] == CANDIDATE
 
 
+def test_a_platform_does_not_grant_past_a_rung_states_take_themselves(tiny_dict):
+    """A state must take a rung on offer (here the observer seat) before the platform
+    can grant it membership."""
+    config = build_config(tiny_dict)                 # club: observer on offer, grants member
+    compiled = compile_config(config)
+    ctx = eager(config, compiled)
+    s = initial_state(compiled, 1)
+    s.align[:] = [0.0, 0.0, 1.0]
+    assert statuses(ctx, s)[BETA, CLUB] == OBSERVER
+    assert statuses(ctx, s, act=1.0)[BETA, CLUB] == NONE  # it has not got round to it
+
+
 def test_admission_waits_for_the_platforms_decisions(pact_world):
     """The platform grants a rung only while it is deciding on it (its enlargement
     rounds), whatever the applicant's wish."""
@@ -164,6 +176,7 @@ def test_admission_waits_for_the_platforms_decisions(pact_world):
 def test_admission_criteria_exclude_members_of_listed_blocs(tiny_dict):
     """A club admitting only states outside a bloc declines a member of that bloc."""
     tiny_dict["world"]["platforms"]["club"]["admits_only_outside"] = ["pact"]
+    tiny_dict["world"]["platforms"]["club"]["grants"] = ["observer", "member"]
     config = build_config(tiny_dict)
     compiled = compile_config(config)
     ctx = eager(config, compiled)
@@ -262,6 +275,7 @@ def test_membership_criterion_on_identity(tiny_dict):
                                                                          "source": "t"}}}
     tiny_dict["world"]["platforms"]["club"]["members_if"] = {
         "facet": "ethnic", "group": "g", "at_least": 0.5, "source": "t"}
+    tiny_dict["world"]["platforms"]["club"]["grants"] = ["observer", "member"]
     config = build_config(tiny_dict)
     compiled = compile_config(config)
     assert compiled.structure.member_ok[CLUB].tolist()[:2] == [True, False]
