@@ -129,6 +129,7 @@ def pact_world(tiny_dict):
 
 def eager(config, compiled, **params) -> Context:
     """Parameters under which every state wants every rung of every platform."""
+    params = {"admission_tenure": 0.0, **params}
     return context(config, compiled, threshold_observer=-10.0, threshold_partner=-9.0,
                    threshold_candidate=-8.0, threshold_member=-7.0, refusal_threat=1e6,
                    **params)
@@ -171,6 +172,23 @@ def test_admission_waits_for_the_platforms_decisions(pact_world):
     assert statuses(ctx, s)[ALPHA, PACT] == CANDIDATE
     s.openness[:, PACT, MEMBER] = 1.0
     assert statuses(ctx, s)[ALPHA, PACT] == MEMBER
+
+
+def test_a_platform_grants_the_next_rung_only_after_a_record_at_the_last(pact_world):
+    """A platform grants membership only to a candidate of `admission_tenure` months;
+    it never grants past candidacy (its waiting room for membership)."""
+    config, compiled = pact_world
+    ctx = eager(config, compiled, admission_tenure=24.0)
+    s = initial_state(compiled, 1)
+    s.align[:, ALPHA] = [0.9, 0.0, 0.1]
+    s.status[:, ALPHA, PACT] = CANDIDATE
+    s.tenure[:, ALPHA, PACT] = 6.0
+    assert statuses(ctx, s)[ALPHA, PACT] == CANDIDATE
+    s.tenure[:, ALPHA, PACT] = 30.0
+    assert statuses(ctx, s)[ALPHA, PACT] == MEMBER
+    s.status[:, ALPHA, PACT] = PARTNER
+    s.openness[:, PACT, CANDIDATE] = 0.0
+    assert statuses(ctx, s)[ALPHA, PACT] == PARTNER  # never partner -> member at once
 
 
 def test_admission_criteria_exclude_members_of_listed_blocs(tiny_dict):

@@ -230,6 +230,7 @@ class Params:
     w_admission_risk: float = 0.0
     admission_bar: float = 0.0
     exit_margin: float = 0.0
+    admission_tenure: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,10 @@ def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
-           t: int) -> tuple[np.ndarray, np.ndarray]:
-    """New alignment (R, n, P+1) and statuses (R, n, K) of the states in `rows`, from the
-    month's draws for those states (`Randomness.month`).
+           t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """New alignment (R, n, P+1), statuses (R, n, K) and tenure of those statuses
+    (R, n, K) of the states in `rows`, from the month's draws for those states
+    (`Randomness.month`).
 
     Alignment moves part of the way toward a logit choice over perceived utilities
     (perception noise, bounded rationality); statuses climb or descend the ladder."""
@@ -125,4 +126,5 @@ def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
     align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
     value, loose = platform_value(s, ctx, seen)
     status = next_status(s, ctx, seen, value, loose, draws)
-    return align, status
+    tenure = np.where(status == s.status[:, rows], s.tenure[:, rows] + 1.0, 0.0)
+    return align, status, tenure

@@ -109,8 +109,8 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     (observer, partner) its valuation of loose ties warrants, whichever is higher; a
     legally neutral state takes no more than loose ties with a platform that binds. A
     rung the platform grants is entered the month the platform is deciding on it and
-    admits the state (its rule, its criteria); a rung on offer is taken when the state
-    gets round to it (hazard). Leaving costs: a state descends only when its valuation
+    admits the state (its rule, its criteria, a record of `admission_tenure` months at
+    the rung below); a rung on offer is taken when the state gets round to it (hazard). Leaving costs: a state descends only when its valuation
     falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
     every member re-decides as if joining. A state never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
@@ -142,14 +142,17 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     at = base + current
     # the platform grants the highest rung it decides on now, up to the state's wish,
     # passing over rungs it also grants but never over a rung the state must take itself
+    # nor over candidacy (the stage before membership, where a platform offers it)
     grant_to = current
     passable = np.ones(current.shape, dtype=bool)
     for rung in range(1, L):
         above = rung > current
         deciding = (s.openness[:, None, :, rung] > 0.5) & d.grantable[:, rung]
         grant_to = np.where(passable & above & deciding & (wish >= rung), rung, grant_to)
-        passable &= ~(above & d.offered_only[:, rung])
-    by_platform = ((grant_to > current) & admitted(s, ctx, seen)
+        passable &= ~(above & (d.offered_only[:, rung]
+                               | ((rung == CANDIDATE) & st.allowed[:, rung])))
+    seasoned = (current == 0) | (s.tenure[:, rows] >= params.admission_tenure)
+    by_platform = ((grant_to > current) & admitted(s, ctx, seen) & seasoned
                    & ~(blocked & (grant_to >= CANDIDATE))
                    & ~(outside_only & (grant_to == MEMBER)))
     # the next rung on offer is taken when the state gets round to it

@@ -73,7 +73,8 @@ def states_decide(view: RunState, out: RunState, ctx: Context, rnd: Randomness, 
                   rows: Part) -> None:
     """The states in `rows` revise alignment and statuses with this month's draws
     (ODD 7.2, 7.3)."""
-    out.align[:, rows], out.status[:, rows] = decide(view, ctx, rnd.month(t, rows), rows, t)
+    out.align[:, rows], out.status[:, rows], out.tenure[:, rows] = decide(
+        view, ctx, rnd.month(t, rows), rows, t)
 
 
 def platforms_update(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
@@ -85,7 +86,7 @@ def platforms_update(view: RunState, out: RunState, ctx: Context, rnd: Randomnes
 MONTH: tuple[Phase, ...] = (
     Phase("events", Actors.WORLD, events_happen, CHANGES),
     Phase("react", Actors.POLES, poles_react, ("reaction", "carrots")),
-    Phase("decide", Actors.STATES, states_decide, ("align", "status")),
+    Phase("decide", Actors.STATES, states_decide, ("align", "status", "tenure")),
     Phase("update", Actors.PLATFORMS, platforms_update, ("viability", "depth")),
 )
 """The phases of a month, in order: the one schedule of both engines."""

@@ -35,6 +35,7 @@ class RunState:
     arms: np.ndarray         # (R, N, P) share of i's arms imports from p
     neutrality: np.ndarray   # (R, N) legal neutral status recognized internationally
     openness: np.ndarray     # (R, K, 5) whether a platform is deciding on each rung now
+    tenure: np.ndarray       # (R, N, K) months a state has held its current status
 
     def copy(self) -> RunState:
         return self.snapshot(f.name for f in fields(self))
@@ -67,6 +68,7 @@ def initial_state(compiled: Compiled, runs: int) -> RunState:
         is_open=tile(st.opens_step <= 0),
         bases=tile(ini.bases), arms=tile(ini.arms), neutrality=tile(ini.neutrality),
         openness=tile(ini.openness),
+        tenure=np.zeros((runs, st.n_states, st.n_platforms)),
     )
 
 
