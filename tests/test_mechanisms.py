@@ -197,9 +197,10 @@ def test_autonomy_weight_lowers_bloc_membership_over_runs(tiny_compiled):
     """End to end: states that value autonomy join fewer blocs."""
     config, compiled = tiny_compiled
     shares = []
-    for weight in (0.0, 4.0):
+    for weight in (0.0, 10.0):  # 10: against the calibrated weights of the other terms
         params = replace(config.params, w_autonomy=weight, decision_hazard=0.5,
-                         admission_bar=0.0, admission_tenure=0.0)  # admission aside
+                         admission_bar=0.0, admission_tenure=0.0,
+                         exit_margin=0.0)  # admission and exit costs aside
         rec = simulate_block(compiled, params, seed=3, runs=np.arange(20))
         inside = rec.status[:, -1][..., [PACT, LEAGUE]] >= 3
         shares.append(inside.mean())

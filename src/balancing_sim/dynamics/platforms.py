@@ -110,7 +110,8 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     legally neutral state takes no more than loose ties with a platform that binds. A
     rung the platform grants is entered the month the platform is deciding on it and
     admits the state (its rule, its criteria, a record of `admission_tenure` months at
-    the rung below); a rung on offer is taken when the state gets round to it (hazard). Leaving costs: a state descends only when its valuation
+    the rung below); a rung on offer is taken when the state gets round to it
+    (hazard). Leaving costs: a state descends only when its valuation
     falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
     every member re-decides as if joining. A state never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
