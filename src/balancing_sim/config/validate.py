@@ -345,6 +345,7 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             except ValueError:
                 errors.add(file, f"{key}.opens", opens, "null or a month YYYY-MM")
                 opens = None
+        core = r.id_list(raw.get("core"), f"{key}.core", set(states_raw), "state")
         platforms.append(Platform(
             id=kid, label=r.text(raw, "label", key, default=kid) or kid,
             leader=leader, kind=kind if _known(kind, PLATFORM_KINDS) else "regional",
@@ -356,16 +357,16 @@ def _world(data: Any, errors: Collector, file: str) -> World:
             statuses=tuple(s for s in STATUSES if s in statuses),
             pole_members=r.id_list(raw.get("pole_members"), f"{key}.pole_members",
                                    pole_ids, "pole"),
-            core=r.id_list(raw.get("core"), f"{key}.core", set(states_raw), "state"),
+            core=core,
             exclusive_with=r.id_list(raw.get("exclusive_with"), f"{key}.exclusive_with",
                                      plat_ids - {kid}, "other platform"),
             opens=None if opens is None else str(opens),
             cooperation=(None if raw.get("cooperation") is None else
                          r.sourced(raw.get("cooperation"), f"{key}.cooperation")),
             grants=r.id_list(raw.get("grants", ["member"]), f"{key}.grants",
-                             set(statuses) - {"none"}, "status the platform offers"),
-            eligible=r.id_list(raw.get("eligible", raw.get("core")), f"{key}.eligible",
-                               set(states_raw), "state"),
+                             set(STATUSES) - {"none"}, "status above none"),
+            eligible=(r.id_list(raw["eligible"], f"{key}.eligible", set(states_raw), "state")
+                      if "eligible" in raw else tuple(s for s in core if s in states_raw)),
             members_if=_members_if(r, raw.get("members_if"), f"{key}.members_if"),
             admits_only_outside=r.id_list(raw.get("admits_only_outside"),
                                           f"{key}.admits_only_outside", plat_ids - {kid},
@@ -392,7 +393,9 @@ def _platform_identity(r: _Reader, data: Any, key: str) -> str | tuple[str, str]
     """A platform embodies an identity tag, or a group of a facet of identity shares."""
     if data is None or isinstance(data, str):
         return data
-    data = r.mapping(data, key)
+    if not isinstance(data, Mapping):
+        r.errors.add(r.file, key, data, "a tag (text) or {facet, group, source}")
+        return None
     r.unknown(data, key, ("facet", "group", "source"))
     facet, group = data.get("facet"), data.get("group")
     if not (isinstance(facet, str) and isinstance(group, str)):
