@@ -49,3 +49,6 @@ class Perceived:
     need: np.ndarray      # (R, n, P) threat each pole would face down for the state (security)
     reach: np.ndarray     # (R, n, P) how hard each pole can hurt the state (punishment)
     strength: np.ndarray  # (n, P) each pole's power where the state is (security)
+    lean: np.ndarray | None = None     # (R, n, K) leaning to each platform's leader (platforms)
+    tension: np.ndarray | None = None  # (R, n, K) leaning to the rivals of its poles (platforms)
+    yielding: np.ndarray | None = None  # (R, n, P) leverage without shelter (security)

@@ -8,6 +8,8 @@ them in the ensemble, one in a Mesa agent's turn; the arithmetic per row is the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .alliances import alliance_cover, cover
@@ -15,7 +17,14 @@ from .autonomy import autonomy, binding_cost
 from .context import Context, Perceived
 from .economy import economic_pull, platform_gains
 from .identity import kinship, platform_identity, shared_identity
-from .platforms import bloc_alignment, delivery, loose_ties, next_status, refusing_threat
+from .platforms import (
+    bloc_alignment,
+    delivery,
+    leaning,
+    loose_ties,
+    next_status,
+    refusing_threat,
+)
 from .polarization import balancing_price, bloc_premium
 from .punishment import coercive_reach, platform_punishment, punishment
 from .security import (
@@ -38,10 +47,12 @@ def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
     year = int(ctx.compiled.year_row[t])
     eff = effective_threat(s, ctx, rows, year)
     shared = cover(s, ctx, rows, year)
-    return Perceived(rows=rows, t=t, year=year, eff=eff, cover=shared,
+    seen = Perceived(rows=rows, t=t, year=year, eff=eff, cover=shared,
                      need=protection_need(eff, shared, s.align, ctx.structure),
                      reach=coercive_reach(s, ctx, rows),
                      strength=ctx.constants.strength[year][rows])
+    lean, tension = leaning(s, ctx, seen)
+    return replace(seen, lean=lean, tension=tension, yielding=bandwagoning(s, ctx, seen))
 
 
 def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:

@@ -29,7 +29,10 @@ STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 
 def leaning(s: RunState, ctx: Context, seen: Perceived) -> tuple[np.ndarray, np.ndarray]:
     """(R, n, K) twice: how far the state leans to a platform's leader (0 if it has none),
-    and how far to the rivals of the poles inside it."""
+    and how far to the rivals of the poles inside it (as perceived this month, if
+    `decision.perceive` has computed it)."""
+    if seen.lean is not None and seen.tension is not None:
+        return seen.lean, seen.tension
     st, d = ctx.structure, ctx.constants
     align = s.align[:, seen.rows]
     tension = align[..., :st.n_poles] @ st.platform_rivalry.T
@@ -153,9 +156,10 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
         passable &= ~(above & (d.offered_only[:, rung]
                                | ((rung == CANDIDATE) & st.allowed[:, rung])))
     seasoned = (current == 0) | (s.tenure[:, rows] >= params.admission_tenure)
-    by_platform = ((grant_to > current) & admitted(s, ctx, seen) & seasoned
-                   & ~(blocked & (grant_to >= CANDIDATE))
+    by_platform = ((grant_to > current) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
                    & ~(outside_only & (grant_to == MEMBER)))
+    if by_platform.any():  # the platform's rule, only where it has something to decide
+        by_platform &= admitted(s, ctx, seen)
     # the next rung on offer is taken when the state gets round to it
     step_up = np.take(up, at)
     offered = ~np.take(st.grants.ravel(), base + step_up) & _openness_at(s.openness, step_up, d.k)

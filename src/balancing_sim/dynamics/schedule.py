@@ -92,11 +92,16 @@ MONTH: tuple[Phase, ...] = (
 """The phases of a month, in order: the one schedule of both engines."""
 
 
-def step(s: RunState, ctx: Context, rnd: Randomness, t: int) -> RunState:
-    """Every run advanced by one month (transition t, 1-based), every actor at once: each
-    phase computes all its actors' new slices before writing them, so every actor reads
-    the month as its phase found it."""
-    new = s.copy()
+def advance(s: RunState, ctx: Context, rnd: Randomness, t: int) -> None:
+    """Every run advanced by one month (transition t, 1-based) in place, every actor at
+    once: each phase computes all its actors' new slices before writing them, so every
+    actor reads the month as its phase found it."""
     for phase in MONTH:
-        phase.act(new, new, ctx, rnd, t, EVERYONE)
+        phase.act(s, s, ctx, rnd, t, EVERYONE)
+
+
+def step(s: RunState, ctx: Context, rnd: Randomness, t: int) -> RunState:
+    """A new state: every run of `s` advanced by one month (`advance` on a copy)."""
+    new = s.copy()
+    advance(new, ctx, rnd, t)
     return new

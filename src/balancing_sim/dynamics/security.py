@@ -104,6 +104,8 @@ def bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     the state's territory), worth yielding to as far as no rival of that pole can shelter
     the state (Walt 1987: weak states without available allies bandwagon with the
     threatening power)."""
+    if seen.yielding is not None:  # as perceived this month (`decision.perceive`)
+        return seen.yielding
     st, rows = ctx.structure, seen.rows
     leverage = s.coercion_on[:, rows] + ctx.params.troop_threat * s.troops[:, rows]
     cover_by = s.credibility[:, rows] * seen.strength                  # (R, n, P)
