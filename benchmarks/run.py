@@ -3,15 +3,17 @@
 Prints a Markdown report and writes it to benchmarks/results/latest.md:
   1. engines on the baseline scenario (2024-07 to 2034-12, 125 months), one core:
      ensemble vs Mesa, simulation only;
-  2. the real runner (runner.run, joblib loky, chunked, all cores), 10,000 runs:
-     simulation only, simulation + Parquet with record_every=12, and simulation +
-     Parquet with every month recorded;
-  3. scaling with the number of states (synthetic worlds, one core) and the fitted
-     exponent of cost per run;
-  4. scaling with the number of runs (10^3 .. 10^5; 10^6 with --million, else
-     extrapolated): time and peak memory (RSS of the process tree, sampled) of a
-     streamed sweep, each in a fresh subprocess.
-Wall-clock figures depend on the machine and its load: the header records both.
+  2. end to end, 10,000 runs of the baseline on all cores, each in a fresh process:
+     simulation only (streamed, nothing kept) beside what a user runs: the command line
+     with every month recorded and with every 12th month, and the Python API; as runs/s,
+     runs per CPU second, bytes per run and peak RSS, with the cost breakdown (simulate /
+     build tables / write / summary, from the workers' `timing.json`, and the rest:
+     start-up, Hydra, the parent);
+  3. scale: 10^5 runs with every month recorded (10^6 with --million, long: ~20 GB of
+     output), then the report of that output (figures, key numbers), with peak RSS;
+  4. scaling with the number of states (synthetic worlds, one core).
+The machine may be shared: the header records the load average, and every figure has a
+CPU-time twin (runs per CPU second, and the runs/s it implies on idle cores).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import contextlib
 import json
 import os
 import platform
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +39,8 @@ import numpy as np  # noqa: E402 - after the thread limits, which numpy reads on
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.md"
+BIN = Path(sys.executable).parent
+TABLES = ("trajectories", "memberships", "platforms")
 
 
 # ---------------------------------------------------------------- helpers
@@ -42,18 +48,18 @@ RESULTS = HERE / "results" / "latest.md"
 
 def machine() -> dict:
     cpu = "unknown"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     import joblib
     import mesa
+    import pyarrow
 
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
             "numpy": np.__version__, "mesa": mesa.__version__, "joblib": joblib.__version__,
+            "pyarrow": pyarrow.__version__,
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
 
 
@@ -65,36 +71,46 @@ def compiled_of(overrides: list[str]):
     return config, data, compile_config(config)
 
 
-class PeakRSS:
-    """Peak resident memory of this process and its children (loky workers), sampled."""
+def tree_rss(proc) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(Exception):  # a worker may exit while sampled
+            total += p.memory_info().rss
+    return total
 
-    def __init__(self, every: float = 0.05):
-        import psutil
 
-        self.proc, self.every, self.peak = psutil.Process(), every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+def measured(cmd: list[str], env: dict | None = None) -> dict:
+    """Run a command; its wall seconds, CPU seconds (with every descendant it waited
+    for, i.e. its workers) and the peak resident memory of its process tree."""
+    import psutil
 
-    def _sample(self) -> int:
-        total = 0
-        for p in [self.proc, *self.proc.children(recursive=True)]:
-            with contextlib.suppress(Exception):  # a worker may exit while sampled
-                total += p.memory_info().rss
-        return total
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **(env or {})})
+    proc, peak, done = psutil.Process(child.pid), 0, threading.Event()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
-            time.sleep(self.every)
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc))
+            time.sleep(0.05)
 
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": seconds, "cpu": cpu, "peak": peak, "stdout": out}
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._sample())
+
+def dataset_bytes(out: Path) -> int:
+    return sum(f.stat().st_size for t in TABLES for f in (out / f"{t}.parquet").glob("*"))
 
 
 def best_of(fn, repeat: int) -> float:
@@ -104,6 +120,10 @@ def best_of(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB"
 
 
 # ---------------------------------------------------------------- measurements
@@ -124,69 +144,66 @@ def engines(runs_ensemble: int, runs_mesa: int) -> dict:
 
 def simulate_digest(job) -> tuple[int, float]:
     """Simulate a chunk and keep nothing but its size and the worker's CPU seconds."""
-    from balancing_sim.runner import simulate_job
+    from balancing_sim.runner.jobs import simulator
 
     cpu = time.process_time()
-    rec = simulate_job(job)
+    rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
+                                job.record_every)
     return int(rec.align.shape[0]), time.process_time() - cpu
 
 
-def stream(overrides: list[str], runs: int, workers: int) -> tuple[float, int, float]:
-    """Simulation only, streamed through the runner's plan and joblib loky (nothing kept)."""
-    from joblib import Parallel, delayed
-
-    from balancing_sim.runner import chunk_size, plan
+def stream(overrides: list[str], runs: int, workers: int) -> dict:
+    """Simulation only, through the runner's plan and backend (nothing kept)."""
+    from balancing_sim.runner import chunk_size, dispatch, plan
 
     config, _, compiled = compiled_of([*overrides, f"runs={runs}",
                                        f"runner.workers={workers}"])
     jobs = plan(config, compiled, None, chunk_size(config, workers))
-    start = time.perf_counter()
-    with PeakRSS() as peak:
-        parts = list(Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
-            delayed(simulate_digest)(job) for job in jobs))
+    parts = list(dispatch(simulate_digest, jobs, workers, "loky"))
     assert sum(n for n, _ in parts) == runs
-    return time.perf_counter() - start, peak.peak, sum(c for _, c in parts)
+    return {"worker_cpu": sum(c for _, c in parts)}
 
 
-def through_runner(overrides: list[str], runs: int, workers: int) -> tuple[float, int, int]:
-    """The real runner: chunks simulated on loky workers and written as Parquet, merged,
-    summarized. Returns (seconds, peak RSS, bytes written)."""
-    from balancing_sim.runner import run
+def child(kind: str, overrides: list[str], runs: int, workers: int, out: str) -> None:
+    """A measurement inside a fresh interpreter (see `in_subprocess`)."""
+    import balancing_sim as bs
 
-    config, data, _ = compiled_of([*overrides, f"runs={runs}", f"runner.workers={workers}",
-                                   "runner.progress=off"])
-    with tempfile.TemporaryDirectory(prefix="bsim-bench-") as tmp:
-        out = Path(tmp) / "out"
-        start = time.perf_counter()
-        with PeakRSS() as peak:
-            run(config, data, out, tables=False)
-        seconds = time.perf_counter() - start
-        size = sum(f.stat().st_size for f in out.glob("*.parquet"))
-    return seconds, peak.peak, size
-
-
-def warm_workers(workers: int) -> None:
-    from joblib import Parallel, delayed
-
-    Parallel(n_jobs=workers, backend="loky")(delayed(abs)(i) for i in range(workers))
-
-
-def in_subprocess(kind: str, overrides: list[str], runs: int, workers: int) -> dict:
-    """Run one measurement in a fresh interpreter, so its peak memory is its own."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--runs",
-           str(runs), "--workers", str(workers), "--", *overrides]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def child(kind: str, overrides: list[str], runs: int, workers: int) -> None:
-    warm_workers(workers)
     if kind == "stream":
-        seconds, peak, cpu = stream(overrides, runs, workers)
-        print(json.dumps({"seconds": seconds, "peak": peak, "cpu": cpu}))
-    else:
-        seconds, peak, size = through_runner(overrides, runs, workers)
-        print(json.dumps({"seconds": seconds, "peak": peak, "bytes": size}))
+        print(json.dumps(stream(overrides, runs, workers)))
+        return
+    res = bs.simulate("baseline", [*overrides, f"runner.workers={workers}",
+                                   "runner.progress=off"], runs=runs,
+                      out=out or None)
+    print(json.dumps({"timing": res.timing}))
+
+
+def in_subprocess(kind: str, overrides: list[str], runs: int, workers: int,
+                  out: str = "") -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--runs",
+           str(runs), "--workers", str(workers), "--out", out, "--", *overrides]
+    result = measured(cmd)
+    result.update(json.loads(result.pop("stdout").strip().splitlines()[-1]))
+    return result
+
+
+def cli(args: list[str], out: Path) -> dict:
+    """`balancing-sim ARGS out=OUT` in a fresh process, measured; with its timing.json."""
+    result = measured([str(BIN / "balancing-sim"), *args, f"out={out}",
+                       "runner.progress=off"])
+    result["timing"] = json.loads((out / "timing.json").read_text())
+    result["bytes"] = dataset_bytes(out)
+    return result
+
+
+def end_to_end(label: str, runs: int, workers: int, r: dict) -> dict:
+    """One row: wall and CPU figures, and the cost breakdown."""
+    phases = (r.get("timing") or {}).get("worker_cpu_seconds", {})
+    worker = sum(phases.values()) if phases else r.get("worker_cpu", 0.0)
+    rest = max(r["cpu"] - worker, 0.0)
+    return {"label": label, "runs": runs, "seconds": r["seconds"], "cpu": r["cpu"],
+            "rate": runs / r["seconds"], "per_cpu": runs / r["cpu"],
+            "idle": runs / (rest + worker / workers), "bytes": r.get("bytes"),
+            "peak": r["peak"], "phases": phases, "rest": rest, "worker": worker}
 
 
 def states_scaling(sizes: list[int]) -> list[dict]:
@@ -210,27 +227,24 @@ def states_scaling(sizes: list[int]) -> list[dict]:
 # ---------------------------------------------------------------- report
 
 
-def gib(n: float) -> str:
-    return f"{n / 2**30:.2f} GiB"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
-    ap.add_argument("--million", action="store_true", help="measure 10^6 runs (long)")
+    ap.add_argument("--million", action="store_true",
+                    help="also 10^6 runs, every month recorded, and their report (long)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--tmp", default=None, help="folder for the outputs (default: a temp dir)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--runs", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--out", default="", help=argparse.SUPPRESS)
     ap.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.rest, args.runs, args.workers)
+        child(args.child, args.rest, args.runs, args.workers, args.out)
         return
 
-    q = args.quick
-    W = args.workers
-    base = ["scenario=baseline"]
-    lines = []
+    q, W = args.quick, args.workers
+    lines: list[str] = []
 
     def say(text: str = "") -> None:
         print(text, flush=True)
@@ -240,8 +254,8 @@ def main() -> None:
     say("# balancing-sim benchmarks")
     say()
     say(f"Machine: {m['nproc']} cores ({m['cpu']}), Python {m['python']}, numpy {m['numpy']}, "
-        f"Mesa {m['mesa']}, joblib {m['joblib']}; load average at start {m['load']}. "
-        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
+        f"pyarrow {m['pyarrow']}, Mesa {m['mesa']}, joblib {m['joblib']}; load average at "
+        f"start {m['load']}. Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
     say()
 
     e = engines(256 if q else 1024, 2 if q else 6)
@@ -255,71 +269,95 @@ def main() -> None:
     say()
 
     n = 2_000 if q else 10_000
-    n_full = 500 if q else 2_000
-    sim = in_subprocess("stream", base, n, W)
-    w12 = in_subprocess("runner", [*base, "runner.record_every=12"], n, W)
-    w1 = in_subprocess("runner", [*base, "runner.record_every=1"], n_full, W)
-    say(f"## 2. The runner, baseline scenario, {W} workers (joblib loky, chunks of 512 runs)")
+    base = ["scenario=baseline"]
+    tmp = Path(args.tmp or tempfile.mkdtemp(prefix="bsim-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+
+    def fresh(name: str) -> Path:
+        path = tmp / name
+        shutil.rmtree(path, ignore_errors=True)
+        return path
+
+    rows = [end_to_end("simulate only (streamed, nothing kept)", n, W,
+                       in_subprocess("stream", base, n, W))]
+    for label, extra in (("CLI, every month", []),
+                         ("CLI, every 12th month", ["runner.record_every=12"])):
+        out = fresh("cli")
+        rows.append(end_to_end(label, n, W, cli([*base, f"runs={n}", *extra], out)))
+    out = fresh("api")
+    api = in_subprocess("api", [], n, W, str(out))
+    api["bytes"] = dataset_bytes(out)
+    rows.append(end_to_end("Python API, every month, out=", n, W, api))
+    rows.append(end_to_end("Python API, every 12th month, in memory", n, W,
+                           in_subprocess("api", ["runner.record_every=12"], n, W)))
+    shutil.rmtree(tmp / "cli", ignore_errors=True)
+    shutil.rmtree(tmp / "api", ignore_errors=True)
+    say(f"## 2. End to end, baseline scenario, {n:,} runs, {W} workers, fresh process each")
     say()
-    say("| what | runs | seconds | runs/s | x mesa (1 core) | peak RSS | Parquet |")
-    say("|---|---:|---:|---:|---:|---:|---:|")
-    per_cpu = n / sim["cpu"]
-    for label, r, runs in (("simulate only (streamed, nothing kept)", sim, n),
-                           ("simulate + write, record_every=12", w12, n),
-                           ("simulate + write, every month", w1, n_full)):
-        rate = runs / r["seconds"]
-        size = f"{r['bytes'] / 2**20:.0f} MiB" if "bytes" in r else "-"
-        say(f"| {label} | {runs:,} | {r['seconds']:.1f} | {rate:.0f} | "
-            f"{rate / e['mesa']:.0f}x | {gib(r['peak'])} | {size} |")
+    say("| what | seconds | runs/s | CPU s | runs per CPU s | runs/s on "
+        f"{W} idle cores (from CPU) | bytes per run | peak RSS |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        size = f"{r['bytes'] / r['runs']:,.0f}" if r.get("bytes") else "-"
+        say(f"| {r['label']} | {r['seconds']:.1f} | {r['rate']:.0f} | {r['cpu']:.1f} | "
+            f"{r['per_cpu']:.0f} | {r['idle']:.0f} | {size} | {gib(r['peak'])} |")
     say()
-    say(f"Simulation only, the workers spent {sim['cpu']:.1f} CPU seconds: "
-        f"{per_cpu:.0f} runs per CPU second, i.e. {W * per_cpu:.0f} runs/s on {W} idle cores "
-        f"(wall-clock figures above include whatever else ran on the machine).")
+    say("Cost breakdown, CPU seconds per 1,000 runs (workers: simulate / build tables / "
+        "write / summary; the rest: interpreter and imports, Hydra, worker start-up, the "
+        "parent):")
+    say()
+    say("| what | simulate | build tables | write | summary | the rest |")
+    say("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        k = 1000 / r["runs"]
+        ph = r["phases"] or {"simulate": r["worker"]}
+        say(f"| {r['label']} | " + " | ".join(
+            f"{ph.get(p, 0.0) * k:.2f}" for p in ("simulate", "tables", "write", "summary"))
+            + f" | {r['rest'] * k:.2f} |")
+    say()
+    say(f"Runs/s on {W} idle cores (from CPU) = runs / (the rest + workers' CPU / {W}): "
+        "what the wall clock would show without other load, counting start-up as serial.")
+    say()
+
+    scales = [10_000 if q else 100_000] + ([1_000_000] if args.million else [])
+    say(f"## 3. Scale: every month recorded, {W} workers; then the report of that output")
+    say()
+    say("| runs | step | seconds | runs/s | CPU s | runs/s on idle cores (from CPU) | "
+        "output | peak RSS |")
+    say("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for c in scales:
+        out = fresh(f"scale-{c}")
+        r = end_to_end("", c, W, cli([*base, f"runs={c}"], out))
+        say(f"| {c:,} | simulate and write (CLI) | {r['seconds']:.0f} | {r['rate']:.0f} | "
+            f"{r['cpu']:.0f} | {r['idle']:.0f} | {r['bytes'] / 2**30:.2f} GiB "
+            f"({r['bytes'] / c:,.0f} B/run) | {gib(r['peak'])} |")
+        rep = measured([str(BIN / "balancing-sim-report"), str(out), "--out",
+                        str(tmp / f"report-{c}.html")])
+        say(f"| {c:,} | report (summary, 4 figures, key numbers) | {rep['seconds']:.0f} | - | "
+            f"{rep['cpu']:.0f} | - | - | {gib(rep['peak'])} |")
+        shutil.rmtree(out, ignore_errors=True)
     say()
 
     sizes = [10, 50, 200] if q else [10, 50, 200, 500]
-    rows = states_scaling(sizes)
-    x = np.log([r["states"] for r in rows])
-    y = np.log([r["ms_per_run"] for r in rows])
+    srows = states_scaling(sizes)
+    x = np.log([r["states"] for r in srows])
+    y = np.log([r["ms_per_run"] for r in srows])
     slope = float(np.polyfit(x, y, 1)[0])
     tail = float(np.polyfit(x[-2:], y[-2:], 1)[0])
-    say("## 3. Scaling with states (synthetic world, 5 poles, 8 platforms, one core, "
+    say("## 4. Scaling with states (synthetic world, 5 poles, 8 platforms, one core, "
         "125 months, record_every=12)")
     say()
     say("| states | runs | runs/s | ms per run |")
     say("|---:|---:|---:|---:|")
-    for r in rows:
+    for r in srows:
         say(f"| {r['states']} | {r['runs']} | {r['runs_per_s']:.1f} | {r['ms_per_run']:.2f} |")
     say()
     say(f"Fitted cost per run ~ N^{slope:.2f} over {sizes[0]}-{sizes[-1]} states; "
         f"N^{tail:.2f} between the two largest sizes.")
     say()
-
-    counts = [1_000, 10_000] if q else [1_000, 10_000, 30_000]
-    if args.million:
-        counts.append(1_000_000)
-    say(f"## 4. Scaling with runs, baseline scenario, {W} workers, fresh process each")
-    say()
-    say("| runs | mode | seconds | runs/s | runs per CPU s | peak RSS (process tree) |")
-    say("|---:|---|---:|---:|---:|---:|")
-    measured = []
-    for c in counts:
-        r = in_subprocess("stream", base, c, W)
-        measured.append((c, r["seconds"], r["cpu"]))
-        say(f"| {c:,} | simulate only, streamed | {r['seconds']:.1f} | "
-            f"{c / r['seconds']:.0f} | {c / r['cpu']:.0f} | {gib(r['peak'])} |")
-    big = 10_000 if q else 100_000
-    r = in_subprocess("runner", [*base, "runner.record_every=12"], big, W)
-    say(f"| {big:,} | simulate + write (record_every=12) | {r['seconds']:.1f} | "
-        f"{big / r['seconds']:.0f} | - | {gib(r['peak'])} |")
-    if not args.million:
-        c, s, cpu = measured[-1]
-        say(f"| 1,000,000 | simulate only, extrapolated from {c:,} | {s * 1e6 / c:.0f} | "
-            f"{c / s:.0f} | {c / cpu:.0f} | as above (streamed) |")
-        say()
-        say(f"On {W} idle cores 10^6 runs would take about {cpu * 1e6 / c / W / 60:.0f} min "
-            "(from the CPU time per run).")
-    say()
+    say(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    if not args.tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")

@@ -6,6 +6,14 @@
 For each scenario (and the synthetic world) it runs `--runs` replicates of seed `--seed`
 on the ensemble engine, every month recorded, and hashes the float64 records (alignment,
 statuses, viability, depth) and the contract tables. Exit 1 when `--compare` differs.
+
+The table hashes do not depend on how the tables are stored: rows sorted by their keys,
+ids as text, dates in ns, and the alignment weights rounded to float32 (the precision
+of the contract since the tables are written as float32; a float64 table of earlier
+code hashes the same when its numbers are the same). `--compare` checks the records
+always and the tables when the reference file has `tables` hashes of this kind
+(`"tables": "float32-weights"`; the reference's `tables` entries were computed by
+running this script on the code before the refactor).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import pandas as pd
 import balancing_sim as bs
 from balancing_sim.config.loading import compose, conf_dir
 
+TABLES = ("trajectories", "memberships", "platforms")
 CASES = {name: [f"scenario={name}"] for name in sorted(
     p.stem for p in (conf_dir() / "scenario").glob("*.yaml"))}
 CASES["synthetic"] = ["world=synthetic", "situation=synthetic"]
@@ -33,12 +42,30 @@ def digest(*arrays: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
+TABLES_KIND = "float32-weights"
+
+
+def normalized(df: pd.DataFrame) -> pd.DataFrame:
+    """The table's content independent of storage: sorted, ids as text, weights at float32
+    precision, other floats float64, dates in ns."""
+    df = df.sort_values([c for c in ("run", "step", "actor", "platform") if c in df.columns],
+                        ignore_index=True)
+    out = {}
+    for name, column in df.items():
+        if name.startswith("align_"):
+            column = column.astype(np.float32).astype(np.float64)
+        elif pd.api.types.is_float_dtype(column):
+            column = column.astype(np.float64)
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            column = column.astype("datetime64[ns]")
+        elif not pd.api.types.is_integer_dtype(column):
+            column = column.astype(str).astype(object)
+        out[name] = column
+    return pd.DataFrame(out)
+
+
 def table_digest(df: pd.DataFrame) -> str:
-    df = df.sort_values([c for c in ("run", "step", "actor", "platform") if c in df.columns])
-    return digest(pd.util.hash_pandas_object(df.astype(
-        {c: "float64" for c in df.columns if c.startswith("align_") or c in ("viability",
-                                                                              "depth")}),
-        index=False).to_numpy())
+    return digest(pd.util.hash_pandas_object(normalized(df), index=False).to_numpy())
 
 
 def checksums(runs: int, seed: int) -> dict:
@@ -55,10 +82,18 @@ def checksums(runs: int, seed: int) -> dict:
             if overrides[0].startswith("scenario=") else None
         entry = {"records": digest(rec.align, rec.status, rec.viability, rec.depth)}
         if res is not None:
-            entry.update({t: table_digest(getattr(res, t))
-                          for t in ("trajectories", "memberships", "platforms")})
+            entry["tables"] = TABLES_KIND
+            entry.update({t: table_digest(getattr(res, t)) for t in TABLES})
         out[name] = entry
     return out
+
+
+def differs(before: dict, now: dict) -> list[str]:
+    """What differs in one case: the records, and the tables when comparable."""
+    keys = ["records"]
+    if before.get("tables") == TABLES_KIND:
+        keys += list(TABLES)
+    return [k for k in keys if before.get(k) != now.get(k)]
 
 
 def main() -> int:
@@ -73,10 +108,12 @@ def main() -> int:
         return 0
     with open(args.compare) as handle:
         before = json.load(handle)
-    differ = {k for k in before if before[k].get("records") != now.get(k, {}).get("records")}
+    differ = {k: differs(before[k], now.get(k, {})) for k in before}
     for name in sorted(before):
-        print(f"{name:18s} {'SAME' if name not in differ else 'DIFFERENT'}")
-    return 1 if differ else 0
+        checked = "records" + (", tables" if before[name].get("tables") == TABLES_KIND else "")
+        result = f"DIFFERENT ({', '.join(differ[name])})" if differ[name] else "SAME"
+        print(f"{name:18s} {result:30s} [{checked}]")
+    return 1 if any(differ.values()) else 0
 
 
 if __name__ == "__main__":

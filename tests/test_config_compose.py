@@ -332,3 +332,22 @@ def test_the_package_never_instantiates_evaluates_or_unpickles_configs():
                  for path in package.rglob("*.py") for word in FORBIDDEN
                  if word in path.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_every_execution_only_key_is_a_setting_config_loading_accepts():
+    from balancing_sim.config.resolvers import POINT_EXCLUDE
+    from balancing_sim.config.schema import EXECUTION_KEYS
+
+    assert set(POINT_EXCLUDE) == {"experiment", *EXECUTION_KEYS}
+    _, data = compose([])
+    for key in EXECUTION_KEYS:
+        value = data
+        for part in key.split("."):
+            value = value[part]
+        compose([f"{key}={'null' if value is None else value}"])
+
+
+def test_source_files_name_every_scenario_of_a_combined_one():
+    config, _ = compose(["scenario=[ots_deepening,western_pressure]"])
+    for name in ("ots_deepening", "western_pressure"):
+        assert str(conf_dir() / "scenario" / f"{name}.yaml") in config.files["scenario"]

@@ -281,3 +281,10 @@ def test_yaml_round_trip_of_the_catalogue_world_is_valid(tmp_path):
     # the tiny world written as YAML reads back to the same valid config
     text = yaml.safe_dump(tiny_world_dict())
     build_config(yaml.safe_load(text), FILES)
+
+
+def test_a_whole_number_written_as_a_float_is_not_an_integer():
+    data = tiny_world_dict()
+    data["runs"] = 4.0
+    (p,) = problems_of(data)
+    assert (p.key, p.value, p.allowed) == ("runs", 4.0, "an integer in [1, 1000000000]")

@@ -148,9 +148,10 @@ def test_disk_full_is_one_line_exit_2_and_keeps_what_was_written(tmp_path):
     out = tmp_path / "full"
     args = ["-m", "scenario=baseline,armenia_pivot", "runs=6", "seed=1", "runner.workers=1",
             "runner.chunk_runs=2", f"out={out}"]
-    # writes through the writer: point.json, layout.json, 3 tables per chunk, summary.json;
-    # the first point (3 chunks) and one chunk of the second succeed, then the disk is full
-    proc = run_faulty(args, limit=12 + 2 + 3, code="ENOSPC", message="No space left on device")
+    # writes through the writer: point.json, config.yaml, layout.json, per chunk 3 table
+    # parts and its marker, then summary.json and timing.json; the first point (3 chunks)
+    # and one chunk of the second succeed, then the disk is full
+    proc = run_faulty(args, limit=17 + 3 + 4, code="ENOSPC", message="No space left on device")
     assert proc.returncode == 2, proc.stderr
     lines = [x for x in proc.stderr.splitlines() if x.startswith("balancing-sim:")]
     assert len(lines) == 1 and "No space left on device" in lines[0], proc.stderr

@@ -278,7 +278,7 @@ def test_analyze_switches_to_annealing_above_limit():
     rng = np.random.default_rng(9)
     n = ls.EXHAUSTIVE_LIMIT + 1
     s, p = random_instance(rng, n)
-    w = ls.World(names=tuple(f"a{i}" for i in range(n)), sizes=s, propensity=p)
+    w = ls.LandscapeWorld(names=tuple(f"a{i}" for i in range(n)), sizes=s, propensity=p)
     res = ls.analyze(w, n_starts=256)
     assert res.method == "annealing"
     assert res.basin_sizes.sum() == 256
@@ -509,3 +509,13 @@ def test_replication_europe_1936():
     assert set(soviet_side) == {"Soviet Union", "Greece", "Yugoslavia"}
     assert {"Britain", "France", "Germany", "Italy", "Poland"} <= set(rest)
     assert res.energies[1] > res.energies[0]
+
+
+def test_every_mistake_of_a_world_file_is_reported_with_its_key(tmp_path):
+    path = tmp_path / "world.yaml"
+    path.write_text("actors:\n  - {name: X, size: 3}\n  - {name: Y, size: {value: 1}}\n"
+                    "propensity: {source: s, matrix: [[0, 1], [1, 0]]}\ncolour: red\n")
+    with pytest.raises(ValueError) as err:
+        ls.load_world(path)
+    keys = [p.key for p in err.value.problems]
+    assert keys == ["colour", "actors[0].size", "actors[1].size.source"]

@@ -21,9 +21,10 @@ def run_dir(tmp_path_factory):
 
 
 def test_files(run_dir):
-    for name in ("config.yaml", "trajectories.parquet", "memberships.parquet",
-                 "platforms.parquet", "summary.json"):
+    for name in ("config.yaml", "summary.json"):
         assert (run_dir / name).is_file(), name
+    for name in ("trajectories.parquet", "memberships.parquet", "platforms.parquet"):
+        assert sorted(p.name for p in (run_dir / name).iterdir()) == ["part-000000.parquet"]
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert config["scenario"]["name"] == "baseline" and config["runs"] == 5
     assert not list(run_dir.glob("**/*.tmp")) and not (run_dir / "chunks").exists()

@@ -5,6 +5,7 @@ model moves the way the theory says. No real country is named."""
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -64,14 +65,15 @@ def test_capability_of_a_grouping_grows_with_its_members(tiny_dict):
 
 def test_identity_shares_overlap():
     """Identity from census shares: more overlap in groups and faiths, more affinity."""
-    def shares(**groups):
-        return {"ethnic": {g: Sourced(v, "test") for g, v in groups.items()}}
+    def actor(tags=(), **groups):
+        return SimpleNamespace(identity=tuple(tags), shares={
+            "ethnic": {g: Sourced(v, "test") for g, v in groups.items()}} if groups else {})
 
-    close = affinity(shares(a=0.7, b=0.3), shares(a=0.6, b=0.4))
-    far = affinity(shares(a=0.7, b=0.3), shares(a=0.1, b=0.9))
+    close = affinity(actor(a=0.7, b=0.3), actor(a=0.6, b=0.4))
+    far = affinity(actor(a=0.7, b=0.3), actor(a=0.1, b=0.9))
     assert close == pytest.approx(0.9)
     assert far < close
-    assert affinity(["x", "y"], ["y"]) == pytest.approx(0.5)  # tags: Jaccard
+    assert affinity(actor(["x", "y"]), actor(["y"])) == pytest.approx(0.5)  # tags: Jaccard
 
 
 # ---------------------------------------------------------------- alignment terms
@@ -287,9 +289,9 @@ def test_neutral_state_takes_only_loose_ties_with_binding_platforms(pact_world):
 def test_membership_criterion_on_identity(tiny_dict):
     """A platform for a group admits as members only states of that group; others may
     observe."""
-    tiny_dict["world"]["states"]["alpha"]["identity"] = {"ethnic": {"g": {"value": 0.9,
+    tiny_dict["world"]["states"]["alpha"]["shares"] = {"ethnic": {"g": {"value": 0.9,
                                                                           "source": "t"}}}
-    tiny_dict["world"]["states"]["beta"]["identity"] = {"ethnic": {"g": {"value": 0.1,
+    tiny_dict["world"]["states"]["beta"]["shares"] = {"ethnic": {"g": {"value": 0.1,
                                                                          "source": "t"}}}
     tiny_dict["world"]["platforms"]["club"]["members_if"] = {
         "facet": "ethnic", "group": "g", "at_least": 0.5, "source": "t"}

@@ -12,6 +12,7 @@ import balancing_sim as bs
 from balancing_sim.config.loading import compose
 from balancing_sim.results import TABLES, summarize
 from balancing_sim.runner import OutputConflict, execute, layout, plan, run
+from balancing_sim.runner.store import fingerprint
 from balancing_sim.world import compile_config
 
 
@@ -71,9 +72,10 @@ def test_resume_reuses_the_recorded_chunk_layout(tmp_path):
     folder = out / "chunks"
     folder.mkdir()
     size = layout(folder, 9, 2)
-    jobs = plan(config, compile_config(config), folder, size)
+    jobs = plan(config, compile_config(config), out, size, fingerprint(data))
     execute(jobs[1])
-    (folder / "000002.trajectories.parquet").write_bytes(b"torn")  # no .done: discarded
+    torn = out / "trajectories.parquet" / "part-000002.parquet"
+    torn.write_bytes(b"torn")  # no marker: discarded
     # resumed with other execution settings: the recorded layout wins
     config2, data2 = compose(["runs=9", "seed=3", "runner.workers=2", "runner.chunk_runs=4"])
     resumed, summary = contract(run(config2, data2, out).path)

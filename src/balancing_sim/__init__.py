@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .api import simulate, sweep
+    from .evaluation import evaluate
     from .results import Results, load
 
-_LAZY = {"simulate": ".api", "sweep": ".api", "Results": ".results", "load": ".results"}
-
-__all__ = ["Results", "load", "simulate", "sweep"]
+__all__ = ["Results", "evaluate", "load", "simulate", "sweep"]
+_LAZY = {"simulate": ".api", "sweep": ".api", "evaluate": ".evaluation",
+         "Results": ".results", "load": ".results"}
 __version__ = "0.1.0"
 
 

@@ -16,22 +16,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cma
 import numpy as np
 import yaml
-from joblib import Parallel, delayed
 from SALib.sample import latin
 
 from .config.loading import compose, conf_dir
 from .config.schema import Params
-from .ensemble import simulate_block
-from .record import Record, WorldIds, brier, fact_shares, load_record, model_forecasts
-from .validation import Panel, load_patterns, pass_rates
-from .world import Compiled, compile_config
+from .evaluation import Model, Outcome, evaluate, pattern
+from .record import Record, WorldIds, agreement, checkpoints, load_record, scored_span
+from .validation import Panel, load_patterns
 
 PATTERN_PENALTY = 1.0
 """Score lost per unit of pass-rate shortfall of a pattern below its required share."""
@@ -50,56 +49,116 @@ class Scored:
         return self.record_score - self.brier - PATTERN_PENALTY * shortfall
 
 
-def evaluate(compiled: Compiled, params: Params, record: Record, patterns: dict, seed: int,
-             runs: int) -> Scored:
-    rec = simulate_block(compiled, params, seed, np.arange(runs))
-    panel = Panel.from_records(rec, compiled)
-    shares = fact_shares(panel, record)["share"].dropna()
-    held = float((shares >= record.scoring.required_share).mean())
-    return Scored(held, brier(model_forecasts(panel, record))["all"],
-                  pass_rates(panel, patterns))
+def record_outcomes(record: Record) -> dict[str, Outcome]:
+    """Per-run outcomes whose means over runs give the record's scores: `held/<fact>` (1
+    where the run holds the fact over its scored months, as `record.fact_shares`) and
+    `p/<fact>/<month>` (1 where the run agrees with it at a yearly checkpoint, as
+    `record.model_forecasts`). Each fact's agreement is computed once per panel."""
+    window, scoring = record.window, record.scoring
+    last: list = [None, {}]  # the panel last seen (held: no id reuse) and its agreements
+
+    def agree(panel: Panel, fact) -> np.ndarray:
+        if last[0] is not panel:
+            last[0], last[1] = panel, {}
+        if fact.id not in last[1]:
+            last[1][fact.id] = agreement(panel, fact)
+        return last[1][fact.id]
+
+    def held(fact, low: int, high: int) -> Outcome:
+        def outcome(panel: Panel) -> np.ndarray:
+            inside = (panel.months >= low) & (panel.months <= high)
+            if not inside.any():  # no scored month recorded: not scored
+                return np.full(len(panel.align), np.nan)
+            return agree(panel, fact)[:, inside].mean(axis=1) >= scoring.hold_share
+        return outcome
+
+    def at(fact, low: int, point: int) -> Outcome:
+        def outcome(panel: Panel) -> np.ndarray:
+            recorded = np.flatnonzero((panel.months >= low) & (panel.months <= point))
+            if not len(recorded):
+                return np.full(len(panel.align), np.nan)
+            return agree(panel, fact)[:, recorded[-1]]
+        return outcome
+
+    outcomes: dict[str, Outcome] = {}
+    for fact in record.facts:
+        low, high = scored_span(fact, scoring, window)
+        if low > high:
+            continue
+        outcomes[f"held/{fact.id}"] = held(fact, low, high)
+        for point in checkpoints(fact, scoring, window):
+            outcomes[f"p/{fact.id}/{point}"] = at(fact, low, point)
+    return outcomes
 
 
-def with_values(base: Params, names: list[str], row: np.ndarray) -> Params:
-    return replace(base, **{n: float(v) for n, v in zip(names, row, strict=True)})
+def scored(row: dict, record: Record, patterns: dict) -> Scored:
+    """A point's score from the mean outcomes of its replicates (one row of
+    `evaluation.evaluate` with `record_outcomes` and the patterns)."""
+    shares = np.array([v for k, v in row.items() if k.startswith("held/")], dtype=float)
+    forecasts = np.array([v for k, v in row.items() if k.startswith("p/")], dtype=float)
+    shares, forecasts = shares[~np.isnan(shares)], forecasts[~np.isnan(forecasts)]
+    return Scored(
+        float((shares >= record.scoring.required_share).mean()),
+        float(((1.0 - forecasts) ** 2).mean()),
+        {name: float(row[name]) for name in patterns["patterns"]})
 
 
-def search(compiled: Compiled, base: Params, record: Record, patterns: dict, ranges: dict,
-           settings: dict, workers: int = -1, log=print) -> tuple[Params, Scored]:
+def outcomes_of(record: Record, patterns: dict) -> dict[str, Outcome]:
+    return {**record_outcomes(record),
+            **{name: pattern(spec) for name, spec in patterns["patterns"].items()}}
+
+
+def evaluate_points(model: Model, points: list[dict], record: Record, patterns: dict,
+                    workers: int = 1) -> list[Scored]:
+    """Each parameter point scored on the model's replicates (the same seed everywhere),
+    through the one evaluation API."""
+    table = evaluate(model, points, outcomes_of(record, patterns), workers=workers,
+                     progress="off")
+    return [scored(row, record, patterns) for row in table.to_dict(orient="records")]
+
+
+def search(model: Model, record: Record, patterns: dict, ranges: dict, settings: dict,
+           workers: int = -1, log=print) -> tuple[Params, Scored]:
     """Latin hypercube over the ranges, then CMA-ES from the best point (in the unit cube)."""
     names = list(ranges)
     bounds = np.array([ranges[n] for n in names], dtype=float)
     low, span = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
     required = patterns.get("required_share", 0.8)
-    seed, runs = settings["seed"], settings["runs"]
-    pool = Parallel(n_jobs=workers)
+    workers = (os.cpu_count() or 1) if workers < 1 else workers
+
+    def values_at(u: np.ndarray) -> dict[str, float]:
+        return dict(zip(names, map(float, low + u * span), strict=True))
 
     def run_batch(unit: np.ndarray) -> list[Scored]:
-        return pool(delayed(evaluate)(compiled, with_values(base, names, low + u * span),
-                                      record, patterns, seed, runs) for u in unit)
+        return evaluate_points(model, [values_at(u) for u in unit], record, patterns,
+                               workers)
 
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    start = np.clip((np.array([getattr(base, n) for n in names]) - low) / span, 0.0, 1.0)
-    unit = np.vstack([start, latin.sample(problem, settings["samples"], seed=seed)])
+    start = np.clip((np.array([getattr(model.params, n) for n in names]) - low) / span, 0, 1)
+    unit = np.vstack([start, latin.sample(problem, settings["samples"],
+                                          seed=settings["seed"])])
     results = run_batch(unit)
     values = [r.value(required) for r in results]
     best = int(np.argmax(values))
-    incumbent, scored = unit[best], results[best]
-    log(f"latin hypercube: best {values[best]:.3f} (record {scored.record_score:.3f}, "
-        f"Brier {scored.brier:.3f}, {scored.rates})")
-    es = cma.CMAEvolutionStrategy(np.clip(incumbent, 0.01, 0.99), settings["sigma"], {
-        "bounds": [0.0, 1.0], "popsize": settings["popsize"], "seed": seed, "verbose": -9})
+    incumbent, scored_best = unit[best], results[best]
+    log(f"latin hypercube: best {values[best]:.3f} (record {scored_best.record_score:.3f}, "
+        f"Brier {scored_best.brier:.3f}, {scored_best.rates})")
+    if settings["generations"] > 0:
+        es = cma.CMAEvolutionStrategy(np.clip(incumbent, 0.01, 0.99), settings["sigma"], {
+            "bounds": [0.0, 1.0], "popsize": settings["popsize"], "seed": settings["seed"],
+            "verbose": -9})
     for generation in range(settings["generations"]):
         trial = np.array(es.ask())
         trial_results = run_batch(trial)
         trial_values = [r.value(required) for r in trial_results]
         es.tell(list(trial), [-v for v in trial_values])
         top = int(np.argmax(trial_values))
-        if trial_values[top] > scored.value(required):
-            incumbent, scored = trial[top], trial_results[top]
+        if trial_values[top] > scored_best.value(required):
+            incumbent, scored_best = trial[top], trial_results[top]
             log(f"generation {generation + 1}: best {trial_values[top]:.3f} (record "
-                f"{scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates})")
-    return with_values(base, names, low + incumbent * span), scored
+                f"{scored_best.record_score:.3f}, Brier {scored_best.brier:.3f}, "
+                f"{scored_best.rates})")
+    return model.with_values(values_at(incumbent)), scored_best
 
 
 def write_params(path: Path, params: Params, scored: Scored, settings: dict,
@@ -142,12 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
-    compiled = compile_config(config)
+    model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
     world = WorldIds.from_world(yaml.safe_load((root / settings["world"]).read_text()))
     record = load_record(root / settings["record"], world)
     patterns = load_patterns(root / settings["patterns"])
-    params, scored = search(compiled, config.params, record, patterns, settings["ranges"],
-                            settings, args.workers)
+    params, scored = search(model, record, patterns, settings["ranges"], settings,
+                            args.workers)
     print(f"best: record {scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates}")
     if not args.dry_run:
         target = args.out or root / "params" / "calibrated.yaml"

@@ -25,11 +25,12 @@ from .config.loading import (
     compose,
     conf_dir,
     config_dict,
-    source_files,
+    hydra_files,
 )
 from .config.validate import build_config
-from .results import summary_table
-from .runner import Interrupted, OutputConflict, hydra_job, run
+from .contract import TABLES, table_dir
+from .runner import Interrupted, OutputConflict, hydra_job, parallel_workers, run, warm
+from .summary import table as summary_rows
 
 USER_ERRORS = (ConfigError, OutputConflict, OSError)
 HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "-c", "--cfg", "--info",
@@ -51,13 +52,18 @@ def fail(exc: BaseException) -> int:
 
 
 def print_summary(summary: dict, out: Path | None) -> None:
-    table = summary_table(summary)
-    print(f"\nFinal postures over {summary['runs']} runs (share of runs):")
-    print((table * 100).round(0).astype(int).to_string())
+    """Actors x final postures in percent of runs, then the files written."""
+    rows = summary_rows(summary)
+    postures = list(dict.fromkeys(p for _, shares in rows for p in shares))
+    width = max([len(a) for a, _ in rows] + [0])
+    print(f"\nFinal postures over {summary['runs']} runs (share of runs, %):")
+    print(" " * width + "".join(f"  {p:>10}" for p in postures))
+    for actor, shares in rows:
+        print(f"{actor:<{width}}" + "".join(f"  {round(100 * shares.get(p, 0.0)):>10d}"
+                                           for p in postures))
     if out is not None:
         print(f"\nOutputs: {out.resolve()}")
-        for name in ("config.yaml", "trajectories.parquet", "memberships.parquet",
-                     "platforms.parquet", "summary.json"):
+        for name in ("config.yaml", *(f"{table_dir(t)}/" for t in TABLES), "summary.json"):
             print(f"  {name}")
 
 
@@ -67,10 +73,9 @@ def _task(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     try:
         data, out, root = hydra_job(config_dict(cfg), hydra_cfg)
-        files = source_files(hydra_cfg.runtime.choices,
-                             searchpath=list(hydra_cfg.searchpath or ()))
+        files = hydra_files(hydra_cfg)
         config = build_config(data, files, os.cpu_count() or 1)
-        results = run(config, data, out, tables=False, root=root)
+        results = run(config, data, out, root=root)
     except USER_ERRORS as exc:
         sys.exit(fail(exc))
     print_summary(results.summary, out)
@@ -87,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             check_output_dir(config.run.out or "outputs")
         except ConfigError as exc:
             return fail(exc)
+        warm(parallel_workers(config), config.run.backend)  # workers start while Hydra composes
     elif any(a in ("-m", "--multirun") for a in args):
         try:  # names and syntax; each point is validated in its job
             check_names([a for a in args if not a.startswith("-")])

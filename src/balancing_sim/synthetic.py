@@ -17,14 +17,17 @@ world.size.states=200` validates and runs like any other world.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 
 import numpy as np
 
+from .config.schema import PLATFORM_KINDS as KINDS
+from .config.schema import WorldSize
+
 SOURCE = "synthetic"
-KINDS = ("military", "economic", "political", "regional", "signal")
 LADDERS = (["none", "observer", "member"], ["none", "partner", "candidate", "member"],
            ["none", "member"])
-DEFAULT_SIZE = {"states": 10, "poles": 3, "platforms": 4, "seed": 0}
+DEFAULT_SIZE = asdict(WorldSize())
 
 
 def _v(x: float) -> dict:

@@ -51,7 +51,7 @@ class Panel:
         runs, steps = np.unique(traj["run"]), np.unique(traj["step"])
         R, M, N, P, K = len(runs), len(steps), len(states), len(poles), len(platforms)
         t = traj.sort_values(["run", "step", "actor"], key=_order(states))
-        weights = t[[f"align_{p}" for p in poles]].to_numpy().reshape(R, M, N, P)
+        weights = t[[f"align_{p}" for p in poles]].to_numpy(np.float64).reshape(R, M, N, P)
         align = np.concatenate([weights, 1.0 - weights.sum(-1, keepdims=True)], axis=-1)
         m = mem.sort_values(["run", "step", "actor", "platform"], key=_order(states, platforms))
         codes = pd.Categorical(m["status"].astype(str), categories=STATUSES).codes
@@ -134,10 +134,14 @@ def check(panel: Panel, spec: dict) -> np.ndarray:
     raise ValueError(f"unknown pattern check {kind!r}")
 
 
+def holds(panel: Panel, pattern: dict) -> np.ndarray:
+    """(R,) bool: do all of the pattern's checks hold in each run?"""
+    return np.logical_and.reduce([check(panel, c) for c in pattern["checks"]])
+
+
 def evaluate(panel: Panel, patterns: dict) -> dict[str, np.ndarray]:
     """(R,) bool per pattern: all of its checks hold in the run."""
-    return {name: np.logical_and.reduce([check(panel, c) for c in spec["checks"]])
-            for name, spec in patterns["patterns"].items()}
+    return {name: holds(panel, spec) for name, spec in patterns["patterns"].items()}
 
 
 def pass_rates(panel: Panel, patterns: dict) -> dict[str, float]:

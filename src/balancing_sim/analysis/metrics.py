@@ -1,9 +1,12 @@
 """Numbers behind the figures, computed from the output contract alone.
 
-Every function takes the contract's DataFrames (`trajectories`, `memberships`,
-`platforms`) of a run or of a sweep. A sweep adds a `scenario` column, a `point`
-column and one column per swept key; a single run has none of them and is treated
-as one scenario, named from its config (`config["scenario"]["name"]`).
+Every function takes a contract table (`trajectories`, `memberships` or `platforms`) of
+a run or of a sweep: a pandas DataFrame, or a lazy `tables.Table` as `load` returns in
+`res.tables` (large Tables are streamed, see `frames`: counts add up exactly, quantile
+bands come from histograms of `BINS` bins, an error below 1/BINS on values in [0, 1]).
+A sweep adds a `scenario` column, a `point` column and one column per swept key; a
+single run has none of them and is treated as one scenario, named from its config
+(`config["scenario"]["name"]`).
 
 Monte Carlo intervals are Wilson score intervals for a share of runs (Wilson 1927;
 Brown, Cai & DasGupta 2001) and Newcombe's hybrid score interval for a difference of
@@ -17,29 +20,52 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-NONALIGNED = "nonaligned"
+from ..config.schema import NONALIGNED, STATUSES
+from ..contract import ALIGN_PREFIX
+from ..execution import is_model_input
+from ..tables import Table
+from .frames import (
+    CONTRACT,
+    Frame,
+    as_text,
+    batches,
+    counts,
+    distinct,
+    final_rows,
+    histogram_quantiles,
+    points_per_scenario,
+    readable,
+    run_count,
+    select,
+    swept_columns,
+    unit_keys,
+)
+
 BASELINE = "baseline"  # the reference scenario's conventional name
-EXECUTION = ("runner.", "hydra.", "runs", "seed", "out", "engine")  # not model inputs
-ALIGN_PREFIX = "align_"
 LEVEL = 0.9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-CONTRACT = frozenset({"run", "seed", "step", "date", "actor", "posture", "platform", "status",
-                      "viability", "depth", "scenario", "point"})
-STATUS_ORDER = ("none", "observer", "partner", "candidate", "member")
+MEMBER = STATUSES[-1]
+BINS = 1024
+__all__ = ["ALIGN_PREFIX", "CONTRACT", "NONALIGNED", "Frame", "distinct", "final_rows",
+           "points_per_scenario", "run_count", "select", "swept_columns", "unit_keys"]
 
 
 # ---------------------------------------------------------------- structure
 
 
-def poles(traj: pd.DataFrame) -> list[str]:
+def poles(traj: Frame) -> list[str]:
     """Pole ids, in the order of the `align_<pole>` columns (the config's order)."""
     return [c[len(ALIGN_PREFIX):] for c in traj.columns if c.startswith(ALIGN_PREFIX)]
 
 
-def postures(traj: pd.DataFrame) -> list[str]:
+def postures(traj: Frame) -> list[str]:
     """Postures: the poles, then `nonaligned` (plus any other label found in the data)."""
-    found = (list(traj["posture"].cat.categories) if isinstance(
-        traj["posture"].dtype, pd.CategoricalDtype) else list(pd.unique(traj["posture"])))
+    if isinstance(traj, Table):
+        found = traj.categories("posture")
+    elif isinstance(traj["posture"].dtype, pd.CategoricalDtype):
+        found = list(traj["posture"].cat.categories)
+    else:
+        found = list(pd.unique(traj["posture"]))
     order = [*poles(traj), NONALIGNED]
     return order + sorted(str(p) for p in found if str(p) not in order)
 
@@ -51,46 +77,24 @@ def scenario_name(config: dict | None) -> str:
     return "scenario"
 
 
-def with_scenario(df: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:
+def with_scenario(df: Frame, config: dict | None = None) -> Frame:
     """The table with a `scenario` column (added from the config for a single run)."""
     if "scenario" in df.columns:
         return df
     return df.assign(scenario=scenario_name(config))
 
 
-def scenarios(df: pd.DataFrame) -> list[str]:
+def scenarios(df: Frame) -> list[str]:
     """Scenario names: `baseline` first when present, the others in order of appearance."""
     if "scenario" not in df.columns:
         return []
-    names = [str(s) for s in pd.unique(df["scenario"].astype(str))]
+    names = [str(s) for s in distinct(df, "scenario")]
     return sorted(names, key=lambda s: s != BASELINE)
-
-
-def swept_columns(df: pd.DataFrame) -> list[str]:
-    """Columns a sweep added besides `scenario` and `point` (e.g. `params.w_autonomy`)."""
-    return [c for c in df.columns if c not in CONTRACT and not c.startswith(ALIGN_PREFIX)]
 
 
 def model_inputs(columns: list[str]) -> list[str]:
     """Swept columns that change the model (not execution settings such as runner.*)."""
-    return [c for c in columns
-            if not any(c == e or (e.endswith(".") and c.startswith(e)) for e in EXECUTION)]
-
-
-def unit_keys(df: pd.DataFrame) -> list[str]:
-    """Columns that identify one set of replicates (a sweep point, or the one run)."""
-    keys = ["scenario"] if "scenario" in df.columns else []
-    keys += ["point"] if "point" in df.columns else swept_columns(df)
-    return keys
-
-
-def final_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the last recorded step of each set of replicates."""
-    keys = unit_keys(df)
-    if not keys:
-        return df[df["step"] == df["step"].max()]
-    last = df.groupby(keys, observed=True, dropna=False)["step"].transform("max")
-    return df[df["step"] == last]
+    return [c for c in columns if is_model_input(c)]
 
 
 def event_dates(config: dict | None) -> list[tuple[pd.Timestamp, str, list[str]]]:
@@ -143,26 +147,28 @@ def newcombe(p1, lo1, hi1, p0, lo0, hi0) -> tuple[np.ndarray, np.ndarray, np.nda
     return d, lower, upper
 
 
-# ---------------------------------------------------------------- outcomes
+def _labelled(n: pd.Series, level: str) -> pd.DataFrame:
+    """Counts with one id level as text columns (the others stay in the index)."""
+    n = n.copy()
+    position = n.index.names.index(level)
+    n.index = n.index.set_levels(n.index.levels[position].astype(str), level=position)
+    return n.unstack(level, fill_value=0).astype(int)
 
 
-def outcome_probabilities(traj: pd.DataFrame, config: dict | None = None,
+def outcome_probabilities(traj: Frame, config: dict | None = None,
                           by: list[str] | None = None, level: float = LEVEL) -> pd.DataFrame:
     """Share of runs ending in each posture, per scenario (and `by` columns) and actor.
 
     Columns: scenario, *by, actor, posture, count, runs, p, lo, hi (Wilson interval).
     Runs of all sweep points of a scenario are pooled unless `by` names the swept columns.
     """
-    df = final_rows(with_scenario(traj, config))
     keys = ["scenario", *(by or [])]
-    order = postures(traj)
     cols = [*keys, "actor"]
-    counts = (df.assign(posture=df["posture"].astype(str))
-              .groupby([*cols, "posture"], observed=True, sort=False).size()
-              .unstack("posture", fill_value=0))
-    counts = counts.reindex(columns=order, fill_value=0)
-    runs = counts.sum(axis=1)
-    long = counts.stack().rename("count").reset_index()
+    df = readable(with_scenario(traj, config), [*cols, "posture", "step", *unit_keys(traj)])
+    table = _labelled(counts(df, [*cols, "posture"], final=True)["n"], "posture")
+    table = table.reindex(columns=postures(traj), fill_value=0)
+    runs = table.sum(axis=1)
+    long = table.stack().rename("count").reset_index()
     long["runs"] = runs.reindex(pd.MultiIndex.from_frame(long[cols])).to_numpy()
     long["p"] = long["count"] / long["runs"]
     long["lo"], long["hi"] = wilson(long["count"], long["runs"], level)
@@ -194,17 +200,14 @@ def outcome_differences(probs: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
-def join_probabilities(mem: pd.DataFrame, config: dict | None = None,
+def join_probabilities(mem: Frame, config: dict | None = None,
                        level: float = LEVEL) -> pd.DataFrame:
     """Share of runs in which each actor is a member of each platform at the end."""
-    df = final_rows(with_scenario(mem, config))
     keys = ["scenario", "actor", "platform"]
-    runs = df[[*unit_keys(df), "run"]].drop_duplicates().groupby(
-        "scenario", observed=True).size()
-    runs.index = runs.index.astype(str)
-    members = (df["status"].astype(str) == "member")
-    out = df.assign(member=members).groupby(keys, observed=True)["member"].sum().reset_index()
-    out["runs"] = out["scenario"].astype(str).map(runs).astype(int)
+    df = readable(with_scenario(mem, config), [*keys, "status", "step", *unit_keys(mem)])
+    table = _labelled(counts(df, [*keys, "status"], final=True)["n"], "status")
+    out = pd.DataFrame({"member": table.get(MEMBER, 0), "runs": table.sum(axis=1)})
+    out = out.astype(int).reset_index()
     out["p"] = out["member"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["member"], out["runs"], level)
     for c in keys:
@@ -212,9 +215,13 @@ def join_probabilities(mem: pd.DataFrame, config: dict | None = None,
     return out
 
 
-def platform_final(plat: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:
-    """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles."""
-    df = final_rows(with_scenario(plat, config))
+def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
+    """Final viability and depth per scenario and platform: mean, 5% and 95% quantiles
+    (one row per run and platform is read: what the quantiles need)."""
+    columns = ["scenario", "platform", "viability", "depth", "step"]
+    df = with_scenario(plat, config)
+    df = pd.concat(list(batches(df, [*columns, *unit_keys(df)], final=True)),
+                   ignore_index=True)
     g = df.groupby(["scenario", "platform"], observed=True)
     out = pd.concat({
         f"{m}_{s}": (g[m].mean() if s == "mean" else g[m].quantile(q))
@@ -237,7 +244,7 @@ def _bands(df: pd.DataFrame, keys: list[str], value: str,
     return wide.reset_index()
 
 
-def alignment_bands(traj: pd.DataFrame, config: dict | None = None,
+def alignment_bands(traj: Frame, config: dict | None = None,
                     quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
     """Quantiles over runs of each state's weight on each pole, per scenario and date.
 
@@ -247,7 +254,7 @@ def alignment_bands(traj: pd.DataFrame, config: dict | None = None,
     return _long_bands(with_scenario(traj, config), "actor", "pole", columns, quantiles)
 
 
-def platform_bands(plat: pd.DataFrame, config: dict | None = None,
+def platform_bands(plat: Frame, config: dict | None = None,
                    quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
     """Quantiles over runs of each platform's viability and depth, per scenario and date.
 
@@ -257,24 +264,62 @@ def platform_bands(plat: pd.DataFrame, config: dict | None = None,
     return _long_bands(with_scenario(plat, config), "platform", "measure", columns, quantiles)
 
 
-def _long_bands(df: pd.DataFrame, key: str, kind: str, columns: dict[str, str],
+def _long_bands(df: Frame, key: str, kind: str, columns: dict[str, str],
                 quantiles: tuple[float, ...]) -> pd.DataFrame:
     """Bands of several columns stacked long, with `kind` naming the column's label."""
-    parts = []
-    for name, column in columns.items():
-        b = _bands(df, ["scenario", key, "date"], column, quantiles)
-        b.insert(3, kind, name)
-        parts.append(b)
-    out = pd.concat(parts, ignore_index=True)
+    df = readable(df, ["scenario", key, "date", *columns.values()])
+    if isinstance(df, Table):
+        out = _histogram_bands(df, key, kind, columns, quantiles)
+    else:
+        out = pd.concat([_bands(df, ["scenario", key, "date"], column, quantiles).assign(
+            **{kind: name}) for name, column in columns.items()], ignore_index=True)
+    out = out[["scenario", key, "date", kind, *(c for c in out.columns
+                                                  if c.startswith("q"))]]
     out["scenario"] = out["scenario"].astype(str)
     out[key] = out[key].astype(str)
     return out
 
 
+def _histogram_bands(table: Table, key: str, kind: str, columns: dict[str, str],
+                     quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """Quantile bands of values in [0, 1] over runs, per (scenario, id, date), from
+    histograms of `BINS` bins filled in one pass over the table's batches (memory: ids x
+    dates x BINS counts per column)."""
+    ids = table.categories(key)
+    labels = [f"q{round(x * 100):02d}" for x in quantiles]
+    rows = []
+    for name in scenarios(table):
+        part = table.select(scenario=name)
+        when = part.dates()
+        hist = {c: np.zeros((len(ids), len(when), BINS), dtype=np.int64)
+                for c in columns.values()}
+        for _, batch in part.record_batches([key, "date", *columns.values()]):
+            column = batch.column(key)
+            code = pd.Index(ids).get_indexer(column.dictionary.to_pylist())[
+                column.indices.to_numpy(zero_copy_only=False)]
+            dates = batch.column("date").to_numpy(zero_copy_only=False)
+            cell = (code * len(when) + np.searchsorted(when.to_numpy(), dates)) * BINS
+            for name_, total in hist.items():
+                values = batch.column(name_).to_numpy(zero_copy_only=False)
+                bins = np.clip((values.astype(np.float64) * BINS).astype(np.int64), 0, BINS - 1)
+                total += np.bincount(cell + bins, minlength=total.size).reshape(total.shape)
+        for label, column in columns.items():
+            values = histogram_quantiles(hist[column], quantiles)   # (ids, dates, q)
+            for i, ident in enumerate(ids):
+                seen = hist[column][i].sum(axis=-1) > 0
+                frame = pd.DataFrame(values[i][seen], columns=labels)
+                frame.insert(0, kind, label)
+                frame.insert(0, "date", when[seen])
+                frame.insert(0, key, ident)
+                frame.insert(0, "scenario", name)
+                rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
 # ---------------------------------------------------------------- sweeps
 
 
-def sweep_grid(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
+def sweep_grid(traj: Frame, x: str, y: str, actor: str, posture: str,
                level: float = LEVEL) -> pd.DataFrame:
     """P(actor ends in posture) at each (x, y) of a sweep, pooled over any other swept
     column. Columns: x, y, count, runs, p, lo, hi."""
@@ -282,19 +327,21 @@ def sweep_grid(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
         if col not in traj.columns:
             raise ValueError(f"column {col!r} not in the data (swept columns: "
                              f"{', '.join(swept_columns(traj)) or 'none'})")
-    df = final_rows(traj)
-    df = df[df["actor"].astype(str) == actor]
-    if df.empty:
+    df = readable(traj, [x, y, "actor", "posture", "step", *unit_keys(traj)])
+    known = (df.categories("actor") if isinstance(df, Table)
+             else set(df["actor"].astype(str)))
+    if actor not in known:
         raise ValueError(f"actor {actor!r} not in the data")
-    hit = df["posture"].astype(str) == posture
-    g = df.assign(hit=hit).groupby([x, y], observed=True)["hit"]
-    out = pd.DataFrame({"count": g.sum(), "runs": g.size()}).reset_index()
+    table = _labelled(counts(select(df, actor=actor), [x, y, "posture"], final=True)["n"],
+                      "posture")
+    out = pd.DataFrame({"count": table.get(posture, 0), "runs": table.sum(axis=1)})
+    out = out.astype(int).sort_index().reset_index()
     out["p"] = out["count"] / out["runs"]
     out["lo"], out["hi"] = wilson(out["count"], out["runs"], level)
     return out
 
 
-def most_variable_outcome(traj: pd.DataFrame, by: list[str]) -> tuple[str, str]:
+def most_variable_outcome(traj: Frame, by: list[str]) -> tuple[str, str]:
     """The (actor, posture) whose probability varies most across the `by` groups."""
     probs = outcome_probabilities(traj, by=by)
     spread = probs.groupby(["actor", "posture"])["p"].agg(lambda s: s.max() - s.min())
@@ -305,7 +352,7 @@ def most_variable_outcome(traj: pd.DataFrame, by: list[str]) -> tuple[str, str]:
 # ---------------------------------------------------------------- network
 
 
-def network_snapshot(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
+def network_snapshot(traj: Frame, mem: Frame | None = None,
                      date: str | pd.Timestamp | None = None,
                      scenario: str | None = None) -> dict:
     """Mean alignment of each state on each pole, modal membership status of each state in
@@ -316,31 +363,34 @@ def network_snapshot(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
     """
     df = traj
     if scenario is not None and "scenario" in df.columns:
-        df = df[df["scenario"].astype(str) == scenario]
-    dates = pd.DatetimeIndex(pd.unique(df["date"])).sort_values()
+        df = select(df, scenario=scenario)
+    dates = (df.dates() if isinstance(df, Table)
+             else pd.DatetimeIndex(pd.unique(df["date"])).sort_values())
     when = dates[-1] if date is None else dates[dates.get_indexer(
         [pd.Timestamp(date)], method="nearest")[0]]
-    at = df[df["date"] == when]
-    cols = [ALIGN_PREFIX + p for p in poles(traj)]
-    alignment = at.groupby("actor", observed=True)[cols].mean()
-    alignment.columns = poles(traj)
+    names = poles(traj)
+    cols = [ALIGN_PREFIX + p for p in names]
+    at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
+    by_posture = counts(at, ["actor", "posture"], values=cols)
+    by_actor = by_posture.groupby(level="actor", observed=True).sum()
+    alignment = by_actor[cols].div(by_actor["n"], axis=0)
+    alignment.columns = names
     alignment.index = alignment.index.astype(str)
-    posture = at.groupby("actor", observed=True)["posture"].agg(
-        lambda s: s.astype(str).value_counts().idxmax())
-    posture.index = posture.index.astype(str)
+    modes = as_text(by_posture["n"])
+    posture = modes.groupby(level=0, sort=False).idxmax().map(lambda k: k[1])
+    posture = posture.reindex(alignment.index)
     status = share = None
     if mem is not None and len(mem):
         m = mem
         if scenario is not None and "scenario" in m.columns:
-            m = m[m["scenario"].astype(str) == scenario]
-        m = m[m["date"] == when]
-        counts = (m.assign(status=m["status"].astype(str), actor=m["actor"].astype(str),
-                           platform=m["platform"].astype(str))
-                  .groupby(["actor", "platform", "status"]).size())
-        total = counts.groupby(level=[0, 1]).sum()
-        top = counts.groupby(level=[0, 1]).idxmax().map(lambda k: k[2])
-        status = top.unstack("platform")
-        share = (counts.groupby(level=[0, 1]).max() / total).unstack("platform")
-    runs = len(at[[*unit_keys(at), "run"]].drop_duplicates())
+            m = select(m, scenario=scenario)
+        m = select(readable(m, ["actor", "platform", "status", "date"]), date=when)
+        n = as_text(counts(m, ["actor", "platform", "status"])["n"])
+        total = n.groupby(level=[0, 1]).sum()
+        top = n.groupby(level=[0, 1]).idxmax().map(lambda k: k[2])
+        status = top.unstack(1)
+        share = (n.groupby(level=[0, 1]).max() / total).unstack(1)
+        status.columns.name = share.columns.name = "platform"
+        status.index.name = share.index.name = "actor"
     return {"date": when, "alignment": alignment, "status": status, "share": share,
-            "posture": posture, "runs": runs}
+            "posture": posture, "runs": int(by_actor["n"].max())}

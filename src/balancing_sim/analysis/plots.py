@@ -22,7 +22,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..config.schema import STATUSES
+from ..dynamics.platforms import STATUS_WEIGHT
 from . import metrics
+from .metrics import Frame
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000")
@@ -97,23 +100,19 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _pick_scenario(df: pd.DataFrame, scenario: str | None) -> pd.DataFrame:
+def _pick_scenario(df: Frame, scenario: str | None) -> Frame:
     if scenario is None or "scenario" not in df.columns:
         return df
-    part = df[df["scenario"].astype(str) == scenario]
-    if part.empty:
+    part = metrics.select(df, scenario=scenario)
+    if len(part) == 0:
         raise ValueError(f"scenario {scenario!r} not in the data "
                          f"(have: {', '.join(metrics.scenarios(df))})")
     return part
 
 
-def _pooled_note(df: pd.DataFrame) -> str:
+def _pooled_note(df: Frame) -> str:
     """', pooled over N sweep points' when a scenario holds several sweep points."""
-    if "point" not in df.columns:
-        return ""
-    keys = ["scenario"] if "scenario" in df.columns else []
-    n = int(df.groupby(keys, observed=True)["point"].nunique().max()) if keys else int(
-        df["point"].nunique())
+    n = metrics.points_per_scenario(df)
     return f", pooled over {n} sweep points" if n > 1 else ""
 
 
@@ -121,7 +120,7 @@ def _pooled_note(df: pd.DataFrame) -> str:
 
 
 @styled
-def outcome_distribution(traj: pd.DataFrame, config: dict | None = None,
+def outcome_distribution(traj: Frame, config: dict | None = None,
                          level: float = metrics.LEVEL) -> Figure:
     """Share of runs ending in each posture, per actor; one panel per scenario, side by side;
     whiskers are Wilson intervals at `level`."""
@@ -169,7 +168,7 @@ def outcome_distribution(traj: pd.DataFrame, config: dict | None = None,
 
 
 @styled
-def fan_chart(traj: pd.DataFrame, config: dict | None = None, scenario: str | None = None,
+def fan_chart(traj: Frame, config: dict | None = None, scenario: str | None = None,
               actors: list[str] | None = None, ncols: int = 4,
               min_weight: float = 0.02) -> Figure:
     """Each state's alignment weights over time: median line and 50%/90% bands per pole,
@@ -178,7 +177,7 @@ def fan_chart(traj: pd.DataFrame, config: dict | None = None, scenario: str | No
     `min_weight` in a panel are left out of it."""
     df = _pick_scenario(metrics.with_scenario(traj, config), scenario)
     name = metrics.scenarios(df)[0]
-    df = df[df["scenario"].astype(str) == name]
+    df = metrics.select(df, scenario=name)
     bands = metrics.alignment_bands(df)
     poles = metrics.poles(traj)
     colors = pole_colors(poles)
@@ -217,7 +216,7 @@ def fan_chart(traj: pd.DataFrame, config: dict | None = None, scenario: str | No
                            label="event naming the state")]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 9),
                title="median weight on pole")
-    runs = len(df[[*metrics.unit_keys(df), "run"]].drop_duplicates())
+    runs = metrics.run_count(df)
     fig.suptitle(f"Alignment weights over time: {name} ({runs} runs{_pooled_note(df)})")
     return fig
 
@@ -226,7 +225,7 @@ def fan_chart(traj: pd.DataFrame, config: dict | None = None, scenario: str | No
 
 
 @styled
-def platform_chart(plat: pd.DataFrame, config: dict | None = None, ncols: int = 4) -> Figure:
+def platform_chart(plat: Frame, config: dict | None = None, ncols: int = 4) -> Figure:
     """Viability (solid) and depth (dashed) of each platform over time: median and 90% band
     over runs, one panel per platform, one colour per scenario."""
     bands = metrics.platform_bands(plat, config)
@@ -265,7 +264,7 @@ def platform_chart(plat: pd.DataFrame, config: dict | None = None, ncols: int = 
 
 
 @styled
-def sweep_map(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
+def sweep_map(traj: Frame, x: str, y: str, actor: str, posture: str,
               scenario: str | None = None, config: dict | None = None,
               level: float = metrics.LEVEL, annotate: bool | None = None) -> Figure:
     """Heatmap of P(actor ends in posture) over two swept parameters; other swept columns
@@ -301,7 +300,7 @@ def sweep_map(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
     others = [c for c in metrics.model_inputs(metrics.swept_columns(df)) if c not in (x, y)]
     parts = []
     for c in others:
-        values = pd.unique(df[c])
+        values = metrics.distinct(df, c)
         parts.append(f"{label(c)}={values[0]}" if len(values) == 1
                      else f"{label(c)} pooled over {len(values)} values")
     names = metrics.scenarios(df) or [metrics.scenario_name(config)]
@@ -317,7 +316,7 @@ def sweep_map(traj: pd.DataFrame, x: str, y: str, actor: str, posture: str,
 
 
 @styled
-def network_map(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
+def network_map(traj: Frame, mem: Frame | None = None,
                 date: str | pd.Timestamp | None = None, scenario: str | None = None,
                 config: dict | None = None, min_weight: float = 0.1) -> Figure:
     """States, poles and platforms as a graph at one date (default: the last).
@@ -352,7 +351,7 @@ def network_map(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
                 s = status.at[actor, platform]
                 if s in STATUS_STYLE:
                     graph.add_edge(actor, platform, kind="status", status=s,
-                                   weight=STATUS_ORDER_WEIGHT[s])
+                                   weight=float(STATUS_WEIGHT[STATUSES.index(s)]))
     for platform in platforms:
         if leaders.get(platform) in poles:
             graph.add_edge(platform, leaders[platform], kind="leader", weight=0.3)
@@ -413,9 +412,6 @@ def network_map(traj: pd.DataFrame, mem: pd.DataFrame | None = None,
     return fig
 
 
-STATUS_ORDER_WEIGHT = {"observer": 0.2, "partner": 0.4, "candidate": 0.6, "member": 1.0}
-
-
 def _network_layout(graph, poles: list[str], align: pd.DataFrame,
                     status: pd.DataFrame | None) -> dict:
     """Poles fixed on a circle; each state starts at the alignment-weighted mean of the
@@ -448,7 +444,7 @@ def _network_layout(graph, poles: list[str], align: pd.DataFrame,
 
 
 @styled
-def scenario_comparison(traj: pd.DataFrame, baseline: str, config: dict | None = None,
+def scenario_comparison(traj: Frame, baseline: str, config: dict | None = None,
                         level: float = metrics.LEVEL, min_p: float = 0.02) -> Figure:
     """Difference of P(final posture) of each scenario against `baseline`, in percentage
     points, with Newcombe intervals at `level`; one panel per scenario. Rows where the

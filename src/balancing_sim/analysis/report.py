@@ -46,18 +46,19 @@ def open_results(path: str | Path):
     root = Path(path)
     if not root.is_dir():
         raise NotResults(f"{root}: not a directory")
-    has_run = (root / "trajectories.parquet").is_file() or (root / "chunks").is_dir()
+    has_run = (root / "trajectories.parquet").exists() or (root / "chunks").is_dir()
     has_sweep = any(root.glob("points/*/point.json"))
     if not (has_run or has_sweep):
         raise NotResults(f"{root}: not a results directory (no trajectories.parquet and "
                          "no points/*/point.json)")
     try:
         res = load(root)
-        traj = res.trajectories
+        traj = res.tables["trajectories"]
+        missing = {"run", "step", "date", "actor", "posture"} - set(traj.columns)
+        empty = len(traj) == 0
     except Exception as exc:  # unreadable tables: one line, not a traceback
         raise NotResults(f"{root}: cannot read results ({type(exc).__name__}: {exc})") from None
-    missing = {"run", "step", "date", "actor", "posture"} - set(traj.columns)
-    if traj.empty or missing:
+    if empty or missing:
         raise NotResults(f"{root}: trajectories are empty or lack columns "
                          f"{', '.join(sorted(missing))}")
     return res
@@ -77,31 +78,42 @@ def scenario_config(res, scenario: str | None = None) -> dict:
     return {}
 
 
-def _numeric_sweeps(df: pd.DataFrame) -> list[str]:
-    return [c for c in metrics.model_inputs(metrics.swept_columns(df))
-            if pd.api.types.is_numeric_dtype(df[c]) and df[c].nunique() > 1]
+def _numeric_sweeps(df: metrics.Frame) -> list[str]:
+    """Swept model inputs with several numeric values (the axes of a sweep map)."""
+    out = []
+    for c in metrics.model_inputs(metrics.swept_columns(df)):
+        values = [v for v in metrics.distinct(df, c) if not pd.isna(v)]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        if numeric and len(set(values)) > 1:
+            out.append(c)
+    return out
+
+
+def _per_scenario(res, names: list[str], kind: str, title: str, caption: str,
+                  draw) -> list[Plot]:
+    """One figure per scenario (the first MAX_PANELS), named `<kind>_<scenario>` when
+    there are several; `draw(name, config)` makes it."""
+    return [Plot(f"{kind}_{name}" if len(names) > 1 else kind, f"{title}: {name}", caption,
+                 draw(name, scenario_config(res, name))) for name in names[:MAX_PANELS]]
 
 
 def figures(res, actor: str | None = None, posture: str | None = None,
             baseline: str | None = None, date: str | None = None) -> list[Plot]:
     """Every figure the data supports, with titles and captions."""
     config = scenario_config(res)
-    traj = metrics.with_scenario(res.trajectories, config)
+    traj = metrics.with_scenario(res.tables["trajectories"], config)
     names = metrics.scenarios(traj)
     out = [Plot("outcomes", "Outcome distribution",
                 "Share of runs ending in each posture, per state and scenario; whiskers are "
                 "90% Wilson intervals for the Monte Carlo share.",
                 plots.outcome_distribution(traj, config))]
-    for name in names[:MAX_PANELS]:
-        cfg = scenario_config(res, name)
-        out.append(Plot(f"fan_{name}" if len(names) > 1 else "fan",
-                        f"Alignment fan chart: {name}",
-                        "Median (line), 50% and 90% bands over runs of each state's weight on "
-                        "each pole; ticks on the time axis mark scheduled events, dotted lines "
-                        "events that name the state.",
-                        plots.fan_chart(traj, cfg, scenario=name)))
-    plat = res.platforms
-    if plat is not None and len(plat):
+    out += _per_scenario(res, names, "fan", "Alignment fan chart",
+                         "Median (line), 50% and 90% bands over runs of each state's weight on "
+                         "each pole; ticks on the time axis mark scheduled events, dotted "
+                         "lines events that name the state.",
+                         lambda name, cfg: plots.fan_chart(traj, cfg, scenario=name))
+    plat = res.tables["platforms"]
+    if len(plat):
         out.append(Plot("platforms", "Platform viability and depth",
                         "Median and 90% band over runs of each platform's viability (solid) "
                         "and institutional depth (dashed), one colour per scenario.",
@@ -110,7 +122,7 @@ def figures(res, actor: str | None = None, posture: str | None = None,
     if len(swept) >= 2:
         x, y = swept[:2]
         for name in names[:MAX_PANELS]:
-            part = traj[traj["scenario"].astype(str) == name]
+            part = metrics.select(traj, scenario=name)
             a, p = ((actor, posture) if actor and posture
                     else metrics.most_variable_outcome(part, [x, y]))
             a, p = actor or a, posture or p
@@ -121,17 +133,14 @@ def figures(res, actor: str | None = None, posture: str | None = None,
                             "the title). Default outcome: the one that varies most across the "
                             "grid.",
                             plots.sweep_map(part, x, y, a, p, scenario=name)))
-    mem = res.memberships
-    for name in names[:MAX_PANELS]:
-        cfg = scenario_config(res, name)
-        out.append(Plot(f"network_{name}" if len(names) > 1 else "network",
-                        f"Alignment network: {name}",
-                        "States (fill: modal posture), poles and platforms at one date; "
-                        "edge width is the mean alignment weight over runs, line style the "
-                        "modal membership status.",
-                        plots.network_map(traj, metrics.with_scenario(mem, config)
-                                          if mem is not None and len(mem) else None,
-                                          date=date, scenario=name, config=cfg)))
+    mem = res.tables["memberships"]
+    mem = metrics.with_scenario(mem, config) if len(mem) else None
+    out += _per_scenario(res, names, "network", "Alignment network",
+                         "States (fill: modal posture), poles and platforms at one date; edge "
+                         "width is the mean alignment weight over runs, line style the modal "
+                         "membership status.",
+                         lambda name, cfg: plots.network_map(traj, mem, date=date,
+                                                             scenario=name, config=cfg))
     if len(names) >= 2:
         base = baseline or ("baseline" if "baseline" in names else names[0])
         out.append(Plot("comparison", f"Scenario comparison against {base}",
@@ -159,22 +168,22 @@ def key_numbers(res, level: float = metrics.LEVEL) -> pd.DataFrame:
     each with its interval. Columns: quantity, scenario, actor, item, estimate, lo, hi,
     runs, interval."""
     config = scenario_config(res)
-    traj = metrics.with_scenario(res.trajectories, config)
+    traj = metrics.with_scenario(res.tables["trajectories"], config)
     probs = metrics.outcome_probabilities(traj, level=level)
     rows = [pd.DataFrame({"quantity": "P(final posture)", "scenario": probs["scenario"],
                           "actor": probs["actor"], "item": probs["posture"],
                           "estimate": probs["p"], "lo": probs["lo"], "hi": probs["hi"],
                           "runs": probs["runs"], "interval": f"{level:.0%} Wilson"})]
-    mem = res.memberships
-    if mem is not None and len(mem):
+    mem = res.tables["memberships"]
+    if len(mem):
         joins = metrics.join_probabilities(metrics.with_scenario(mem, config), level=level)
         rows.append(pd.DataFrame({"quantity": "P(member at the end)",
                                   "scenario": joins["scenario"], "actor": joins["actor"],
                                   "item": joins["platform"], "estimate": joins["p"],
                                   "lo": joins["lo"], "hi": joins["hi"], "runs": joins["runs"],
                                   "interval": f"{level:.0%} Wilson"}))
-    plat = res.platforms
-    if plat is not None and len(plat):
+    plat = res.tables["platforms"]
+    if len(plat):
         final = metrics.platform_final(metrics.with_scenario(plat, config))
         for measure in ("viability", "depth"):
             rows.append(pd.DataFrame({
@@ -244,10 +253,11 @@ def _config_text(res) -> str:
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
     """The report as one HTML string (no external resources)."""
     config = scenario_config(res)
-    traj = res.trajectories
+    traj = res.tables["trajectories"]
     names = metrics.scenarios(metrics.with_scenario(traj, config))
-    seeds = sorted(int(s) for s in pd.unique(traj["seed"])) if "seed" in traj else []
-    runs = len(traj[[*metrics.unit_keys(traj), "run"]].drop_duplicates())
+    seeds = (sorted(int(s) for s in metrics.distinct(traj, "seed"))
+             if "seed" in traj.columns else [])
+    runs = metrics.run_count(traj)
     question = ((config.get("scenario") or {}).get("question") if isinstance(
         config.get("scenario"), dict) else None)
     title = title or f"balancing-sim report: {', '.join(names)}"

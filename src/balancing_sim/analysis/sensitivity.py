@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..evaluation import Model, configure, evaluate, final_posture
 from . import metrics
 from .plots import OKABE_ITO, label, save, styled
 
@@ -120,7 +121,7 @@ def run(prob: dict, evaluate: Callable[[np.ndarray], np.ndarray], method: str = 
 
 @dataclasses.dataclass
 class ModelOutcome:
-    """The simulation as a function X -> Y for SALib (picklable, for parallel workers).
+    """The simulation as a function X -> Y for SALib, through the evaluation API.
 
     Each row of X sets the parameters `names`; the model runs `runs` replicates of the
     scenario from `seed` (the same seed at every point) and returns the outcome share.
@@ -136,11 +137,9 @@ class ModelOutcome:
     workers: int = 1
 
     def compose(self):
-        from ..config.loading import compose
-
-        args = [f"scenario={self.scenario}", f"runs={self.runs}", f"seed={self.seed}",
-                "runner.workers=1", "runner.record_every=1200", *self.overrides]
-        return compose(args)
+        return configure(self.scenario, [f"runs={self.runs}", f"seed={self.seed}",
+                                         "runner.workers=1", "runner.record_every=1200",
+                                         *self.overrides])
 
     def check(self) -> dict:
         """Validate actor, posture and parameter names against the config; return it."""
@@ -159,44 +158,13 @@ class ModelOutcome:
             raise ValueError(f"posture {self.posture!r}: choose one of {', '.join(allowed)}")
         return resolved
 
-    def outcome(self, traj: pd.DataFrame) -> float:
-        last = traj[(traj["step"] == traj["step"].max())
-                    & (traj["actor"].astype(str) == self.actor)]
-        if self.posture.startswith(metrics.ALIGN_PREFIX):
-            return float(last[self.posture].mean())
-        return float((last["posture"].astype(str) == self.posture).mean())
-
-    def _block(self, X: np.ndarray) -> np.ndarray:
-        from ..runner import run as run_config
-
-        config, resolved = self.compose()
-        out = np.empty(len(X))
-        for i, row in enumerate(X):
-            values = dict(zip(self.names, (float(v) for v in row), strict=True))
-            point = dataclasses.replace(config,
-                                        params=dataclasses.replace(config.params, **values))
-            res = run_config(point, {**resolved, "params": {**resolved["params"], **values}},
-                             None)
-            out[i] = self.outcome(res.trajectories)
-        return out
-
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        from joblib import Parallel, delayed
-        from tqdm import tqdm
-
         X = np.atleast_2d(np.asarray(X, dtype=float))
-        workers = max(1, min(self.workers, len(X)))
-        blocks = [b for b in np.array_split(X, min(len(X), max(8, workers * 8))) if len(b)]
-        bar = tqdm(total=len(X), unit="point", disable=not sys.stderr.isatty(),
-                   desc="points")
-        parts = []
-        jobs = Parallel(n_jobs=workers, return_as="generator")(
-            delayed(self._block)(b) for b in blocks)
-        for part in jobs:  # in order
-            parts.append(part)
-            bar.update(len(part))
-        bar.close()
-        return np.concatenate(parts)
+        model = Model.of(self.compose()[0])
+        sets = [dict(zip(self.names, map(float, row), strict=True)) for row in X]
+        table = evaluate(model, sets, {"y": final_posture(self.actor, self.posture)},
+                         workers=max(1, min(self.workers, len(X))))
+        return table["y"].to_numpy()
 
 
 # ---------------------------------------------------------------- figure and files

@@ -27,19 +27,27 @@ class Problem:
 class ConfigError(ValueError):
     """All problems found in one validation pass, reported together (exit code 2)."""
 
+    title = "invalid config"
+
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__(self.render())
 
     def render(self) -> str:
         if len(self.problems) == 1:
-            return f"invalid config: {self.problems[0]}"
-        lines = [f"invalid config: {len(self.problems)} problems"]
+            return f"{self.title}: {self.problems[0]}"
+        lines = [f"{self.title}: {len(self.problems)} problems"]
         lines += [f"  - {p}" for p in self.problems[:SHOWN]]
         if len(self.problems) > SHOWN:
             lines.append(f"  ... and {len(self.problems) - SHOWN} more (fix the first ones: "
                          "later ones often follow from them)")
         return "\n".join(lines)
+
+
+class YamlError(ConfigError):
+    """A file that is not YAML at all (syntax, a duplicate key, a Python tag)."""
+
+    title = "invalid YAML"
 
 
 class Collector:

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 
 from omegaconf import OmegaConf
 
-POINT_EXCLUDE = ("out", "experiment", "runner.workers", "runner.backend", "runner.progress",
-                 "runner.chunk_runs", "runner.scheduler")
-"""Overrides that never enter a sweep point's id (they do not change its results)."""
+from .schema import EXECUTION_ONLY as POINT_EXCLUDE  # never in a sweep point's id
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-]+")
 
@@ -69,7 +67,6 @@ def _point_resolver(overrides: object) -> str:
     if isinstance(overrides, str):
         return point_id(overrides)
     return point_name(list(overrides))
-
 
 
 _register_resolver()

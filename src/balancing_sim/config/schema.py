@@ -1,18 +1,49 @@
-"""Typed schema of worlds, scenarios and model parameters.
+"""Typed schema of worlds, scenarios, parameters and run settings, with their constraints.
 
-The YAML is plain data: it is read into these frozen dataclasses by
-`validate.py`, which checks every key and reports all problems at once.
-Numbers in a world or scenario carry their provenance (`{value, source}`).
+The YAML is plain data, read into these frozen dataclasses by `validate.Reader`. Every
+constraint a single field carries sits on the field as metadata (`spec(...)`), so the
+schema is the one place that says what is allowed; constraints spanning several fields or
+files (an end after the start, memberships a platform's ladder allows) are the few rule
+functions of `validate.py`. Numbers in a world or scenario carry their provenance
+(`{value, source}`).
+
+Field metadata read by the reader:
+  range=(low, high)   bounds of a number (of `value` in a Sourced); Sourced default [0, 1]
+  choices=...         allowed words (a dict maps aliases to the stored word)
+  pattern=regex       other text accepted besides `choices` (a scheduler address)
+  ref=name|tuple      ids of that namespace (poles, states, actors, platforms) or words;
+                      on a dict: its keys; on a list: its items
+  what="..."          what is allowed, when the default phrase would not say it
+  noun="..."          what the ids of a list are (`one of the <noun> ids`)
+  other_than=field    ids other than that field's value (the record's own id, its state)
+  also=(...)          further words accepted by a ref (`nonaligned` as a leader)
+  month=True          text YYYY-MM;  nonempty=True: text that is not blank
+  key="a.b"           the YAML path, if not the field's name
+  auto=True           "auto" (or nothing) is the number of cores
+  keyed=True          a mapping id -> record, read as a tuple of records with that `id`
+  flat=True           a Sourced spread over its record's own `value` and `source` keys
+  need="..."          what to say when the mapping is empty (at least one ...)
+  every="..."         a dict must name every id of its `ref`
+  default_from=field  missing: the value of that field (a label defaults to the id)
+  fields={...}        metadata for the fields of the records of a list (a link's other end)
+  execution=True      a run setting that changes how a run executes, never its results
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
+from typing import Any
 
 STATUSES: tuple[str, ...] = ("none", "observer", "partner", "candidate", "member")
 """Membership ladder, from outside to inside; a state moves one rung per decision."""
 
 NONALIGNED = "nonaligned"
+PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
+ENGINES = ("ensemble", "mesa")
+"""Engine names; the runner maps each to its engine function."""
+BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
+CAPABILITY = (0.0, 1e6)
 
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     # kind -> the target keys it needs (besides date, value, source)
@@ -33,217 +64,285 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
 """Events change conditions states respond to; none sets an alignment or a membership."""
 
 
+def spec(default: Any = MISSING, **rules: Any) -> Any:
+    """A dataclass field with its constraints (see the module docstring)."""
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda: type(default)(default), metadata=rules)
+    return field(default=default, metadata=rules)
+
+
+def _links(other: str, namespace: str) -> Any:
+    """A list of ties between a state and a pole or actor (`{state, <other>, value, source}`)."""
+    what = f"{'an' if other[0] in 'aeiou' else 'a'} {other} id"
+    return spec((), fields={"other": {"key": other, "ref": namespace, "what": what}})
+
+
+SOURCE = {"nonempty": True,
+          "what": "a non-empty 'source': the paper, a dataset and year, or 'assumption: <reason>'"}
+"""The rules of a source: text naming where a number comes from."""
+
+
 @dataclass(frozen=True)
 class Sourced:
     value: float
-    source: str
+    source: str = spec(**SOURCE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CowSpan:
-    """A COW country code whose capability an actor sums, in the years [first, last]."""
+    """A COW country code whose capability an actor sums, in the years [from, to]."""
 
-    code: int
-    first: int | None = None
-    last: int | None = None
-
-
-Identity = tuple[str, ...] | dict[str, dict[str, Sourced]]
-"""Tags (shared or not) or, sourced, shares of groups per facet (census, surveys)."""
+    code: int = spec(range=(1, 999))
+    first: int | None = spec(None, key="from", range=(1816, 2100))
+    last: int | None = spec(None, key="to", range=(1816, 2100))
 
 
-@dataclass(frozen=True)
-class Pole:
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """What every actor of a world has: an id (its key), a label, a capability (a
+    constant, or by year from the COW codes it sums with the world's capability data)."""
+
     id: str
-    label: str
-    capability: Sourced
+    label: str = spec(default_from="id")
+    capability: Sourced = spec(range=CAPABILITY)
+    cow: tuple[CowSpan, ...] = ()
+
+
+SHARES = spec({}, inner={"what": "a group name"})
+"""Identity as sourced shares of groups per facet (`{facet: {group: {value, source}}}`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pole(Actor):
     coercion: Sourced
-    identity: Identity
-    rivals: dict[str, Sourced]
-    cow: tuple[CowSpan, ...] = ()
+    identity: tuple[str, ...] = spec((), noun="identity group")
+    shares: dict[str, dict[str, Sourced]] = SHARES
+    rivals: dict[str, Sourced] = spec({}, ref="poles", what="another pole id", other_than="id")
 
 
-@dataclass(frozen=True)
-class State:
-    id: str
-    label: str
-    capability: Sourced
+@dataclass(frozen=True, kw_only=True)
+class State(Actor):
     autonomy: Sourced
-    identity: Identity
-    proximity: dict[str, Sourced]
-    cow: tuple[CowSpan, ...] = ()
+    identity: tuple[str, ...] = spec((), noun="identity group")
+    shares: dict[str, dict[str, Sourced]] = SHARES
+    proximity: dict[str, Sourced] = spec(
+        {}, ref="actors", other_than="id",
+        what="a pole, state or external actor id other than the state itself")
 
 
-@dataclass(frozen=True)
-class External:
+@dataclass(frozen=True, kw_only=True)
+class External(Actor):
     """An actor that only matters as a source of threat (it neither decides nor leads)."""
 
-    id: str
-    label: str
-    capability: Sourced
-    cow: tuple[CowSpan, ...] = ()
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A group of a facet of identity shares (the Turkic share of the ethnic facet)."""
+
+    facet: str
+    group: str
+    at_least: float = spec(0.0, range=(0.0, 1.0))  # as a membership criterion
+    source: str = spec(**SOURCE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dated:
     """A value that holds from a month on (a step function of time)."""
 
-    start: str
-    value: float
-    source: str
+    start: str = spec(key="from", month=True)
+    value: float = spec(range=(0.0, 1e4))
+    source: str = spec(**SOURCE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Platform:
     id: str
-    label: str
-    leader: str | None
-    kind: str
-    bloc: bool
+    label: str = spec(default_from="id")
+    leader: str | None = spec(None, ref="poles", also=(NONALIGNED,),
+                              what=f"null, {NONALIGNED} or a power center (pole) id")
+    kind: str = spec(choices=PLATFORM_KINDS)
+    bloc: bool = False
     binding: Sourced
     protection: Sourced
     economic: Sourced
-    identity: str | tuple[str, str] | None  # a tag, or (facet, group) of identity shares
-    statuses: tuple[str, ...]
-    pole_members: tuple[str, ...]
-    core: tuple[str, ...]
-    exclusive_with: tuple[str, ...]
-    opens: str | None
-    cooperation: Sourced | None = None      # what loose ties (observer, partner) offer
-    grants: tuple[str, ...] = ("member",)   # rungs the platform decides by its own rule
-    eligible: tuple[str, ...] = ()          # states that may become members (empty: any)
-    members_if: tuple[str, str, float] | None = None  # (facet, group, at least) to be member
-    admits_only_outside: tuple[str, ...] = ()  # admission criterion: member of none of these
-    outside_members: tuple[Dated, ...] = ()    # members that are not actors of the world
-    outside_potential: Sourced | None = None   # states outside the world it addresses
-    renewals: tuple[str, ...] = ()             # months a fixed-term treaty must be re-signed
+    identity: str | None = None
+    embodies: Group | None = None  # the group of identity shares it stands for
+    cooperation: Sourced | None = None  # what loose ties (observer, partner seats) offer
+    statuses: tuple[str, ...] = spec(("none", "member"), ref=STATUSES, noun="membership status")
+    grants: tuple[str, ...] = spec(("member",), ref=STATUSES[1:], noun="status above none")
+    pole_members: tuple[str, ...] = spec((), ref="poles", noun="pole")
+    core: tuple[str, ...] = spec((), ref="states", noun="state")
+    eligible: tuple[str, ...] = spec((), ref="states", noun="state")  # none given: the core
+    members_if: Group | None = None  # identity criterion for members (at_least of a group)
+    exclusive_with: tuple[str, ...] = spec((), ref="platforms", noun="other platform",
+                                           other_than="id")
+    admits_only_outside: tuple[str, ...] = spec((), ref="platforms", noun="other platform",
+                                                other_than="id")
+    outside_members: tuple[Dated, ...] = ()  # members that are not actors of the world
+    outside_potential: Sourced | None = spec(None, range=(0.0, 1e4))
+    renewals: tuple[str, ...] = spec((), noun="month")  # a fixed-term treaty re-signed
+    opens: str | None = spec(None, month=True, what="null or a month YYYY-MM")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class World:
-    name: str
-    poles: tuple[Pole, ...]
-    states: tuple[State, ...]
-    external: tuple[External, ...]
-    platforms: tuple[Platform, ...]
-    capability_data: str | None = None  # CSV of COW NMC rows (ccode, year, cinc) under conf/
+    name: str = "world"
+    description: str = ""
+    sources: Any = spec(None, key="_sources")  # YAML anchors of the file's sources
+    poles: tuple[Pole, ...] = spec(keyed=True, need="at least one power center (pole)")
+    states: tuple[State, ...] = spec(keyed=True, need="at least one deciding state")
+    external: tuple[External, ...] = spec((), keyed=True)
+    platforms: tuple[Platform, ...] = spec((), keyed=True)
+    capability_data: str | None = spec(
+        None, what="null or a .csv file of COW NMC rows under the config folder")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class WorldSize:
+    """A generated world (conf/world/synthetic.yaml): see synthetic.generate."""
+
+    states: int = spec(10, range=(2, 100_000))
+    poles: int = spec(3, range=(1, 10_000))
+    platforms: int = spec(4, range=(1, 10_000))
+    seed: int = spec(0, range=(0, 2**63 - 1))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Link:
     """A directed or symmetric condition between a state and another actor."""
 
-    state: str
-    other: str
-    value: Sourced
+    state: str = spec(ref="states", what="a deciding state id")
+    other: str = spec(other_than="state")  # its key and ids are set by the section
+    value: Sourced = spec(flat=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Conditions:
     polarization: Sourced
-    credibility: dict[str, Sourced]
-    threat: tuple[Link, ...] = ()
-    economy: tuple[Link, ...] = ()
-    alliances: tuple[Link, ...] = ()
-    troops: tuple[Link, ...] = ()
-    pressure: tuple[Link, ...] = ()
-    credibility_by_state: tuple[Link, ...] = ()
-    bases: tuple[Link, ...] = ()
-    arms: tuple[Link, ...] = ()
-    neutrality: dict[str, Sourced] = field(default_factory=dict)
-    depth: dict[str, Sourced] = field(default_factory=dict)
-    viability: dict[str, Sourced] = field(default_factory=dict)
-    openness: dict[str, dict[str, Sourced]] = field(default_factory=dict)
+    credibility: dict[str, Sourced] = spec({}, ref="poles", what="a pole id",
+                                           every="a credibility for every pole")
+    threat: tuple[Link, ...] = _links("actor", "actors")
+    economy: tuple[Link, ...] = _links("pole", "poles")
+    alliances: tuple[Link, ...] = _links("actor", "actors")
+    troops: tuple[Link, ...] = _links("pole", "poles")
+    pressure: tuple[Link, ...] = _links("pole", "poles")
+    credibility_by_state: tuple[Link, ...] = _links("pole", "poles")
+    bases: tuple[Link, ...] = _links("pole", "poles")
+    arms: tuple[Link, ...] = _links("pole", "poles")
+    neutrality: dict[str, Sourced] = spec({}, ref="states", what="a deciding state id")
+    depth: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
+    viability: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
+    openness: dict[str, dict[str, Sourced]] = spec(
+        {}, ref="platforms", what="a platform id",
+        inner={"ref": STATUSES[1:], "what": "a status above none"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Membership:
-    state: str
-    platform: str
-    status: str
+    state: str = spec(ref="states", what="a deciding state id")
+    platform: str = spec(ref="platforms", what="a platform id")
+    status: Any  # one the platform's ladder has (checked with the platform)
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
     id: str
-    date: str
+    date: str = spec(month=True)
     kind: str
     targets: dict[str, object]
-    value: Sourced
-    mode: str
-    probability: float
-    jitter_months: int
-    noise: float
+    value: Sourced = spec(range=(-1.0, 1.0))  # [0, 1] with mode set
+    mode: str = spec("add", choices=("add", "set"))
+    probability: float = spec(1.0, range=(0.0, 1.0))
+    jitter_months: int = spec(0, range=(0, 120))
+    noise: float = spec(0.0, range=(0.0, 1.0))
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
-    name: str
-    question: str
-    start: str
-    end: str
+    name: str = "scenario"
+    question: str = ""
+    start: str = spec(month=True)
+    end: str = spec(month=True)
     conditions: Conditions
-    alignment: dict[str, dict[str, Sourced]]
-    memberships: tuple[Membership, ...]
-    events: tuple[Event, ...]
+    alignment: dict[str, dict[str, Sourced]] = spec(
+        {}, ref="states", what="a deciding state id", inner={"ref": "poles", "what": "a pole id"})
+    memberships: tuple[Membership, ...] = ()
+    events: tuple[Event, ...] = spec((), keyed=True)
 
 
-@dataclass(frozen=True)
+def param(low: float = 0.0, high: float = 1e6) -> Any:
+    return spec(range=(low, high))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Params:
     """Free parameters of the decision rule; see docs/ODD.md, section Submodels."""
 
-    w_security: float
-    w_punishment: float
-    w_economy: float
-    w_identity: float
-    w_kinship: float
-    w_autonomy: float
-    w_polarization: float
-    w_alliance: float
-    w_threat: float
-    w_depth: float
-    w_viability: float
-    w_bloc_alignment: float
-    reach_decay: float
-    temperature: float
-    adjustment_rate: float
-    perception_noise: float
-    decision_hazard: float
-    threshold_observer: float
-    threshold_partner: float
-    threshold_candidate: float
-    threshold_member: float
-    refusal_threat: float
-    reaction_gain: float
-    carrot_gain: float
-    reaction_rate: float
-    troop_threat: float
-    viability_rate: float
-    depth_growth: float
-    depth_decay: float
-    w_dependence: float = 0.0
-    w_bandwagon: float = 0.0
-    w_cooperation: float = 0.0
-    w_signal: float = 0.0
-    w_admission_risk: float = 0.0
-    admission_bar: float = 0.0
-    exit_margin: float = 0.0
-    admission_tenure: float = 0.0
+    w_security: float = param()
+    w_punishment: float = param()
+    w_economy: float = param()
+    w_identity: float = param()
+    w_kinship: float = param()
+    w_autonomy: float = param()
+    w_polarization: float = param()
+    w_alliance: float = param()
+    w_threat: float = param()
+    w_depth: float = param()
+    w_viability: float = param()
+    w_bloc_alignment: float = param()
+    reach_decay: float = param()
+    temperature: float = param(1e-6)
+    adjustment_rate: float = param(0.0, 1.0)
+    perception_noise: float = param()
+    decision_hazard: float = param(0.0, 1.0)
+    threshold_observer: float = param()
+    threshold_partner: float = param()
+    threshold_candidate: float = param()
+    threshold_member: float = param()
+    refusal_threat: float = param()
+    reaction_gain: float = param()
+    carrot_gain: float = param()
+    reaction_rate: float = param(0.0, 1.0)
+    troop_threat: float = param()
+    viability_rate: float = param(0.0, 1.0)
+    depth_growth: float = param(0.0, 1.0)
+    depth_decay: float = param(0.0, 1.0)
+    w_dependence: float = param()
+    w_bandwagon: float = param()
+    w_cooperation: float = param()
+    w_signal: float = param()
+    w_admission_risk: float = param()
+    admission_bar: float = param()
+    exit_margin: float = param()
+    admission_tenure: float = param(0.0, 1200.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunSettings:
-    runs: int
-    seed: int
-    engine: str
-    workers: int
-    chunk_runs: int
-    record_every: int
-    out: str | None
-    backend: str = "loky"    # loky, threading, multiprocessing, dask, or a scheduler address
-    progress: str = "auto"   # auto (a bar on a terminal), on or off
+    """How many runs of which seed on which engine; keys at the root of the config."""
+
+    runs: int = spec(range=(1, 10**9))
+    seed: int = spec(range=(0, 2**63 - 1))
+    engine: str = spec("ensemble", choices=ENGINES)
+    workers: int = spec(key="runner.workers", range=(1, 4096), auto=True, execution=True)
+    chunk_runs: int = spec(256, key="runner.chunk_runs", range=(1, 10**7), execution=True)
+    record_every: int = spec(1, key="runner.record_every", range=(1, 1200))
+    out: str | None = spec(None, what="null or a directory path", execution=True)
+    backend: str = spec("loky", key="runner.backend", choices=BACKENDS, pattern="://",
+                        execution=True, what=f"{', '.join(BACKENDS)}, or a Dask scheduler "
+                                             "address (tcp://host:port)")
+    progress: str = spec("auto", key="runner.progress", choices=PROGRESS, what="auto, on or off",
+                         execution=True)
+
+
+EXECUTION_KEYS: tuple[str, ...] = tuple(
+    f.metadata.get("key", name) for name, f in RunSettings.__dataclass_fields__.items()
+    if f.metadata.get("execution"))
+"""Settings that change how a run executes, never its results."""
+EXECUTION_ONLY: tuple[str, ...] = ("experiment", *EXECUTION_KEYS)
+"""Keys that never change a number: left out of a run's identity and of sweep point ids."""
 
 
 @dataclass(frozen=True)

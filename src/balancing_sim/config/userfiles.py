@@ -18,62 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
 from ..synthetic import expand
 from .errors import ConfigError, Problem
-from .loading import GROUPS, check_size, compose, conf_dir, sweep_params, yaml_problem
+from .loading import GROUPS, compose, sweep_params
 from .schema import Params
-from .validate import build_world
+from .validate import build_size, build_world
+from .yamlfile import load_yaml
 
 KINDS = GROUPS
 SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
                   "events"}
 PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (Hydra does too)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key}", key_node.start_mark)
-            seen[key] = True
-        except TypeError:
-            pass
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-
-
-def load_yaml(path: str | Path) -> object:
-    """Read one YAML file as plain data; a syntax error or a duplicate key is a
-    ConfigError naming the file and the line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError([Problem(str(path), "(file)", None,
-                                   f"a readable UTF-8 YAML file ({reason})")]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
-            if mark is not None:
-                mark.name = str(path)
-        raise ConfigError([yaml_problem(exc, str(path))]) from None
 
 
 def package_of(path: Path) -> str | None:
@@ -107,21 +65,6 @@ def kind_of(path: Path, data: object) -> str | None:
     if {"poles", "states"} & keys:
         return "world"
     return None
-
-
-def in_defaults(group: str) -> bool:
-    """Is the group in the defaults list of conf/config.yaml (chosen with `group=name`,
-    rather than added with `+group=name`)?"""
-    try:
-        data = yaml.safe_load((conf_dir() / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return group != "experiment"
-    for item in (data or {}).get("defaults", []):
-        if isinstance(item, dict) and any(
-                str(k).replace("optional", "").replace("override", "").strip().lstrip("/")
-                == group for k in item):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -166,7 +109,7 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         try:
             world = _world_data(path, data)
             if isinstance(world, dict) and "size" in world:  # a generated world
-                check_size(world, str(path))
+                build_size(world["size"], str(path))
                 world = expand({"world": dict(world)})["world"]
             build_world(world, str(path))
         except ConfigError as exc:
@@ -179,20 +122,16 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         except ConfigError as exc:
             return Checked(str(path), kind, exc)
     with tempfile.TemporaryDirectory(prefix="balancing-sim-validate-") as tmp:
-        root = Path(tmp)
-        names: dict[str, str] = {}
-        overrides = []
-        own = "_validate_file"
-        (root / kind).mkdir()
-        shutil.copyfile(path, root / kind / f"{own}.yaml")
-        names[str(root / kind / f"{own}.yaml")] = str(path)
-        overrides.append(f"{'' if in_defaults(kind) else '+'}{kind}={own}")
-        if world_path is not None:
-            (root / "world").mkdir(exist_ok=True)
-            shutil.copyfile(world_path, root / "world" / "_validate_world.yaml")
-            names[str(root / "world" / "_validate_world.yaml")] = str(world_path)
-            overrides.append("world=_validate_world")
-        elif kind == "situation" and isinstance(data, dict) and data.get("synthetic") is True:
+        root, names, overrides = Path(tmp), {}, []
+        for group, source in {kind: path, "world": world_path}.items():
+            if source is not None:  # a copy under a name Hydra can choose
+                copy = root / group / "_validate.yaml"
+                copy.parent.mkdir()
+                shutil.copyfile(source, copy)
+                names[str(copy)] = str(source)
+                overrides.append(f"{group}=_validate")
+        if world_path is None and kind == "situation" and isinstance(data, dict) \
+                and data.get("synthetic") is True:
             overrides.append("world=synthetic")  # a generated situation needs its world
         searchpath = [f"file://{root}"]
         if path.parent.name in KINDS:  # siblings in the user's own conf-like folder

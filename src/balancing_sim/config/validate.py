@@ -1,29 +1,36 @@
-"""Turn a composed config (plain dicts) into typed, cross-checked dataclasses.
+"""Read a composed config (plain dicts) into the typed, cross-checked schema.
 
-Every problem is collected with the file it came from and the full key path,
-so a user fixing a hand-edited YAML sees all mistakes in one message.
+One generic `Reader` walks any schema dataclass: a field's type says how to read it (a
+number, text, a list, a mapping, a nested record, a Sourced number) and its metadata
+(`schema.spec`) what is allowed. Every problem is collected with the file it came from
+and the full key path, so a user fixing a hand-edited YAML sees all mistakes at once.
+Constraints spanning fields or records are the rule functions at the end (`RULES`).
+
+Why dataclass metadata and not pydantic: the messages are the product (file, key, value,
+what is allowed, every problem in one go, in the order of the file). Pydantic would
+bring its own messages, stop a field at its first error and need a custom validator and
+an error translation for nearly every constraint here (ids of other sections, ranges
+printed as the user should type them), plus a dependency; the reader below is smaller
+than that translation layer and the schema stays plain frozen dataclasses.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import MISSING, fields, is_dataclass, replace
+from functools import cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from .errors import Collector
 from .schema import (
     EVENT_KINDS,
     NONALIGNED,
     STATUSES,
-    Conditions,
     Config,
-    CowSpan,
-    Dated,
     Event,
-    External,
-    Link,
-    Membership,
     Params,
     Platform,
     Pole,
@@ -32,47 +39,41 @@ from .schema import (
     Sourced,
     State,
     World,
+    WorldSize,
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
-ENGINES = ("ensemble", "mesa")
-LOCAL_BACKENDS = ("loky", "threading", "multiprocessing")
-BACKENDS = (*LOCAL_BACKENDS, "dask")
-PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
 RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
-
-PARAM_RANGES: dict[str, tuple[float, float]] = {
-    "temperature": (1e-6, 1e6),
-    "adjustment_rate": (0.0, 1.0),
-    "decision_hazard": (0.0, 1.0),
-    "reaction_rate": (0.0, 1.0),
-    "viability_rate": (0.0, 1.0),
-    "depth_growth": (0.0, 1.0),
-    "depth_decay": (0.0, 1.0),
-    "refusal_threat": (0.0, 1e6),
-}
-"""Parameters with a bounded range; all others must be finite and >= 0."""
+SECTIONS = ("poles", "states", "external", "platforms")
+PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
+ROOT_KEYS = ("world", "scenario", "params", "hydra",
+             *dict.fromkeys(f.metadata.get("key", f.name).split(".")[0]
+                            for f in fields(RunSettings)))
 
 
 def month_index(text: str) -> int:
     """Months since year 0, so date arithmetic is integer arithmetic."""
     match = MONTH_PATTERN.match(text)
-    if not match:
+    if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(text)
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise ValueError(text)
-    return year * 12 + month - 1
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
-def _article(word: str) -> str:
+def is_month(value: Any) -> bool:
+    try:
+        month_index(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
-def _known(value: Any, ids: set[str] | dict | tuple) -> bool:
+def known(value: Any, ids: Collection) -> bool:
     """Membership test that never raises: a list or a mapping is simply not a known id."""
     try:
         return value in ids
@@ -80,728 +81,440 @@ def _known(value: Any, ids: set[str] | dict | tuple) -> bool:
         return False
 
 
-class _Reader:
-    """Typed access to one section of the config, recording problems instead of raising."""
+def listing(ids: Collection) -> str:
+    return ", ".join(sorted(map(str, ids)))
 
-    def __init__(self, errors: Collector, file: str):
-        self.errors = errors
-        self.file = file
 
-    def mapping(self, data: Any, key: str) -> dict:
-        if data is None:
-            return {}
-        if not isinstance(data, Mapping):
-            self.errors.add(self.file, key, data, "a mapping of keys to values")
-            return {}
-        return dict(data)
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
 
-    def unknown(self, data: Mapping, key: str, allowed: tuple[str, ...] | list[str]) -> None:
+
+def _specs(cls: type, meta: Mapping | None = None, given: Collection = ()) -> list:
+    """(field, metadata) of the fields to read; `meta["fields"]` adds metadata per field."""
+    overrides = (meta or {}).get("fields", {})
+    return [(f, {**f.metadata, **overrides.get(f.name, {})})
+            for f in fields(cls) if f.name not in given]
+
+
+def _yaml_keys(cls: type, specs: list) -> list[str]:
+    """The keys a record's YAML mapping may hold (a flat Sourced adds its own)."""
+    keys: list[str] = []
+    for f, m in specs:
+        keys += list(_hints(_hints(cls)[f.name])) if m.get("flat") \
+            else [m.get("key", f.name).split(".")[0]]
+    return list(dict.fromkeys(keys))
+
+
+def _optional(tp: Any) -> Any:
+    """The inner type of `X | None`, else None."""
+    if get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
+        return next(a for a in get_args(tp) if a is not type(None))
+    return None
+
+
+def _number_phrase(m: Mapping, integer: bool = False) -> str:
+    low, high = m.get("range", (-math.inf, math.inf))
+    if integer:
+        return f"an integer in [{int(low)}, {int(high)}]"
+    if math.isinf(low) and math.isinf(high):
+        return "a finite number"
+    return f"a finite number in [{low:g}, {high:g}]"
+
+
+def _sourced_phrase(m: Mapping) -> str:
+    number = _number_phrase(m).removeprefix("a finite ")
+    return "{value: " + ("<number>" if number == "number" else number) + ", source: <text>}"
+
+
+class Reader:
+    """Reads plain data into schema dataclasses, recording a Problem per mistake.
+
+    `ids` holds the namespaces references are checked against (`poles`, `states`...)."""
+
+    def __init__(self, errors: Collector, file: str, ids: Mapping[str, Collection] | None = None,
+                 cpu_count: int = 1):
+        self.errors, self.file, self.ids, self.cpu_count = errors, file, dict(ids or {}), cpu_count
+
+    def add(self, key: str, value: Any, allowed: str) -> None:
+        self.errors.add(self.file, key, value, allowed)
+
+    def unknown(self, data: Mapping, key: str, allowed: Collection[str]) -> None:
         for name in data:
             if name not in allowed:
-                self.errors.add(
-                    self.file, f"{key}.{name}", data[name],
-                    f"unknown key; allowed: {', '.join(sorted(allowed))}",
-                )
+                self.add(f"{key}.{name}" if key else str(name), data[name],
+                         f"unknown key; allowed: {listing(allowed)}")
 
-    def text(self, data: Mapping, name: str, key: str, default: str | None = None,
-             required: bool = True) -> str | None:
-        value = data.get(name, default)
-        if value is None:
-            if required:
-                self.errors.add(self.file, f"{key}.{name}", None, "required text")
-            return None
-        if not isinstance(value, str):
-            self.errors.add(self.file, f"{key}.{name}", value, "text")
-            return None
-        return value
+    # ------------------------------------------------------------ records
 
-    def number(self, value: Any, key: str, low: float = 0.0, high: float = math.inf,
-               integer: bool = False) -> float | None:
-        if integer:
-            allowed = f"an integer in [{int(low)}, {int(high)}]"
-        else:
-            allowed = f"a finite number in [{low:g}, {high:g}]"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.errors.add(self.file, key, value, allowed)
-            return None
-        if not math.isfinite(value) or not low <= value <= high or (
-                integer and int(value) != value):
-            self.errors.add(self.file, key, value, allowed)
-            return None
-        return float(value)
-
-    def sourced(self, data: Any, key: str, low: float = 0.0, high: float = 1.0) -> Sourced | None:
-        """A number with its provenance: `{value: x, source: "..."}`."""
+    def record(self, cls: type, data: Any, key: str, meta: Mapping | None = None,
+               given: Mapping | None = None, closed: bool = True) -> Any:
+        """An instance of the dataclass `cls` from a mapping (None reads as empty)."""
+        data = {} if data is None else data
         if not isinstance(data, Mapping):
-            self.errors.add(self.file, key, data,
-                            f"{{value: number in [{low:g}, {high:g}], source: text}}")
+            self.add(key or "(top level)", data, "a mapping of keys to values")
             return None
-        self.unknown(data, key, ("value", "source"))
-        value = self.number(data.get("value"), f"{key}.value", low, high)
-        source = data.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.errors.add(self.file, f"{key}.source", source,
-                            "text naming the source (paper citation, dataset and year, "
-                            "or 'assumption: reason')")
+        given = dict(given or {})
+        extra = PREPARE[cls](self, data, key, given) if cls in PREPARE else ()
+        if extra is None:
             return None
-        if value is None:
-            return None
-        return Sourced(value, source)
+        specs = _specs(cls, meta, given)
+        if closed:
+            self.unknown(data, key, [*_yaml_keys(cls, specs), *extra])
+        nested = [m["key"].split(".")[0] for _, m in specs if "." in m.get("key", "")]
+        for part in dict.fromkeys(nested):
+            section = data.get(part)
+            if section is not None and not isinstance(section, Mapping):
+                self.add(part, section, "a mapping of keys to values")
+            elif section:
+                self.unknown(section, part, [m["key"].split(".", 1)[1] for _, m in specs
+                                             if m.get("key", "").startswith(f"{part}.")])
+        values = dict(given)
+        for f, m in specs:
+            values[f.name] = self.field(_hints(cls)[f.name], f, m, data, key, values)
+        obj = cls(**values)
+        return RULES[cls](self, obj, key, data) if cls in RULES else obj
 
-    def id_list(self, data: Any, key: str, known: set[str] | None, what: str) -> tuple[str, ...]:
-        if data is None:
-            return ()
-        if isinstance(data, str) or not isinstance(data, list | tuple):
-            self.errors.add(self.file, key, data, f"a list of {what} ids")
+    def field(self, tp: Any, f: Any, m: Mapping, data: Mapping, key: str, values: dict) -> Any:
+        name = m.get("key", f.name)
+        where = f"{key}.{name}" if key else name
+        if m.get("flat"):  # a Sourced spread over the record's own keys
+            raw, where = {k: data[k] for k in _hints(tp) if k in data}, key
+        else:
+            raw = data
+            for part in name.split("."):
+                raw = raw.get(part) if isinstance(raw, Mapping) else None
+        if raw is None and ("every" in m or "need" in m):
+            raw = {}
+        if raw is not None or m.get("auto"):
+            return self.value(tp, raw, where, m, values)
+        if "default_from" in m:
+            return values[m["default_from"]]
+        if f.default is not MISSING:
+            return f.default
+        if f.default_factory is not MISSING:
+            return f.default_factory()
+        if _optional(tp) is not None:
+            return None
+        if isinstance(tp, type) and issubclass(tp, Sourced):
+            self.add(where, None, "required " + _sourced_phrase({"range": m.get("range",
+                                                                               (0.0, 1.0))}))
+            return None
+        if is_dataclass(tp):
+            return self.record(tp, {}, where, m)
+        if tp is str and ("choices" in m or "ref" in m):
+            return self.text(None, where, m, values)
+        kind = "month (YYYY-MM)" if m.get("month") else {
+            float: "number", int: "integer", str: "text"}.get(tp, "value")
+        self.add(where, None, m.get("what") or f"required {kind}")
+        return () if get_origin(tp) is tuple else None
+
+    def value(self, tp: Any, raw: Any, key: str, m: Mapping, values: dict) -> Any:
+        """`raw` read as type `tp`; on a mistake the problem is recorded and an empty
+        value returned, so reading goes on and reports everything."""
+        inner = _optional(tp)
+        origin, args = get_origin(tp), get_args(tp)
+        if inner is not None:
+            return None if raw is None else self.value(inner, raw, key, m, values)
+        if isinstance(tp, type) and issubclass(tp, Sourced):
+            return self.sourced(tp, raw, key, m)
+        if is_dataclass(tp):
+            return self.record(tp, raw, key, m)
+        if tp is bool:
+            if isinstance(raw, bool):
+                return raw
+            self.add(key, raw, "true or false")
+        elif tp in (int, float):
+            return self.number(raw, key, m, integer=tp is int)
+        elif tp is str:
+            return self.text(raw, key, m, values)
+        elif origin is tuple and m.get("keyed"):
+            return self.keyed(args[0], raw, key, m)
+        elif origin is tuple:
+            return self.items(args[0], raw, key, m, values)
+        elif origin is dict:
+            return self.mapping(args[1], raw, key, m, values)
+        else:
+            return raw  # free-form
+        return () if origin is tuple else None
+
+    def number(self, raw: Any, key: str, m: Mapping, integer: bool = False) -> float | int | None:
+        if m.get("auto") and raw in ("auto", None):
+            raw = self.cpu_count
+        low, high = m.get("range", (-math.inf, math.inf))
+        if (isinstance(raw, bool) or not isinstance(raw, int | float)
+                or (integer and not isinstance(raw, int))
+                or not math.isfinite(raw) or not low <= raw <= high):
+            self.add(key, raw, _number_phrase(m, integer))
+            return None
+        return int(raw) if integer else float(raw)
+
+    def sourced(self, cls: type, raw: Any, key: str, m: Mapping) -> Any:
+        """A number with its provenance: `{value: x, source: "..."}`, value in [0, 1] unless
+        the field says otherwise."""
+        bounds = {"range": m.get("range", (0.0, 1.0))}
+        if not isinstance(raw, Mapping):
+            self.add(key, raw, _sourced_phrase(bounds))
+            return None
+        count = len(self.errors.problems)
+        obj = self.record(cls, raw, key, {"fields": {"value": bounds}})
+        return obj if len(self.errors.problems) == count else None
+
+    def text(self, raw: Any, key: str, m: Mapping, values: dict) -> Any:
+        if "choices" in m:
+            choices = m["choices"]
+            if known(raw, choices):
+                return choices[raw] if isinstance(choices, Mapping) else raw
+            if not (isinstance(raw, str) and "pattern" in m and re.search(m["pattern"], raw)):
+                self.add(key, raw, m.get("what") or f"one of {', '.join(choices)}")
+                return None
+        elif "ref" in m:
+            ids = self.ref_ids(m, values)
+            if known(raw, ids) or known(raw, m.get("also", ())):
+                return raw
+            self.add(key, raw, f"{m['what']}: {listing(ids)}")
+            return None
+        elif not isinstance(raw, str) or m.get("nonempty") and not raw.strip():
+            self.add(key, raw, m.get("what", "text"))
+            return None
+        elif m.get("month") and not is_month(raw):
+            self.add(key, raw, m.get("what", "a month YYYY-MM"))
+            return None
+        return raw
+
+    def ref_ids(self, m: Mapping, values: Mapping) -> Collection:
+        ref = m["ref"]
+        ids = self.ids.get(ref, ()) if isinstance(ref, str) else ref
+        if "other_than" in m:
+            ids = [i for i in ids if i != values.get(m["other_than"])]
+        return ids
+
+    def items(self, tp: Any, raw: Any, key: str, m: Mapping, values: dict) -> tuple:
+        """A list of ids, of names, or of records."""
+        if isinstance(raw, str) or not isinstance(raw, list | tuple):
+            if is_dataclass(tp):
+                self.add(key, raw, "a list of {" + ", ".join(_yaml_keys(tp, _specs(tp, m))) + "}")
+            else:
+                self.add(key, raw, f"a list of {m['noun']} ids")
             return ()
         out = []
-        for i, item in enumerate(data):
-            if known is None and not isinstance(item, str):
-                self.errors.add(self.file, f"{key}[{i}]", item, f"a {what} name (text)")
-            elif known is not None and not _known(item, known):
-                self.errors.add(self.file, f"{key}[{i}]", item,
-                                f"one of the {what} ids: {', '.join(sorted(known))}")
-            else:
+        for i, item in enumerate(raw):
+            where = f"{key}[{i}]"
+            if is_dataclass(tp):
+                item = self.record(tp, item, where, m)
+            elif "ref" in m and not known(item, ids := self.ref_ids(m, values)):
+                self.add(where, item, f"one of the {m['noun']} ids: {listing(ids)}")
+                item = None
+            elif "ref" not in m and not isinstance(item, str):
+                self.add(where, item, f"{article(m['noun'])} {m['noun']} name (text)")
+                item = None
+            if item is not None:
                 out.append(item)
         return tuple(out)
 
-    def cow(self, data: Any, key: str) -> tuple[CowSpan, ...]:
-        """COW country codes an actor sums, each optionally for years [from, to]."""
-        if data is None:
-            return ()
-        if not isinstance(data, list):
-            self.errors.add(self.file, key, data, "a list of {code, from, to} (COW codes, years)")
-            return ()
-        out = []
-        for i, item in enumerate(data):
-            k = f"{key}[{i}]"
-            item = self.mapping(item, k)
-            self.unknown(item, k, ("code", "from", "to"))
-            code = self.number(item.get("code"), f"{k}.code", 1, 999, integer=True)
-            years = [None if item.get(end) is None else
-                     self.number(item.get(end), f"{k}.{end}", 1816, 2100, integer=True)
-                     for end in ("from", "to")]
-            if code is not None:
-                out.append(CowSpan(int(code), *(None if y is None else int(y) for y in years)))
-        return tuple(out)
-
-    def identity(self, data: Any, key: str) -> tuple[str, ...] | dict:
-        """Identity tags, or `{facet: {group: {value, source}}}` shares (each facet <= 1)."""
-        if data is None or isinstance(data, list | tuple | str):
-            return self.id_list(data, key, None, "identity group")
+    def mapping(self, tp: Any, raw: Any, key: str, m: Mapping, values: dict) -> dict:
+        """A mapping whose keys are ids of `m['ref']`, read with the value type `tp`."""
+        if not isinstance(raw, Mapping):
+            self.add(key, raw, "a mapping of keys to values")
+            return {}
+        if not raw and "need" in m:
+            self.add(key, raw, m["need"])
         out = {}
-        for facet, groups in self.mapping(data, key).items():
-            shares = {}
-            for group, val in self.mapping(groups, f"{key}.{facet}").items():
-                v = self.sourced(val, f"{key}.{facet}.{group}")
-                if v:
-                    shares[str(group)] = v
-            total = sum(v.value for v in shares.values())
-            if total > 1.0 + 1e-9:
-                self.errors.add(self.file, f"{key}.{facet}", round(total, 6),
-                                "shares of one facet summing to at most 1")
-            out[str(facet)] = shares
+        ids = self.ref_ids(m, values) if "ref" in m else None
+        for name, item in raw.items():
+            if ids is not None and not known(name, ids):
+                self.add(f"{key}.{name}", name, f"{m['what']}: {listing(ids)}")
+                continue
+            inner = m.get("inner", {"range": m["range"]} if "range" in m else {})
+            item = self.value(tp, item, f"{key}.{name}", inner, values)
+            if item is not None:
+                out[name] = item
+        if "every" in m and set(ids or ()) - set(out):
+            self.add(key, sorted(out), f"{m['every']} (missing: {listing(set(ids) - set(out))})")
         return out
+
+    def keyed(self, tp: Any, raw: Any, key: str, m: Mapping) -> tuple:
+        """A mapping id -> record (the world's actors, a scenario's events)."""
+        if not isinstance(raw, Mapping):
+            self.add(key, raw, "a mapping of keys to values")
+            return ()
+        if not raw and "need" in m:
+            self.add(key, raw, m["need"])
+        records = (self.record(tp, item, f"{key}.{name}", m, {"id": name})
+                   for name, item in raw.items())
+        return tuple(r for r in records if r is not None)
 
     def ident(self, name: Any, key: str) -> bool:
         if not isinstance(name, str) or not ID_PATTERN.match(name):
-            self.errors.add(self.file, key, name,
-                            "a lower-case snake_case id (a-z, 0-9 and _, starting with a letter)")
+            self.add(key, name, "a lower-case snake_case id (a-z, 0-9 and _, starting with a "
+                                "letter)")
             return False
         if name in RESERVED_IDS:
-            self.errors.add(self.file, key, name,
-                            f"an id other than the reserved words {', '.join(RESERVED_IDS)}")
+            self.add(key, name, f"an id other than the reserved words {', '.join(RESERVED_IDS)}")
             return False
         return True
 
 
-# ---------------------------------------------------------------- world
+# ---------------------------------------------------------------- rules
 
 
-def _world(data: Any, errors: Collector, file: str) -> World:
-    r = _Reader(errors, file)
-    data = r.mapping(data, "world")
-    r.unknown(data, "world", ("name", "description", "_sources", "poles", "states", "external",
-                              "platforms", "capability_data"))
-    poles_raw = r.mapping(data.get("poles"), "world.poles")
-    states_raw = r.mapping(data.get("states"), "world.states")
-    ext_raw = r.mapping(data.get("external"), "world.external")
-    plat_raw = r.mapping(data.get("platforms"), "world.platforms")
-    if not states_raw:
-        errors.add(file, "world.states", data.get("states"), "at least one deciding state")
-    if not poles_raw:
-        errors.add(file, "world.poles", data.get("poles"), "at least one power center (pole)")
-    seen: dict[str, str] = {}
-    for section, raw in (("poles", poles_raw), ("states", states_raw),
-                         ("external", ext_raw), ("platforms", plat_raw)):
-        for name in raw:
-            if r.ident(name, f"world.{section}.{name}") and name in seen:
-                errors.add(file, f"world.{section}.{name}", name,
-                           f"a unique id (already used in world.{seen[name]})")
-            seen.setdefault(name, section)
-    pole_ids = set(poles_raw)
-    actor_ids = pole_ids | set(states_raw) | set(ext_raw)
-
-    poles = []
-    for pid, raw in poles_raw.items():
-        key = f"world.poles.{pid}"
-        if not isinstance(raw, Mapping):
-            r.mapping(raw, key)
-            continue
-        raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability", "coercion", "identity", "rivals", "cow"))
-        rivals = {}
-        for other, val in r.mapping(raw.get("rivals"), f"{key}.rivals").items():
-            if other not in pole_ids or other == pid:
-                errors.add(file, f"{key}.rivals.{other}", other,
-                           f"another pole id: {', '.join(sorted(pole_ids - {pid}))}")
-                continue
-            s = r.sourced(val, f"{key}.rivals.{other}")
-            if s:
-                rivals[other] = s
-        poles.append(Pole(
-            id=pid, label=r.text(raw, "label", key, default=pid) or pid,
-            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
-            coercion=r.sourced(raw.get("coercion"), f"{key}.coercion"),
-            identity=r.identity(raw.get("identity"), f"{key}.identity"),
-            rivals=rivals, cow=r.cow(raw.get("cow"), f"{key}.cow"),
-        ))
-
-    states = []
-    for sid, raw in states_raw.items():
-        key = f"world.states.{sid}"
-        if not isinstance(raw, Mapping):
-            r.mapping(raw, key)
-            continue
-        raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability", "autonomy", "identity", "proximity", "cow"))
-        prox = {}
-        for other, val in r.mapping(raw.get("proximity"), f"{key}.proximity").items():
-            if other not in actor_ids or other == sid:
-                errors.add(file, f"{key}.proximity.{other}", other,
-                           "a pole, state or external actor id other than the state itself")
-                continue
-            s = r.sourced(val, f"{key}.proximity.{other}")
-            if s:
-                prox[other] = s
-        states.append(State(
-            id=sid, label=r.text(raw, "label", key, default=sid) or sid,
-            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
-            autonomy=r.sourced(raw.get("autonomy"), f"{key}.autonomy"),
-            identity=r.identity(raw.get("identity"), f"{key}.identity"),
-            proximity=prox, cow=r.cow(raw.get("cow"), f"{key}.cow"),
-        ))
-
-    external = []
-    for eid, raw in ext_raw.items():
-        key = f"world.external.{eid}"
-        if not isinstance(raw, Mapping):
-            r.mapping(raw, key)
-            continue
-        raw = dict(raw)
-        r.unknown(raw, key, ("label", "capability", "cow"))
-        external.append(External(
-            id=eid, label=r.text(raw, "label", key, default=eid) or eid,
-            capability=r.sourced(raw.get("capability"), f"{key}.capability", 0.0, 1e6),
-            cow=r.cow(raw.get("cow"), f"{key}.cow"),
-        ))
-
-    platforms = []
-    plat_ids = set(plat_raw)
-    for kid, raw in plat_raw.items():
-        key = f"world.platforms.{kid}"
-        if not isinstance(raw, Mapping):
-            r.mapping(raw, key)
-            continue
-        raw = dict(raw)
-        r.unknown(raw, key, ("label", "leader", "kind", "bloc", "binding", "protection",
-                             "economic", "identity", "statuses", "pole_members", "core",
-                             "exclusive_with", "opens", "cooperation", "grants", "eligible",
-                             "members_if", "admits_only_outside", "outside_members",
-                             "outside_potential", "renewals"))
-        leader = raw.get("leader")
-        if leader is not None and not _known(leader, pole_ids | {NONALIGNED}):
-            errors.add(file, f"{key}.leader", leader,
-                       f"null, {NONALIGNED} or a power center (pole) id: "
-                       f"{', '.join(sorted(pole_ids))}")
-            leader = None
-        kind = raw.get("kind")
-        if not _known(kind, PLATFORM_KINDS):
-            errors.add(file, f"{key}.kind", kind, f"one of {', '.join(PLATFORM_KINDS)}")
-        bloc = raw.get("bloc", False)
-        if not isinstance(bloc, bool):
-            errors.add(file, f"{key}.bloc", bloc, "true or false")
-            bloc = False
-        statuses = r.id_list(raw.get("statuses", ["none", "member"]), f"{key}.statuses",
-                             set(STATUSES), "membership status")
-        if isinstance(raw.get("statuses", []), list) and (
-                "none" not in statuses or "member" not in statuses):
-            errors.add(file, f"{key}.statuses", list(statuses),
-                       f"a list from {', '.join(STATUSES)} including none and member")
-        opens = raw.get("opens")
-        if opens is not None:
-            try:
-                month_index(str(opens))
-            except ValueError:
-                errors.add(file, f"{key}.opens", opens, "null or a month YYYY-MM")
-                opens = None
-        core = r.id_list(raw.get("core"), f"{key}.core", set(states_raw), "state")
-        platforms.append(Platform(
-            id=kid, label=r.text(raw, "label", key, default=kid) or kid,
-            leader=leader, kind=kind if _known(kind, PLATFORM_KINDS) else "regional",
-            bloc=bloc,
-            binding=r.sourced(raw.get("binding"), f"{key}.binding"),
-            protection=r.sourced(raw.get("protection"), f"{key}.protection"),
-            economic=r.sourced(raw.get("economic"), f"{key}.economic"),
-            identity=_platform_identity(r, raw.get("identity"), f"{key}.identity"),
-            statuses=tuple(s for s in STATUSES if s in statuses),
-            pole_members=r.id_list(raw.get("pole_members"), f"{key}.pole_members",
-                                   pole_ids, "pole"),
-            core=core,
-            exclusive_with=r.id_list(raw.get("exclusive_with"), f"{key}.exclusive_with",
-                                     plat_ids - {kid}, "other platform"),
-            opens=None if opens is None else str(opens),
-            cooperation=(None if raw.get("cooperation") is None else
-                         r.sourced(raw.get("cooperation"), f"{key}.cooperation")),
-            grants=r.id_list(raw.get("grants", ["member"]), f"{key}.grants",
-                             set(STATUSES) - {"none"}, "status above none"),
-            eligible=(r.id_list(raw["eligible"], f"{key}.eligible", set(states_raw), "state")
-                      if "eligible" in raw else tuple(s for s in core if s in states_raw)),
-            members_if=_members_if(r, raw.get("members_if"), f"{key}.members_if"),
-            admits_only_outside=r.id_list(raw.get("admits_only_outside"),
-                                          f"{key}.admits_only_outside", plat_ids - {kid},
-                                          "other platform"),
-            outside_members=_dated(r, raw.get("outside_members"), f"{key}.outside_members"),
-            outside_potential=(None if raw.get("outside_potential") is None else
-                               r.sourced(raw.get("outside_potential"),
-                                         f"{key}.outside_potential", 0.0, 1e4)),
-            renewals=_months(r, raw.get("renewals"), f"{key}.renewals"),
-        ))
-    capability_data = data.get("capability_data")
-    if capability_data is not None and not (isinstance(capability_data, str)
-                                            and capability_data.endswith(".csv")
-                                            and ".." not in capability_data):
-        errors.add(file, "world.capability_data", capability_data,
-                   "null or a .csv file under the config folder (e.g. data/nmc.csv)")
-        capability_data = None
-    return World(name=str(data.get("name", "world")), poles=tuple(poles),
-                 states=tuple(states), external=tuple(external), platforms=tuple(platforms),
-                 capability_data=capability_data)
+def _platform(r: Reader, plat: Platform, key: str, data: Mapping) -> Platform:
+    """A ladder holds none and member, and is kept in the order of STATUSES; renewals
+    are months; the states eligible default to the core."""
+    if isinstance(data.get("statuses", []), list) and (
+            "none" not in plat.statuses or "member" not in plat.statuses):
+        r.add(f"{key}.statuses", list(plat.statuses),
+              f"a list from {', '.join(STATUSES)} including none and member")
+    for i, month in enumerate(plat.renewals):
+        if not is_month(month):
+            r.add(f"{key}.renewals[{i}]", month, "a month YYYY-MM")
+    return replace(plat, statuses=tuple(s for s in STATUSES if s in plat.statuses),
+                   eligible=plat.eligible or plat.core)
 
 
-def _platform_identity(r: _Reader, data: Any, key: str) -> str | tuple[str, str] | None:
-    """A platform embodies an identity tag, or a group of a facet of identity shares."""
-    if data is None or isinstance(data, str):
-        return data
-    if not isinstance(data, Mapping):
-        r.errors.add(r.file, key, data, "a tag (text) or {facet, group, source}")
+def _shares(r: Reader, actor: Any, key: str, data: Mapping) -> Any:
+    """Identity shares of one facet sum to at most 1 (the rest is other groups)."""
+    for facet, groups in actor.shares.items():
+        total = sum(v.value for v in groups.values())
+        if total > 1.0 + 1e-9:
+            r.add(f"{key}.shares.{facet}", round(total, 6),
+                  "shares of one facet summing to at most 1")
+    return actor
+
+
+def _world_rule(r: Reader, world: World, key: str, data: Mapping) -> World:
+    """Capability data is a CSV file inside the config folder."""
+    path = world.capability_data
+    if path is not None and not (path.endswith(".csv") and ".." not in path
+                                 and not path.startswith("/")):
+        r.add(f"{key}.capability_data", path,
+              "null or a .csv file of COW NMC rows under the config folder")
+        return replace(world, capability_data=None)
+    return world
+
+
+def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | None:
+    """An event's kind says which targets it names; read them before the other keys."""
+    r.ident(given["id"], key)
+    kind = data.get("kind")
+    if not known(kind, EVENT_KINDS):
+        r.add(f"{key}.kind", kind, f"one of {', '.join(EVENT_KINDS)}")
         return None
-    r.unknown(data, key, ("facet", "group", "source"))
-    facet, group = data.get("facet"), data.get("group")
-    if not (isinstance(facet, str) and isinstance(group, str)):
-        r.errors.add(r.file, key, dict(data), "a tag or {facet, group, source}")
-        return None
-    return facet, group
+    targets: dict[str, object] = {}
+    for name in EVENT_KINDS[kind]:
+        ids = STATUSES[1:] if name == "status" else r.ids[
+            "actors" if name == "actor" else f"{name}s"]
+        if not known(data.get(name), ids):
+            r.add(f"{key}.{name}", data.get(name), f"{article(name)} {name} id: {listing(ids)}")
+        targets[name] = data.get(name)
+    if "state" in targets and targets.get("actor") == targets["state"]:
+        r.add(f"{key}.actor", targets["actor"], "an actor other than the state")
+    optional = ("states",) if kind in ("credibility", "pressure") else ()
+    if optional:
+        targets["states"] = r.value(tuple[str, ...], data.get("states") or (), f"{key}.states",
+                                    {"ref": "states", "noun": "state"}, {})
+    given.update(kind=kind, targets=targets)
+    return ("kind", *EVENT_KINDS[kind], *optional)
 
 
-def _members_if(r: _Reader, data: Any, key: str) -> tuple[str, str, float] | None:
-    """Membership criterion on identity shares: `{facet, group, at_least, source}`."""
-    if data is None:
-        return None
-    data = r.mapping(data, key)
-    r.unknown(data, key, ("facet", "group", "at_least", "source"))
-    facet, group = data.get("facet"), data.get("group")
-    least = r.number(data.get("at_least"), f"{key}.at_least", 0.0, 1.0)
-    if not (isinstance(facet, str) and isinstance(group, str)) or least is None:
-        r.errors.add(r.file, key, dict(data), "{facet, group, at_least, source}")
-        return None
-    r.text(data, "source", key)
-    return facet, group, least
+def _event(r: Reader, event: Event, key: str, data: Mapping) -> Event:
+    if event.mode == "set" and event.value is not None and event.value.value < 0:
+        r.add(f"{key}.value.value", event.value.value, "a finite number in [0, 1]")
+    return event
 
 
-def _months(r: _Reader, data: Any, key: str) -> tuple[str, ...]:
-    if data is None:
-        return ()
-    if not isinstance(data, list):
-        r.errors.add(r.file, key, data, "a list of months YYYY-MM")
-        return ()
-    out = []
-    for i, item in enumerate(data):
-        try:
-            month_index(str(item))
-            out.append(str(item))
-        except ValueError:
-            r.errors.add(r.file, f"{key}[{i}]", item, "a month YYYY-MM")
-    return tuple(out)
-
-
-def _dated(r: _Reader, data: Any, key: str) -> tuple[Dated, ...]:
-    """A step function: `[{from: YYYY-MM, value, source}, ...]` in date order."""
-    if data is None:
-        return ()
-    if not isinstance(data, list):
-        r.errors.add(r.file, key, data, "a list of {from: YYYY-MM, value, source}")
-        return ()
-    out = []
-    for i, item in enumerate(data):
-        k = f"{key}[{i}]"
-        item = r.mapping(item, k)
-        r.unknown(item, k, ("from", "value", "source"))
-        start = item.get("from")
-        try:
-            month_index(str(start))
-        except ValueError:
-            r.errors.add(r.file, f"{k}.from", start, "a month YYYY-MM")
-            continue
-        v = r.sourced({"value": item.get("value"), "source": item.get("source")}, k, 0.0, 1e4)
-        if v:
-            out.append(Dated(str(start), v.value, v.source))
-    out.sort(key=lambda d: month_index(d.start))
-    return tuple(out)
-
-
-# ------------------------------------------------------------- scenario
-
-_LINK_SECTIONS = {
-    # section -> (name of the other end, ids it may take)
-    "threat": "actor",
-    "economy": "pole",
-    "alliances": "actor",
-    "troops": "pole",
-    "pressure": "pole",
-    "credibility_by_state": "pole",
-    "bases": "pole",
-    "arms": "pole",
-}
-
-
-def _links(r: _Reader, data: Any, key: str, states: set[str], others: set[str],
-           what: str) -> tuple[Link, ...]:
-    if data is None:
-        return ()
-    if not isinstance(data, list):
-        r.errors.add(r.file, key, data, f"a list of {{state, {what}, value, source}}")
-        return ()
-    out = []
-    for i, item in enumerate(data):
-        k = f"{key}[{i}]"
-        item = r.mapping(item, k)
-        r.unknown(item, k, ("state", what, "value", "source"))
-        state, other = item.get("state"), item.get(what)
-        ok = True
-        if not _known(state, states):
-            r.errors.add(r.file, f"{k}.state", state,
-                         f"a deciding state id: {', '.join(sorted(states))}")
-            ok = False
-        if not _known(other, others) or other == state:
-            r.errors.add(r.file, f"{k}.{what}", other,
-                         f"{_article(what)} {what} id: {', '.join(sorted(others - {state}))}")
-            ok = False
-        value = r.sourced({"value": item.get("value"), "source": item.get("source")}, k)
-        if ok and value:
-            out.append(Link(state, other, value))
-    return tuple(out)
-
-
-def _scenario(data: Any, world: World, errors: Collector, file: str) -> Scenario:
-    r = _Reader(errors, file)
-    data = r.mapping(data, "scenario")
-    r.unknown(data, "scenario", ("name", "question", "start", "end", "conditions",
-                                 "alignment", "memberships", "events"))
-    states = {s.id for s in world.states}
-    poles = {p.id for p in world.poles}
-    actors = states | poles | {e.id for e in world.external}
-    platforms = {k.id: k for k in world.platforms}
-
-    start, end = data.get("start"), data.get("end")
-    t0 = t1 = None
-    for name, value in (("start", start), ("end", end)):
-        try:
-            idx = month_index(str(value)) if value is not None else None
-        except ValueError:
-            idx = None
-        if idx is None:
-            errors.add(file, f"scenario.{name}", value, "a month YYYY-MM")
-        elif name == "start":
-            t0 = idx
-        else:
-            t1 = idx
+def _scenario(r: Reader, sc: Scenario, key: str, data: Mapping) -> Scenario:
+    """Dates in order, alignment rows within 1, memberships and events within the scenario."""
+    t0 = month_index(sc.start) if is_month(sc.start) else None
+    t1 = month_index(sc.end) if is_month(sc.end) else None
     if t0 is not None and t1 is not None and t1 <= t0:
-        errors.add(file, "scenario.end", end, f"a month after scenario.start ({start})")
-
-    cond = r.mapping(data.get("conditions"), "scenario.conditions")
-    ck = "scenario.conditions"
-    r.unknown(cond, ck, ("polarization", "credibility", *_LINK_SECTIONS, "depth", "viability",
-                         "neutrality", "openness"))
-    credibility = {}
-    for pid, val in r.mapping(cond.get("credibility"), f"{ck}.credibility").items():
-        if pid not in poles:
-            errors.add(file, f"{ck}.credibility.{pid}", pid,
-                       f"a pole id: {', '.join(sorted(poles))}")
-            continue
-        s = r.sourced(val, f"{ck}.credibility.{pid}")
-        if s:
-            credibility[pid] = s
-    missing = poles - set(credibility)
-    if missing:
-        errors.add(file, f"{ck}.credibility", sorted(credibility),
-                   f"a credibility for every pole (missing: {', '.join(sorted(missing))})")
-    links = {
-        section: _links(r, cond.get(section), f"{ck}.{section}", states,
-                        actors if what == "actor" else poles, what)
-        for section, what in _LINK_SECTIONS.items()
-    }
-
-    def per_platform(name: str) -> dict[str, Sourced]:
-        out = {}
-        for kid, val in r.mapping(cond.get(name), f"{ck}.{name}").items():
-            if kid not in platforms:
-                errors.add(file, f"{ck}.{name}.{kid}", kid,
-                           f"a platform id: {', '.join(sorted(platforms))}")
-                continue
-            s = r.sourced(val, f"{ck}.{name}.{kid}")
-            if s:
-                out[kid] = s
-        return out
-
-    neutrality = {}
-    for sid, val in r.mapping(cond.get("neutrality"), f"{ck}.neutrality").items():
-        if sid not in states:
-            errors.add(file, f"{ck}.neutrality.{sid}", sid,
-                       f"a deciding state id: {', '.join(sorted(states))}")
-            continue
-        v = r.sourced(val, f"{ck}.neutrality.{sid}")
-        if v:
-            neutrality[sid] = v
-    openness = {}
-    for kid, rungs in r.mapping(cond.get("openness"), f"{ck}.openness").items():
-        if kid not in platforms:
-            errors.add(file, f"{ck}.openness.{kid}", kid,
-                       f"a platform id: {', '.join(sorted(platforms))}")
-            continue
-        row = {}
-        for status, val in r.mapping(rungs, f"{ck}.openness.{kid}").items():
-            if status not in platforms[kid].statuses or status == "none":
-                errors.add(file, f"{ck}.openness.{kid}.{status}", status,
-                           f"a status {kid} offers: {', '.join(platforms[kid].statuses[1:])}")
-                continue
-            v = r.sourced(val, f"{ck}.openness.{kid}.{status}")
-            if v:
-                row[status] = v
-        openness[kid] = row
-    conditions = Conditions(
-        polarization=r.sourced(cond.get("polarization"), f"{ck}.polarization"),
-        credibility=credibility, depth=per_platform("depth"),
-        viability=per_platform("viability"), neutrality=neutrality, openness=openness,
-        **links,
-    )
-
-    alignment = {}
-    for sid, weights in r.mapping(data.get("alignment"), "scenario.alignment").items():
-        key = f"scenario.alignment.{sid}"
-        if sid not in states:
-            errors.add(file, key, sid, f"a deciding state id: {', '.join(sorted(states))}")
-            continue
-        row = {}
-        for pid, val in r.mapping(weights, key).items():
-            if pid not in poles:
-                errors.add(file, f"{key}.{pid}", pid, f"a pole id: {', '.join(sorted(poles))}")
-                continue
-            s = r.sourced(val, f"{key}.{pid}")
-            if s:
-                row[pid] = s
+        r.add(f"{key}.end", sc.end, f"a month after {key}.start ({sc.start})")
+    for sid, row in sc.alignment.items():
         total = sum(s.value for s in row.values())
         if total > 1.0 + 1e-9:
-            errors.add(file, key, round(total, 6),
-                       "alignment weights summing to at most 1 (the rest is non-aligned)")
-        alignment[sid] = row
-
-    memberships: list[Membership] = []
-    indexed: list[int] = []
-    raw_members = data.get("memberships") or []
-    if not isinstance(raw_members, list):
-        errors.add(file, "scenario.memberships", raw_members,
-                   "a list of {state, platform, status, source}")
-        raw_members = []
-    for i, item in enumerate(raw_members):
-        k = f"scenario.memberships[{i}]"
-        item = r.mapping(item, k)
-        r.unknown(item, k, ("state", "platform", "status", "source"))
-        sid, kid, status = item.get("state"), item.get("platform"), item.get("status")
-        ok = True
-        if not _known(sid, states):
-            errors.add(file, f"{k}.state", sid, f"a deciding state id: {', '.join(sorted(states))}")
-            ok = False
-        if not _known(kid, platforms):
-            errors.add(file, f"{k}.platform", kid,
-                       f"a platform id: {', '.join(sorted(platforms))}")
-            ok = False
-        elif not _known(status, platforms[kid].statuses):
-            errors.add(file, f"{k}.status", status,
-                       f"a status that {kid} has: {', '.join(platforms[kid].statuses)}")
-            ok = False
-        source = r.text(item, "source", k)
-        if ok and source:
-            memberships.append(Membership(sid, kid, status, source))
-            indexed.append(i)
-    _membership_rules(r, memberships, indexed, platforms, t0)
-
-    events = []
-    for eid, raw in r.mapping(data.get("events"), "scenario.events").items():
-        event = _event(r, eid, raw, states, poles, actors, set(platforms), t0, t1)
-        if event:
-            events.append(event)
-    events.sort(key=lambda e: (month_index(e.date), e.id))
-    return Scenario(
-        name=str(data.get("name", "scenario")), question=str(data.get("question", "")),
-        start=str(start), end=str(end), conditions=conditions, alignment=alignment,
-        memberships=tuple(memberships), events=tuple(events),
-    )
+            r.add(f"{key}.alignment.{sid}", round(total, 6),
+                  "alignment weights summing to at most 1 (the rest is non-aligned)")
+    _membership_rules(r, sc, t0)
+    for ev in sc.events:
+        if t0 is not None and t1 is not None and is_month(ev.date) and not (
+                t0 <= month_index(ev.date) <= t1):
+            r.add(f"{key}.events.{ev.id}.date", ev.date,
+                  "a month within the scenario's start and end")
+    events = sorted((e for e in sc.events if is_month(e.date)),
+                    key=lambda e: (month_index(e.date), e.id))
+    return replace(sc, events=tuple(events))
 
 
-def _membership_rules(r: _Reader, memberships: list[Membership], indexed: list[int],
-                      platforms: Mapping[str, Platform], t0: int | None) -> None:
-    """Starting memberships obey the same platform rules the dynamics keep: one entry per
-    state and platform, only core states inside a format that has a core, never inside
-    (candidate or member) two mutually exclusive platforms, nothing in an unopened one."""
+def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
+    """Starting memberships obey the same platform rules the dynamics keep: a status the
+    ladder has, one entry per state and platform, only core states inside a format that
+    is eligible for, never inside (candidate or member) two mutually exclusive platforms,
+    nothing in an unopened one."""
+    platforms: dict[str, Platform] = r.ids["platform_records"]
     first: dict[tuple[str, str], int] = {}
-    inside: dict[str, list[tuple[str, int]]] = {}
-    for m, i in zip(memberships, indexed, strict=True):
+    inside: dict[str, list[tuple[str, str, int]]] = {}
+    for i, m in enumerate(sc.memberships):
         k = f"scenario.memberships[{i}]"
-        plat = platforms[m.platform]
+        plat = platforms.get(m.platform) if known(m.platform, platforms) else None
+        if plat is None or m.status is None:
+            continue
+        if not known(m.status, plat.statuses):
+            r.add(f"{k}.status", m.status,
+                  f"a status that {m.platform} has: {', '.join(plat.statuses)}")
+            continue
+        if m.state is None or m.source is None:
+            continue
         if (m.state, m.platform) in first:
-            r.errors.add(r.file, k, {"state": m.state, "platform": m.platform},
-                         f"one entry per state and platform (already at "
-                         f"scenario.memberships[{first[m.state, m.platform]}])")
+            r.add(k, {"state": m.state, "platform": m.platform},
+                  f"one entry per state and platform (already at "
+                  f"scenario.memberships[{first[m.state, m.platform]}])")
             continue
         first[m.state, m.platform] = i
         if m.status == "none":
             continue
         if plat.eligible and m.state not in plat.eligible:
-            r.errors.add(r.file, f"{k}.state", m.state,
-                         f"a state eligible for {m.platform} ({', '.join(plat.eligible)}); "
-                         "other states can only have status none")
+            r.add(f"{k}.state", m.state, f"a state eligible for {m.platform} ("
+                                         f"{', '.join(plat.eligible)}); other states can only "
+                                         "have status none")
         if plat.opens and t0 is not None and month_index(plat.opens) > t0:
-            r.errors.add(r.file, f"{k}.status", m.status,
-                         f"none: {m.platform} opens only in {plat.opens}, after scenario.start")
+            r.add(f"{k}.status", m.status,
+                  f"none: {m.platform} opens only in {plat.opens}, after scenario.start")
         if STATUSES.index(m.status) >= STATUSES.index("candidate"):
             inside.setdefault(m.state, []).append((m.platform, m.status, i))
     for held in inside.values():
         for a, (kid, status, i) in enumerate(held):
             for other, _, j in held[:a]:
                 if other in platforms[kid].exclusive_with or kid in platforms[other].exclusive_with:
-                    r.errors.add(r.file, f"scenario.memberships[{i}].status", status,
-                                 f"at most partner: {kid} excludes {other}, held as candidate "
-                                 f"or member at scenario.memberships[{j}]")
+                    r.add(f"scenario.memberships[{i}].status", status,
+                          f"at most partner: {kid} excludes {other}, held as candidate "
+                          f"or member at scenario.memberships[{j}]")
 
 
-def _event(r: _Reader, eid: str, raw: Any, states: set[str], poles: set[str],
-           actors: set[str], platforms: set[str], t0: int | None, t1: int | None) -> Event | None:
-    key = f"scenario.events.{eid}"
-    errors, file = r.errors, r.file
-    r.ident(eid, key)
-    raw = r.mapping(raw, key)
-    kind = raw.get("kind")
-    if not _known(kind, EVENT_KINDS):
-        errors.add(file, f"{key}.kind", kind, f"one of {', '.join(EVENT_KINDS)}")
-        return None
-    targets_needed = EVENT_KINDS[kind]
-    optional = ("states",) if kind in ("credibility", "pressure") else ()
-    r.unknown(raw, key, ("date", "kind", "value", "mode", "probability", "jitter_months",
-                         "noise", "source", *targets_needed, *optional))
-    date = raw.get("date")
-    try:
-        when = month_index(str(date))
-    except ValueError:
-        errors.add(file, f"{key}.date", date, "a month YYYY-MM")
-        when = None
-    if when is not None and t0 is not None and t1 is not None and not t0 <= when <= t1:
-        errors.add(file, f"{key}.date", date, "a month within the scenario's start and end")
-    choices = {"state": states, "actor": actors, "pole": poles, "platform": platforms,
-               "status": set(STATUSES) - {"none"}}
-    targets: dict[str, object] = {}
-    for name in targets_needed:
-        value = raw.get(name)
-        if not _known(value, choices[name]):
-            errors.add(file, f"{key}.{name}", value,
-                       f"{_article(name)} {name} id: {', '.join(sorted(choices[name]))}")
-        targets[name] = value
-    if "state" in targets and targets.get("actor") == targets["state"]:
-        errors.add(file, f"{key}.actor", targets["actor"], "an actor other than the state")
-    if optional:
-        targets["states"] = r.id_list(raw.get("states"), f"{key}.states", states, "state")
-    mode = raw.get("mode", "add")
-    if not _known(mode, ("add", "set")):
-        errors.add(file, f"{key}.mode", mode, "add or set")
-    low = -1.0 if mode == "add" else 0.0
-    value = r.sourced(raw.get("value"), f"{key}.value", low, 1.0)
-    probability = r.number(raw.get("probability", 1.0), f"{key}.probability", 0.0, 1.0)
-    jitter = r.number(raw.get("jitter_months", 0), f"{key}.jitter_months", 0, 120, integer=True)
-    noise = r.number(raw.get("noise", 0.0), f"{key}.noise", 0.0, 1.0)
-    source = r.text(raw, "source", key)
-    if None in (when, value, probability, jitter, noise, source) or not _known(
-            mode, ("add", "set")):
-        return None
-    return Event(id=eid, date=str(date), kind=kind, targets=targets, value=value, mode=mode,
-                 probability=probability, jitter_months=int(jitter), noise=noise, source=source)
+PREPARE: dict[type, Callable] = {Event: _event_targets}
+RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
+                               Pole: _shares, State: _shares, World: _world_rule}
 
 
-# ---------------------------------------------------------- params, run
+# ---------------------------------------------------------------- entry points
 
 
-def _params(data: Any, errors: Collector, file: str) -> Params:
-    r = _Reader(errors, file)
-    data = r.mapping(data, "params")
-    names = list(Params.__dataclass_fields__)
-    r.unknown(data, "params", names)
-    values = {}
-    for name in names:
-        if name not in data:
-            errors.add(file, f"params.{name}", None, "required number")
-            values[name] = 0.0
-            continue
-        low, high = PARAM_RANGES.get(name, (0.0, 1e6))
-        v = r.number(data[name], f"params.{name}", low, high)
-        values[name] = 0.0 if v is None else v
-    return Params(**values)
-
-
-def _run(data: Mapping, errors: Collector, file: str, cpu_count: int) -> RunSettings:
-    r = _Reader(errors, file)
-    runs = r.number(data.get("runs"), "runs", 1, 10**9, integer=True)
-    seed = r.number(data.get("seed"), "seed", 0, 2**63 - 1, integer=True)
-    engine = data.get("engine", "ensemble")
-    if not _known(engine, ENGINES):
-        errors.add(file, "engine", engine, f"one of {', '.join(ENGINES)}")
-    runner = r.mapping(data.get("runner"), "runner")
-    r.unknown(runner, "runner", ("workers", "chunk_runs", "record_every", "backend", "progress"))
-    workers = runner.get("workers", "auto")
-    if workers == "auto":
-        workers = cpu_count
-    workers = r.number(workers, "runner.workers", 1, 4096, integer=True)
-    chunk = r.number(runner.get("chunk_runs", 256), "runner.chunk_runs", 1, 10**7, integer=True)
-    every = r.number(runner.get("record_every", 1), "runner.record_every", 1, 1200, integer=True)
-    backend = runner.get("backend", "loky")
-    if not (isinstance(backend, str) and (backend in BACKENDS or "://" in backend)):
-        errors.add(file, "runner.backend", backend,
-                   f"{', '.join(BACKENDS)}, or a Dask scheduler address (tcp://host:port)")
-        backend = "loky"
-    progress = runner.get("progress", "auto")
-    if not _known(progress, PROGRESS):
-        errors.add(file, "runner.progress", progress, "auto, on or off")
-        progress = "auto"
-    out = data.get("out")
-    if out is not None and not isinstance(out, str):
-        errors.add(file, "out", out, "null or a directory path")
-        out = None
-    return RunSettings(
-        runs=int(runs or 1), seed=int(seed or 0), engine=str(engine), workers=int(workers or 1),
-        chunk_runs=int(chunk or 256), record_every=int(every or 1), out=out,
-        backend=backend, progress=PROGRESS[progress],
-    )
-
-
-ROOT_KEYS = ("world", "scenario", "params", "runs", "seed", "engine", "runner", "out", "hydra")
+def _world(data: Any, errors: Collector, file: str) -> tuple[World | None, dict]:
+    """The world and the namespaces of its ids (every id unique across its sections)."""
+    r = Reader(errors, file)
+    raw = data if isinstance(data, Mapping) else {}
+    sections = {s: raw.get(s) if isinstance(raw.get(s), Mapping) else {} for s in SECTIONS}
+    seen: dict[str, str] = {}
+    for section, items in sections.items():
+        for name in items:
+            if r.ident(name, f"world.{section}.{name}") and name in seen:
+                r.add(f"world.{section}.{name}", name,
+                      f"a unique id (already used in world.{seen[name]})")
+            seen.setdefault(name, section)
+    r.ids = {**{s: list(items) for s, items in sections.items()},
+             "actors": [*sections["poles"], *sections["states"], *sections["external"]]}
+    world = r.record(World, data, "world")
+    ids = {**r.ids, "platform_records": {p.id: p for p in world.platforms} if world else {}}
+    return world, ids
 
 
 def build_config(data: Mapping, files: Mapping[str, str] | None = None,
@@ -813,11 +526,13 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
     if not isinstance(data, Mapping):
         errors.add(main, "config", data, "a mapping with world, scenario, params and run keys")
         errors.raise_if_any()
-    _Reader(errors, main).unknown(data, "config", ROOT_KEYS)
-    world = _world(data.get("world"), errors, files.get("world", main))
-    scenario = _scenario(data.get("scenario"), world, errors, files.get("scenario", main))
-    params = _params(data.get("params"), errors, files.get("params", main))
-    run = _run(data, errors, main, cpu_count)
+    Reader(errors, main).unknown(data, "config", ROOT_KEYS)
+    world, ids = _world(data.get("world"), errors, files.get("world", main))
+    scenario = Reader(errors, files.get("scenario", main), ids).record(
+        Scenario, data.get("scenario"), "scenario")
+    params = Reader(errors, files.get("params", main)).record(Params, data.get("params"),
+                                                              "params")
+    run = Reader(errors, main, cpu_count=cpu_count).record(RunSettings, data, "", closed=False)
     errors.raise_if_any()
     return Config(world=world, scenario=scenario, params=params, run=run, files=files)
 
@@ -825,6 +540,14 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
 def build_world(data: Any, file: str = "world.yaml") -> World:
     """Validate a world on its own (no scenario): structure, ids, numbers and references."""
     errors = Collector()
-    world = _world(data, errors, file)
+    world, _ = _world(data, errors, file)
     errors.raise_if_any()
     return world
+
+
+def build_size(data: Any, file: str) -> WorldSize:
+    """The `size` of a generated world, checked before anything is built."""
+    errors = Collector()
+    size = Reader(errors, file).record(WorldSize, data, "world.size")
+    errors.raise_if_any()
+    return size

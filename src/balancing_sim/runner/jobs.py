@@ -1,0 +1,136 @@
+"""A chunk of runs as a job, and what a worker does with it.
+
+Chunk c holds runs [c*size, (c+1)*size) and run r always draws from
+SeedSequence(seed, spawn_key=(r,)), so results do not depend on the number of
+workers, the chunk size or the backend. A worker simulates its chunk, builds the
+contract tables with pyarrow and its share of the summary, and either writes them
+(local workers, straight into the output's datasets) or returns them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .. import contract
+from .. import summary as summaries
+from ..config.schema import Config, Params
+from ..records import Records
+from ..world import Compiled
+
+MIN_PARALLEL_CHUNK = 128
+Simulate = Callable[[Compiled, Params, int, np.ndarray, int], Records]
+
+
+def simulator(engine: str) -> Simulate:
+    """The function that runs a block of runs for an engine named in
+    `config.schema.ENGINES` (Mesa is imported only when its engine is asked for)."""
+    if engine == "mesa":
+        from ..model import run_models
+
+        return run_models
+    if engine == "ensemble":
+        from ..ensemble import simulate_block
+
+        return simulate_block
+    raise ValueError(f"engine {engine!r} has no simulate function")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One chunk of runs, everything a worker needs (picklable, no global state)."""
+
+    compiled: Compiled
+    params: Params
+    engine: str
+    seed: int
+    first: int
+    count: int
+    record_every: int
+    folder: Path | None   # the output directory, or None: return the tables
+    index: int
+    identity: str = ""    # of the config the chunk is computed for
+    owner: int = field(default_factory=os.getpid)  # the process that planned it
+
+    def runs(self) -> np.ndarray:
+        return np.arange(self.first, self.first + self.count, dtype=np.int64)
+
+
+@dataclass
+class Done:
+    """A finished chunk: its tables (when not written by the worker), its share of the
+    summary, and the CPU seconds the worker spent on each phase."""
+
+    index: int
+    count: int
+    tables: dict[str, pa.Table] | None
+    summary: summaries.Part
+    cpu: dict[str, float]
+
+
+class Orphaned(RuntimeError):
+    """The process that planned a job is gone: its worker must not write anything."""
+
+
+def execute(job: Job) -> Done:
+    """Simulate one chunk; write it when the job has a folder, else return its tables."""
+    from .store import write_chunk
+
+    cpu: dict[str, float] = {}
+    clock = time.process_time()
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.process_time()
+        cpu[phase] = now - clock
+        clock = now
+
+    rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
+                                job.record_every)
+    lap("simulate")
+    tables = contract.build(rec, job.compiled, job.seed, job.identity)
+    lap("tables")
+    part = summaries.part(rec)
+    lap("summary")
+    if job.folder is None:
+        return Done(job.index, job.count, tables, part, cpu)
+    if job.owner not in (os.getpid(), os.getppid()):
+        raise Orphaned(f"chunk {job.index}: the run that planned it has stopped")
+    write_chunk(job.folder, job.index, job.count, tables, part, job.identity)
+    lap("write")
+    return Done(job.index, job.count, None, part, cpu)
+
+
+def chunk_size(config: Config, workers: int) -> int:
+    """At most `runner.chunk_runs`, evened out so that every worker gets the same number
+    of chunks (no worker idles at the end); never below `MIN_PARALLEL_CHUNK` runs (the
+    batched engine is fastest on large blocks, and a small job runs in this process
+    without starting workers)."""
+    size, runs = config.run.chunk_runs, config.run.runs
+    if workers > 1:
+        waves = math.ceil(runs / (workers * size))
+        size = min(size, max(MIN_PARALLEL_CHUNK, math.ceil(runs / (workers * waves))))
+    return size
+
+
+def parallel_workers(config: Config) -> int:
+    """Worker processes a run of this config starts (0: it runs in this process)."""
+    chunks = math.ceil(config.run.runs / chunk_size(config, config.run.workers))
+    return min(config.run.workers, chunks) if config.run.workers > 1 and chunks > 1 else 0
+
+
+def plan(config: Config, compiled: Compiled, folder: Path | None, size: int,
+         identity: str = "") -> list[Job]:
+    run = config.run
+    return [
+        Job(compiled, config.params, run.engine, run.seed, first, min(size, run.runs - first),
+            run.record_every, folder, index, identity)
+        for index, first in enumerate(range(0, run.runs, size))
+    ]

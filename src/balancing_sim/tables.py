@@ -1,0 +1,276 @@
+"""A contract table read lazily: the columns and rows asked for, one batch at a time.
+
+A `Table` is a list of parts, each a Parquet dataset (a run directory's part files) or
+an in-memory Arrow table, with constant columns of its own (a sweep point's id,
+scenario and swept values). Nothing is read until asked: `batches` streams pandas
+chunks of chosen columns (optionally only each part's last recorded step), `to_pandas`
+reads everything, `to_polars` and `to_duckdb` hand the parts to those engines lazily.
+So a summary or figure of 10^6 runs reads what it needs, in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .contract import categories as schema_categories
+
+CATEGORICAL = ("actor", "platform", "posture", "status", "scenario", "point")
+BATCH_ROWS = 1 << 20
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows of one run directory (or in memory), with constant extra columns."""
+
+    source: pa.Table | tuple[Path, ...]
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def with_extra(self, extra: Mapping[str, object]) -> Part:
+        """The same rows with other constant columns (what was read of the files is kept:
+        a large run directory's metadata is read once)."""
+        part = replace(self, extra=extra)
+        part.__dict__.update({k: v for k, v in self.__dict__.items()
+                              if k in ("dataset", "rows", "last_step", "first_run")})
+        return part
+
+    @cached_property
+    def dataset(self) -> ds.Dataset:
+        if isinstance(self.source, pa.Table):
+            return ds.dataset(self.source)
+        return ds.dataset([str(p) for p in self.source], format="parquet")
+
+    @cached_property
+    def rows(self) -> int:
+        if isinstance(self.source, pa.Table):
+            return self.source.num_rows
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in self.source)
+
+    def _extreme(self, column: str, largest: bool) -> int | None:
+        """The largest (smallest) value of a sorted key column, from the Parquet
+        statistics when the files have them (nothing decoded)."""
+        pick = max if largest else min
+        if isinstance(self.source, pa.Table):
+            if column not in self.source.schema.names or not self.source.num_rows:
+                return None
+            return (pc.max if largest else pc.min)(self.source[column]).as_py()
+        found = []
+        for path in self.source:
+            meta = pq.ParquetFile(path).metadata
+            index = meta.schema.names.index(column)
+            for g in range(meta.num_row_groups):
+                stats = meta.row_group(g).column(index).statistics
+                if stats is None or not stats.has_min_max:  # no statistics: read the column
+                    values = pq.read_table(path, columns=[column])[column]
+                    found.append((pc.max if largest else pc.min)(values).as_py())
+                    break
+                found.append(stats.max if largest else stats.min)
+        return pick(found) if found else None
+
+    @cached_property
+    def last_step(self) -> int | None:
+        return self._extreme("step", largest=True)
+
+    @cached_property
+    def first_run(self) -> int | None:
+        return self._extreme("run", largest=False)
+
+
+def _constant(value: object) -> object:
+    return "+".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table (trajectories, memberships or platforms) of a run or a sweep."""
+
+    parts: tuple[Part, ...]
+    where: Mapping[str, object] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ structure
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.parts[0].dataset.schema if self.parts else pa.schema([])
+
+    @property
+    def extras(self) -> list[str]:
+        names: list[str] = []
+        for part in self.parts:
+            names += [k for k in part.extra if k not in names]
+        return names
+
+    @property
+    def columns(self) -> list[str]:
+        own = list(self.schema.names)
+        return own + [k for k in self.extras if k not in own]
+
+    def categories(self, column: str) -> list[str]:
+        """Categories of an id column in config order (or the values of an extra)."""
+        if column in self.extras:
+            return [str(v) for v in self.values(column)]
+        known = schema_categories(self.schema).get(column)
+        if known is not None:
+            return known
+        seen: dict[str, None] = {}
+        for part in self.parts:  # a dictionary column carries its categories in each batch
+            for chunk in part.dataset.head(1, columns=[column]).column(0).chunks:
+                values = (chunk.dictionary if pa.types.is_dictionary(chunk.type)
+                          else pc.unique(part.dataset.to_table(columns=[column])[column]))
+                seen.update(dict.fromkeys(map(str, values.to_pylist())))
+        return list(seen)
+
+    def values(self, column: str) -> list:
+        """Distinct values of an extra column, in order of appearance."""
+        seen: list = []
+        for part in self.parts:
+            value = _constant(part.extra.get(column))
+            if value not in seen:
+                seen.append(value)
+        return seen
+
+    def dates(self) -> pd.DatetimeIndex:
+        """The recorded dates, sorted (read from each part's first run only)."""
+        found = []
+        for part in self.parts:
+            if part.first_run is not None:
+                found.append(part.dataset.to_table(
+                    columns=["date"], filter=ds.field("run") == part.first_run)["date"]
+                    .to_pandas())
+        values = pd.concat(found) if found else pd.Series([], dtype="datetime64[ns]")
+        return pd.DatetimeIndex(pd.unique(values)).sort_values()
+
+    def __len__(self) -> int:
+        if not self.where:
+            return sum(p.rows for p in self.parts)
+        return sum(p.dataset.count_rows(filter=self._filter(p, False)) for p in self.parts)
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
+    # ------------------------------------------------------------ narrowing
+
+    def select(self, **values: object) -> Table:
+        """Rows where each column equals the value: parts chosen by their extra columns,
+        rows by a filter pushed down to the reader."""
+        parts = [p for p in self.parts
+                 if all(str(_constant(p.extra[k])) == str(v) for k, v in values.items()
+                        if k in p.extra)]
+        rows = {k: v for k, v in values.items() if k in self.schema.names}
+        return replace(self, parts=tuple(parts), where={**self.where, **rows})
+
+    def assign(self, **constants: object) -> Table:
+        """Add constant columns to the parts that lack them."""
+        parts = tuple(p.with_extra({**constants, **p.extra}) for p in self.parts)
+        return replace(self, parts=parts)
+
+    def _filter(self, part: Part, final: bool) -> ds.Expression | None:
+        expr = None
+        for key, value in self.where.items():
+            kind = self.schema.field(key).type
+            if pa.types.is_timestamp(kind):
+                value = pa.scalar(pd.Timestamp(value).as_unit("ns").value, type=kind)
+            term = ds.field(key) == value
+            expr = term if expr is None else expr & term
+        if final and part.last_step is not None:
+            term = ds.field("step") == part.last_step
+            expr = term if expr is None else expr & term
+        return expr
+
+    # ------------------------------------------------------------ reading
+
+    def record_batches(self, columns: Sequence[str], final: bool = False,
+                       batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Part, pa.RecordBatch]]:
+        """(part, Arrow batch of the part's own columns among `columns`), part by part;
+        `final` keeps each part's last recorded step (a part is one set of replicates)."""
+        for part in self.parts:
+            own = [c for c in columns if c in self.schema.names]
+            scanner = part.dataset.scanner(columns=own, filter=self._filter(part, final),
+                                           batch_size=batch_rows, batch_readahead=2,
+                                           fragment_readahead=1)
+            for batch in scanner.to_batches():
+                if batch.num_rows:
+                    yield part, batch
+
+    def batches(self, columns: Sequence[str] | None = None, final: bool = False,
+                batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+        """pandas chunks of the given columns (all by default), with the parts' constant
+        columns; `final` as in `record_batches`."""
+        wanted = list(columns) if columns is not None else self.columns
+        for part, batch in self.record_batches(wanted, final, batch_rows):
+            yield _with_extra(batch.to_pandas(), part.extra, wanted)
+
+    def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The whole table (or some columns) as one DataFrame, ids as categories."""
+        wanted = list(columns) if columns is not None else self.columns
+        frames = []
+        for part in self.parts:
+            own = [c for c in wanted if c in self.schema.names]
+            table = part.dataset.to_table(columns=own, filter=self._filter(part, False))
+            frames.append(_with_extra(table.to_pandas(), part.extra, wanted))
+        if not frames:
+            return pd.DataFrame(columns=wanted)
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        for column in CATEGORICAL:
+            if column in df and not isinstance(df[column].dtype, pd.CategoricalDtype):
+                df[column] = df[column].astype("category")
+        return df
+
+    @property
+    def dataset(self) -> ds.Dataset:
+        """The parts as one pyarrow dataset (without the parts' constant columns: use
+        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels)."""
+        if len(self.parts) == 1:
+            return self.parts[0].dataset
+        return ds.dataset([p.dataset for p in self.parts])
+
+    def to_polars(self):
+        """A polars LazyFrame over the parts (nothing read until collected)."""
+        import polars as pl
+
+        frames = []
+        for part in self.parts:
+            frame = (pl.from_arrow(part.source).lazy() if isinstance(part.source, pa.Table)
+                     else pl.scan_parquet([str(p) for p in part.source]))
+            frames.append(frame.with_columns(
+                [pl.lit(_constant(v)).alias(k) for k, v in part.extra.items()]))
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def to_duckdb(self, connection=None):
+        """A DuckDB relation over the parts (queries push down to the Parquet files)."""
+        import duckdb
+
+        con = connection or duckdb.connect()
+        extras = self.extras
+        relation = None
+        for part in self.parts:
+            rel = con.from_arrow(part.dataset)
+            rel = rel.select(*[duckdb.ColumnExpression(c) for c in self.schema.names],
+                             *[duckdb.ConstantExpression(_constant(part.extra.get(k)))
+                               .alias(k) for k in extras])
+            relation = rel if relation is None else relation.union(rel)
+        return relation
+
+
+def _with_extra(df: pd.DataFrame, extra: Mapping[str, object],
+                wanted: Sequence[str]) -> pd.DataFrame:
+    for key, value in extra.items():
+        if key in wanted and key not in df:
+            df[key] = _constant(value)
+    return df[[c for c in wanted if c in df.columns]]
+
+
+def in_memory(table: pa.Table | pd.DataFrame) -> Table:
+    """A table held in memory (the Python API without `out=`, or a DataFrame)."""
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    return Table((Part(table),))
