@@ -75,9 +75,9 @@ def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np
 
 
 def rungs_cleared(value: np.ndarray, thresholds: np.ndarray, top: int = 4) -> np.ndarray:
-    """(R, n, K) int: how many of the first `top` rung thresholds a valuation clears."""
-    wish = np.zeros(value.shape, dtype=np.int64)
-    for th in thresholds[:top]:
+    """(R, n, K) int8: how many of the first `top` rung thresholds a valuation clears."""
+    wish = (value > thresholds[0]).astype(np.int8)
+    for th in thresholds[1:top]:
         wish += value > th
     return wish
 
@@ -92,16 +92,36 @@ def admission_risk(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     return (exposure @ st.platform_rivalry.T) * st.protection
 
 
-def admitted(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
-    """(R, n, K) bool: whether each platform would grant the state a rung it decides on:
-    its leader's interest in the state (how far the state leans to it, or belongs to the
-    identity the platform embodies; a format without a leader admits whom it invites)
-    outweighs the risk of war the admission carries (mechanism 14)."""
+def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
+             k: np.ndarray) -> np.ndarray:
+    """(m,) bool: whether platform k would grant state i (a row of `seen.rows`) of run r
+    a rung it decides on: its leader's interest in the state (how far the state leans
+    to it, or belongs to the identity the platform embodies; a format without a leader
+    admits whom it invites) outweighs the risk of war the admission carries (mechanism
+    14; `admission_risk`, evaluated only for the m cases the platform decides)."""
     st, d, params = ctx.structure, ctx.constants, ctx.params
+    P = st.n_poles
     lead, _ = leaning(s, ctx, seen)
-    interest = np.where(d.led, np.maximum(lead, st.identity_platform[seen.rows]), 1.0)
-    return (interest - params.w_admission_risk * admission_risk(s, ctx, seen)
-            > params.admission_bar)
+    state = np.arange(st.n_states)[seen.rows][i]
+    interest = np.where(d.led[k], np.maximum(lead[r, i, k], st.identity_platform[state, k]),
+                        1.0)
+    exposure = s.troops[r, state] + s.threat[r, state, :P] * st.power_ratio[seen.year][state, :P]
+    risk = (exposure @ st.platform_rivalry.T)[np.arange(len(k)), k] * st.protection[k]
+    return interest - params.w_admission_risk * risk > params.admission_bar
+
+
+def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
+           margin: float) -> np.ndarray:
+    """(R, n, K) int8: the rung a state wishes at each platform: the rung its valuation of
+    membership warrants, or the loose tie its valuation of loose ties warrants,
+    whichever is higher (each valuation raised by `margin`), as far as the platform's
+    ladder, its eligibility and its criteria allow (`code`: see `next_status`)."""
+    th = ctx.constants.thresholds
+    if margin:
+        value, loose = value + margin, loose + margin
+    want = rungs_cleared(value, th)
+    np.maximum(want, rungs_cleared(loose, th, top=2), out=want)
+    return np.take(ctx.constants.wish_table, code + want)
 
 
 def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
@@ -118,71 +138,75 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
     every member re-decides as if joining. A state never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
-    values more (ties: the one listed first)."""
+    values more (ties: the one listed first).
+
+    Moves up are decided only where a state wishes a higher rung, moves down only where
+    it would leave (both are few in a month); the rest keep their status."""
     st, d, params, rows = ctx.structure, ctx.constants, ctx.params, seen.rows
-    L = st.ladder_snap.shape[1]
-    snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
-    floor = d.floor.ravel()
-    base = d.k * L                                    # flat index of (k, rung) is k*L + rung
-    th = d.thresholds
     open_k = s.is_open[:, None, :]
-    allowed = open_k & st.eligible_any.T[rows]
-    cap = np.where(st.member_ok.T[rows], MEMBER, MEMBER - 1)
-    neutral = (s.neutrality[:, rows, None] > 0.5) & (st.binding > 0)
-    cap = np.where(neutral, PARTNER, cap)
-
-    def wished(margin: float) -> np.ndarray:
-        want = np.maximum(rungs_cleared(value + margin, th),
-                          rungs_cleared(loose + margin, th, top=2))
-        want = np.take(snap, base + np.where(allowed, want, 0))
-        return np.take(floor, base + np.minimum(want, cap))
-
-    wish = wished(0.0)
-    stay = wished(params.exit_margin)
+    # the wish table's row: platform, cap (partner for a neutral state at a binding
+    # platform, member if it meets the criterion, else candidate), open and eligible
+    neutral = (s.neutrality[:, rows, None] > 0.5) & d.binding
+    code = np.where(neutral, d.k_code, d.member_code[rows])
+    code += (open_k & st.eligible_any.T[rows]) * 5
+    wish = wished(ctx, code, value, loose, 0.0)
+    stay = wished(ctx, code, value, loose, params.exit_margin)
     current = s.status[:, rows]
-    inside = current >= CANDIDATE
-    blocked = (inside.astype(float) @ d.exclusive_f) > 0  # rival platform held
-    outside_only = (inside.astype(float) @ d.only_outside_f) > 0
-    at = base + current
-    # the platform grants the highest rung it decides on now, up to the state's wish,
-    # passing over rungs it also grants but never over a rung the state must take itself
-    # nor over candidacy (the stage before membership, where a platform offers it)
-    grant_to = current
-    passable = np.ones(current.shape, dtype=bool)
-    for rung in range(1, L):
-        above = rung > current
-        deciding = (s.openness[:, None, :, rung] > 0.5) & d.grantable[:, rung]
-        grant_to = np.where(passable & above & deciding & (wish >= rung), rung, grant_to)
-        passable &= ~(above & (d.offered_only[:, rung]
-                               | ((rung == CANDIDATE) & st.allowed[:, rung])))
-    seasoned = (current == 0) | (s.tenure[:, rows] >= params.admission_tenure)
-    by_platform = ((grant_to > current) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
-                   & ~(outside_only & (grant_to == MEMBER)))
-    if by_platform.any():  # the platform's rule, only where it has something to decide
-        by_platform &= admitted(s, ctx, seen)
-    # the next rung on offer is taken when the state gets round to it
-    step_up = np.take(up, at)
-    offered = ~np.take(st.grants.ravel(), base + step_up) & _openness_at(s.openness, step_up, d.k)
-    by_state = ((wish > current) & offered & ~(blocked & (step_up >= CANDIDATE))
-                & (draws.decide < params.decision_hazard))
-    new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, current))
-    renewing = ctx.compiled.renewing[seen.t][None, None, :] & (current == MEMBER)
-    go_down = np.where(renewing, wish < current,
-                       (stay < current) & (draws.decide < params.decision_hazard))
-    down_to = np.where(renewing, np.minimum(wish, current), np.take(down, at))
-    new = np.where(new_up > current, new_up, np.where(go_down, down_to, current))
-    entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
-    clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
-    if clash.any():
-        new = _enter_one_of_exclusive(new, current, value, entering, clash, d.exclusive_f)
+    decide = draws.decide < params.decision_hazard
+    # down: where the valuation falls exit_margin below the rung (hazard), or at renewal
+    go_down = (stay < current) & decide
+    renewing_k = ctx.compiled.renewing[seen.t]
+    renewing = renewing_k[None, None, :] & (current == MEMBER) if renewing_k.any() else None
+    if renewing is not None:
+        go_down = np.where(renewing, wish < current, go_down)
+    new = current.copy()
+    r, i, k = np.nonzero(go_down)
+    if len(r):
+        c = current[r, i, k]
+        down_to = d.down[k, c]
+        if renewing is not None:
+            down_to = np.where(renewing[r, i, k], np.minimum(wish[r, i, k], c), down_to)
+        new[r, i, k] = down_to
+    # up: where the state wishes a higher rung and the platform is deciding on a rung
+    # or the state gets round to taking one (hazard)
+    deciding = (s.openness > 0.5) & d.grantable                        # (R, K, 5)
+    r, i, k = np.nonzero((wish > current) & (deciding.any(-1)[:, None, :] | decide))
+    if len(r):
+        c, w = current[r, i, k], wish[r, i, k]
+        inside = current[r, i] >= CANDIDATE                              # (m, K)
+        blocked = (inside & d.exclusive_of[k]).any(-1)                   # a rival held
+        outside_only = (inside & d.outside_of[k]).any(-1)
+        deciding = deciding[r, k]                                        # (m, 5)
+        # the platform grants the highest rung it decides on now, up to the state's
+        # wish, passing over rungs it also grants but never over a rung the state must
+        # take itself nor over candidacy (the stage before membership it offers)
+        grant_to = c.copy()
+        passable = np.ones(c.shape, dtype=bool)
+        for rung in range(1, st.ladder_snap.shape[1]):
+            above = rung > c
+            grant_to = np.where(passable & above & deciding[:, rung] & (w >= rung), rung,
+                                grant_to)
+            passable &= ~(above & d.unpassable[k, rung])
+        seasoned = (c == 0) | (s.tenure[:, rows][r, i, k] >= params.admission_tenure)
+        by_platform = ((grant_to > c) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
+                       & ~(outside_only & (grant_to == MEMBER)))
+        if by_platform.any():  # the platform's rule, only where it has something to decide
+            m = np.flatnonzero(by_platform)
+            by_platform[m] = admitted(s, ctx, seen, r[m], i[m], k[m])
+        # the next rung on offer is taken when the state gets round to it
+        step_up = d.up[k, c]
+        offered = ~st.grants[k, step_up] & (s.openness[r, k, step_up] > 0.5)
+        by_state = (offered & ~(blocked & (step_up >= CANDIDATE)) & decide[r, i, k])
+        new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, c))
+        rising = new_up > c
+        new[r[rising], i[rising], k[rising]] = new_up[rising]
+        if (rising & (new_up >= CANDIDATE) & (c < CANDIDATE)).any():
+            entering = (new >= CANDIDATE) & (current < CANDIDATE)          # (R, n, K)
+            clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
+            if clash.any():
+                new = _enter_one_of_exclusive(new, current, value, entering, clash,
+                                              d.exclusive_f)
     return np.where(open_k, new, 0).astype(np.int8)
-
-
-def _openness_at(openness: np.ndarray, rung: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """(R, n, K) bool: whether each platform is deciding now on the rung given per
-    (run, state, platform); `openness` is (R, K, 5)."""
-    runs = np.arange(openness.shape[0])[:, None, None]
-    return openness[runs, k[None, None, :], rung] > 0.5
 
 
 def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,
