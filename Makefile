@@ -4,7 +4,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test lint bench calibrate clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint bench calibrate clean app
 
 $(VENV)/bin/python:
 	@py=$$(sh scripts/find-python.sh) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -17,12 +19,23 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 run: $(STAMP)  ## run the default scenario and print its summary (ARGS="scenario=history runs=50")
 	$(BIN)/balancing-sim $(ARGS)
 
-test: $(STAMP)  ## lint and run the whole test suite
+$(CHROMIUM):  ## Debian's chromium, for the dashboard's browser tests
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y chromium; \
+	else \
+		echo "make: chromium is missing; the browser tests need it. Install it as root:" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)  ## lint and run the whole test suite (installs chromium as root)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+
+app: $(STAMP)  ## serve the dashboard at http://localhost:8765
+	$(BIN)/balancing-sim-app $(ARGS)
 
 bench: $(STAMP)  ## performance figures, written to benchmarks/results/latest.md
 	$(BIN)/python benchmarks/run.py $(ARGS)

@@ -85,7 +85,7 @@ def test_sequential_dynamics_descend_to_a_landscape_minimum(seed):
     config, compiled, sizes, propensity = landscape_case(n, rng)
     start = rng.integers(0, 2, n)
     compiled = replace(compiled, initial=replace(compiled.initial, align=one_hot(start)))
-    model = AlignmentModel(compiled, config.params, seed=seed, schedule="sequential")
+    model = AlignmentModel(compiled, config.params, rng=seed, schedule="sequential")
     blocs = start.copy()
     energy = landscape.energy(sizes, propensity, blocs)
     for _ in range(4 * n):

@@ -38,7 +38,7 @@ def test_a_run_does_not_depend_on_its_neighbours(tiny_compiled):
 
 def test_mesa_model_is_inspectable(tiny_compiled):
     config, compiled = tiny_compiled
-    model = AlignmentModel(compiled, config.params, seed=1, run=0)
+    model = AlignmentModel(compiled, config.params, rng=1, run=0)
     for _ in range(5):
         model.step()
     assert model.transition == 5 and model.time == 5

@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from .config.schema import NONALIGNED, STATUSES
+from .outcomes import hedging_index
 
 if TYPE_CHECKING:
     from .dynamics import Phase, RunState
@@ -34,6 +35,10 @@ class _Handle(mesa.Agent):
         """Do this agent's part of `phase`: read `view`, write its own slice of the month."""
         m = self.model
         phase.act(view, m.state, m.context, m.randomness, m.transition, self.part)
+
+    def step(self) -> None:
+        """Its part of the phase the model is in (`AgentSet.do("step")`)."""
+        self.act(self.model.phase, self.model.view)
 
 
 class StateAgent(_Handle):
@@ -58,6 +63,11 @@ class StateAgent(_Handle):
     @property
     def nonaligned(self) -> bool:
         return self.posture == NONALIGNED
+
+    @property
+    def hedging(self) -> float:
+        """How evenly it spreads over poles and non-alignment (`outcomes.hedging_index`)."""
+        return float(hedging_index(self.model.state.align[0, self.index]))
 
 
 class PowerCenter(_Handle):

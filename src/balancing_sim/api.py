@@ -1,34 +1,76 @@
-"""The notebook API: `simulate` a scenario and get DataFrames back."""
+"""The notebook API: `simulate` a scenario, or compose it once as an `Experiment` and run
+many parameter sets; either way a plain dict of values in, the output contract out.
+
+    >>> import balancing_sim as bs
+    >>> res = bs.simulate("baseline", params={"w_autonomy": 1.2}, runs=50, seed=1)
+    >>> exp = bs.Experiment("baseline", runs=50, seed=1)      # Hydra composes once here
+    >>> for w in (0.5, 1.0, 1.5):
+    ...     res = exp.run({"w_autonomy": w})                  # no composition per call
+
+Values are keyed by parameter name (`w_autonomy`, or `params.w_autonomy`) or by any
+config key path (`world.states.<id>.autonomy.value`, `scenario.events.<id>.value.value`,
+`scenario.end`). A parameter-only change reuses the composed config and its compiled
+world; any other key rebuilds the config from the resolved dict (validated as a user's
+file is; no Hydra), once per distinct set of such values.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from .config.loading import compose
+from .config.errors import ConfigError, Problem
+from .evaluation import SOURCE, Overrides, Study, Values, override_list, scenario_choice
 from .results import Results
 from .runner import run
 
 
-def simulate(scenario: str | Sequence[str] = "baseline", overrides: Sequence[str] = (),
+class Experiment(Study):
+    """A scenario composed once, run for many parameter sets (each `run` gives the
+    output contract; `evaluate` gives outcomes, as `evaluation.Study`).
+
+    `settings` are run settings (`runs`, `seed`, `engine`, `workers`, `record_every`,
+    `chunk_runs`, `backend`, `progress`); `overrides` are Hydra overrides applied once
+    (or a dict of config keys to values); `params` names a parameter file of
+    conf/params/ (e.g. "calibrated") or gives values every run starts from.
+    """
+
+    def run(self, params: Values = None, runs: int | None = None, seed: int | None = None,
+            out: str | Path | None = None, values: Values = None) -> Results:
+        """Every replicate of one parameter set: the output contract (in memory, or also
+        written to `out`). `params` and `values` are both dicts of values (parameter
+        names or config keys); two names so that a call reads as what it changes."""
+        config, resolved = self.configure({**(values or {}), **(params or {})})
+        settings = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+        for key, value in settings.items():
+            low = 1 if key == "runs" else 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError([Problem(SOURCE, key, value, f"an integer >= {low}")])
+        if settings:
+            config = dataclasses.replace(config, run=dataclasses.replace(config.run,
+                                                                         **settings))
+            resolved = {**resolved, **settings}
+        return run(config, resolved, Path(out) if out is not None else None)
+
+
+def simulate(scenario: str | Sequence[str] = "baseline", overrides: Overrides = (),
              runs: int | None = None, seed: int | None = None,
-             out: str | Path | None = None) -> Results:
+             out: str | Path | None = None, params: str | Values = None,
+             values: Values = None, **settings: Any) -> Results:
     """Run a scenario's replicates, as `balancing-sim scenario=... runs=... seed=...` does.
 
-    `scenario` may name several scenarios to combine (their events add up). With `out`
-    the output contract is written there too; otherwise everything stays in memory.
+    `params`: a dict of parameter values (`{"w_autonomy": 1.2}`), or the name of a file
+    of conf/params/ (`"calibrated"`); `values`: any other config keys as a dict;
+    `overrides`: Hydra strings (a lone string is one override). `scenario` may name
+    several scenarios to combine (their events add up). With `out` the output contract
+    is written there too; otherwise everything stays in memory. For many parameter sets,
+    compose once with `Experiment`.
     """
-    names = [scenario] if isinstance(scenario, str) else list(scenario)
-    choice = names[0] if len(names) == 1 else "[" + ",".join(names) + "]"
-    args = [f"scenario={choice}", *overrides]
-    if len(names) > 1 and not any(o.lstrip("+").startswith("scenario.name=") for o in overrides):
-        args.append(f"scenario.name={'+'.join(names)}")
-    if runs is not None:
-        args.append(f"runs={runs}")
-    if seed is not None:
-        args.append(f"seed={seed}")
-    config, resolved = compose(args)
-    return run(config, resolved, Path(out) if out is not None else None)
+    experiment = Experiment(scenario, overrides, params=params, runs=runs, seed=seed,
+                            **settings)
+    return experiment.run(out=out, values=values)
 
 
 def sweep(points: Sequence[Sequence[str]], out: str | Path, scenario: str | Sequence[str] =
@@ -40,11 +82,10 @@ def sweep(points: Sequence[Sequence[str]], out: str | Path, scenario: str | Sequ
     from .runner import write_point
 
     root = Path(out)
-    names = [scenario] if isinstance(scenario, str) else list(scenario)
-    choice = names[0] if len(names) == 1 else "[" + ",".join(names) + "]"
+    _, choice = scenario_choice(scenario)
     for overrides in points:
-        overrides = list(overrides)
-        folder = root / "points" / point_name([f"scenario={choice}", *overrides])
+        overrides = override_list(overrides)
+        folder = root / "points" / point_name([*choice, *overrides])
         res = simulate(scenario, overrides, runs=runs, seed=seed, out=folder)
-        write_point(folder, res.config["scenario"]["name"], [f"scenario={choice}", *overrides])
+        write_point(folder, res.config["scenario"]["name"], [*choice, *overrides])
     return load(root)

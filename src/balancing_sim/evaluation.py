@@ -3,7 +3,7 @@
     >>> from balancing_sim.evaluation import Model, evaluate, final_posture
     >>> model = Model.of("baseline", runs=20, seed=1)
     >>> evaluate(model, [{"w_autonomy": 0.5}, {"w_autonomy": 1.5}],
-    ...          {"p_nonaligned": final_posture("azerbaijan", "nonaligned")})
+    ...          {"p_nonaligned": final_posture("<state>", "nonaligned")})
 
 The world is compiled once; every parameter set runs the same replicates (runs
 0..R-1 of one seed: common random numbers, so differences between sets come from the
@@ -11,19 +11,25 @@ parameters, not from the noise). An outcome is a function of the recorded runs
 (`validation.Panel`) returning one value per run; `evaluate` returns one row per
 parameter set with the mean over runs (or one row per set and run). Calibration,
 sensitivity analysis and adapters for other tools (EMA Workbench, a dashboard) sit on
-top of it; nothing here writes files.
+top of it; nothing here writes files. A `Study` composes a scenario once and evaluates
+sets of values that may change any config key, not only parameters.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .config.schema import NONALIGNED, Config, Params
+from .config.errors import ConfigError, Problem
+from .config.schema import Config, Params
+from .config.validate import Collector, Reader, build_config
 from .contract import ALIGN_PREFIX
 from .validation import Panel, holds
 from .world import Compiled, compile_config
@@ -140,18 +146,204 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
 
 def final_posture(actor: str, posture: str) -> Outcome:
     """1 where the actor ends in the posture (a pole id or `nonaligned`), else 0; with
-    `align_<pole>`, the actor's final weight on that pole."""
+    `align_<pole>`, the actor's final weight on that pole (`outcomes` has the rest)."""
+    from . import outcomes
 
-    def outcome(panel: Panel) -> np.ndarray:
-        i = panel.states.index(actor)
-        final = panel.align[:, -1, i]
-        if posture.startswith(ALIGN_PREFIX):
-            return final[:, panel.poles.index(posture.removeprefix(ALIGN_PREFIX))]
-        return (final.argmax(-1) == (*panel.poles, NONALIGNED).index(posture)).astype(float)
-
-    return outcome
+    if posture.startswith(ALIGN_PREFIX):
+        return outcomes.final_weight(actor, posture.removeprefix(ALIGN_PREFIX))
+    return outcomes.final_posture_share(actor, posture)
 
 
 def pattern(spec: Mapping) -> Outcome:
     """1 where every check of a validation pattern (conf/validation) holds, else 0."""
     return lambda panel: holds(panel, spec).astype(float)
+
+
+# ---------------------------------------------------------------- studies
+
+Overrides = str | Sequence[str] | Mapping[str, Any] | None
+Values = Mapping[str, Any] | None
+SETTINGS = {"runs": "runs", "seed": "seed", "engine": "engine", "workers": "runner.workers",
+            "chunk_runs": "runner.chunk_runs", "record_every": "runner.record_every",
+            "backend": "runner.backend", "progress": "runner.progress"}
+"""Keyword settings of `simulate` and `Experiment`, and the config key each sets."""
+PARAM_NAMES = frozenset(f.name for f in dataclasses.fields(Params))
+SOURCE = "Python values"
+
+
+def override_list(overrides: Overrides) -> list[str]:
+    """Hydra overrides as a list: a lone string is one override, never its characters (a
+    dict of keys to values is applied as values, after composition)."""
+    if overrides is None or isinstance(overrides, Mapping):
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    return [str(o) for o in overrides]
+
+
+def scenario_choice(scenario: str | Sequence[str]) -> tuple[list[str], list[str]]:
+    """The scenario names and the overrides that choose them (several compose)."""
+    names = [scenario] if isinstance(scenario, str) else list(scenario)
+    choice = names[0] if len(names) == 1 else "[" + ",".join(names) + "]"
+    return names, [f"scenario={choice}"]
+
+
+def split_values(values: Values) -> tuple[dict[str, float], dict[str, Any]]:
+    """Parameters (by name or `params.<name>`) apart from other config keys."""
+    params, keys = {}, {}
+    for key, value in (values or {}).items():
+        name = str(key).removeprefix("params.")
+        if name in PARAM_NAMES:
+            params[name] = value
+        else:
+            keys[str(key)] = value
+    return params, keys
+
+
+def set_key(data: dict, key: str, value: Any) -> None:
+    """Set a dotted key path of a resolved config (list items by index); the key must
+    exist, as on the command line."""
+    node: Any = data
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        where = ".".join(parts[:depth]) or "the config"
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            index: Any = int(part)
+        elif isinstance(node, Mapping) and part in node:
+            index = part
+        else:
+            known = (list(map(str, node)) if isinstance(node, Mapping)
+                     else [str(i) for i in range(len(node))] if isinstance(node, list) else [])
+            raise ConfigError([Problem(SOURCE, key, value, f"an existing key (keys of {where}: "
+                                       f"{', '.join(known) or 'none'})")])
+        if depth == len(parts) - 1:
+            node[index] = value
+        else:
+            node = node[index]
+
+
+def _frozen(values: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in values.items()))
+
+
+class Study:
+    """A scenario composed once, evaluated for many sets of values (parameters or any
+    config key); `api.Experiment` adds the output contract of a set.
+
+    `settings` are run settings (`runs`, `seed`, `engine`, `workers`, `record_every`,
+    `chunk_runs`, `backend`, `progress`); `overrides` are Hydra overrides applied once;
+    `params` names a parameter file of conf/params/ (e.g. "calibrated") or gives values
+    every run starts from. `overrides` may also be a dict of config keys to values.
+    """
+
+    def __init__(self, scenario: str | Sequence[str] = "baseline", overrides: Overrides = (),
+                 params: str | Values = None, **settings: Any):
+        names, args = scenario_choice(scenario)
+        args += override_list(overrides)
+        if len(names) > 1 and not any(o.lstrip("+").startswith("scenario.name=") for o in args):
+            args.append(f"scenario.name={'+'.join(names)}")
+        if isinstance(params, str):
+            args.append(f"params={params}")
+            params = None
+        for key, value in settings.items():
+            if key not in SETTINGS:
+                raise TypeError(f"unknown setting {key!r} (settings: {', '.join(SETTINGS)}; "
+                                "any other key goes in overrides or values)")
+            if value is not None:
+                args.append(f"{SETTINGS[key]}={value}")
+        self.scenario = "+".join(names)
+        self.overrides = tuple(args)
+        from .config.loading import compose
+
+        self._base = compose(args)
+        self._structures: dict[tuple, tuple[Config, dict]] = {}
+        self._compiled: dict[tuple, Any] = {}
+        given = {**(overrides if isinstance(overrides, Mapping) else {}), **(params or {})}
+        if given:
+            self._base = self.configure(given)
+
+    @property
+    def config(self) -> Config:
+        return self._base[0]
+
+    @property
+    def resolved(self) -> dict:
+        """The resolved config as a plain dict (what `res.config` holds)."""
+        return self._base[1]
+
+    @property
+    def params(self) -> dict[str, float]:
+        return dataclasses.asdict(self.config.params)
+
+    def configure(self, values: Values = None) -> tuple[Config, dict]:
+        """The validated config and resolved dict with `values` applied."""
+        params, keys = split_values(values)
+        config, resolved = self._base
+        if keys:
+            frozen = _frozen(keys)
+            if frozen not in self._structures:
+                data = copy.deepcopy(resolved)
+                for key, value in keys.items():
+                    set_key(data, key, value)
+                built = build_config(data, self._files(config), os.cpu_count() or 1)
+                self._structures[frozen] = (built, data)
+            config, resolved = self._structures[frozen]
+        if params:
+            merged = {**resolved["params"], **params}
+            config = dataclasses.replace(config, params=_read(Params, merged, "params"))
+            resolved = {**resolved, "params": merged}
+        return config, resolved
+
+    def compiled(self, config: Config):
+        """The compiled world of a config: once per world and scenario."""
+        from .world import compile_config
+
+        key = id(config.world), id(config.scenario)
+        if key not in self._compiled:
+            self._compiled[key] = compile_config(config)
+        return self._compiled[key]
+
+    def model(self, values: Values = None, runs: int | None = None, seed: int | None = None):
+        """The evaluation API's model (`evaluation.Model`) of these values."""
+        config, _ = self.configure(values)
+        settings = config.run
+        return Model(self.compiled(config), config.params,
+                     settings.runs if runs is None else runs,
+                     settings.seed if seed is None else seed, settings.engine,
+                     settings.record_every)
+
+    def evaluate(self, param_sets, outcomes: Mapping, workers: int = 1,
+                 per_run: bool = False):
+        """Outcomes of many sets of values (`evaluation.evaluate`, grouped by the world
+        and scenario they need: parameter-only sets share one compiled world)."""
+        rows = (param_sets.to_dict(orient="records") if isinstance(param_sets, pd.DataFrame)
+                else [dict(p) for p in param_sets])
+        groups: dict[tuple, list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(_frozen(split_values(row)[1]), []).append(i)
+        pieces: dict[int, pd.DataFrame] = {}
+        for members in groups.values():
+            model = self.model(split_values(rows[members[0]])[1])
+            table = evaluate(model, [split_values(rows[i])[0] for i in members], outcomes,
+                             workers=workers, per_run=per_run, progress="off")
+            found = table[[*(["run"] if per_run else []), *outcomes]]
+            per = model.runs if per_run else 1
+            for j, i in enumerate(members):
+                block = found.iloc[j * per:(j + 1) * per].reset_index(drop=True)
+                pieces[i] = pd.concat([pd.DataFrame([rows[i]] * per), block], axis=1)
+        return pd.concat([pieces[i] for i in range(len(rows))], ignore_index=True)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.scenario!r}, {len(self.overrides)} overrides)"
+
+    @staticmethod
+    def _files(config: Config) -> dict[str, str]:
+        return {k: f"{v} (with {SOURCE})" for k, v in config.files.items()}
+
+
+def _read(cls: type, data: Mapping, key: str) -> Any:
+    """One section read and checked as the config's own (ranges, names)."""
+    errors = Collector()
+    value = Reader(errors, SOURCE).record(cls, data, key)
+    errors.raise_if_any()
+    return value

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
-from .agents import Platform, PowerCenter, StateAgent
-from .config.schema import Config, Params
+from .agents import Platform, PowerCenter, StateAgent, _Handle
+from .config.schema import NONALIGNED, Config, Params
 from .dynamics import (
     MONTH,
     Actors,
@@ -26,72 +30,156 @@ from .world import Compiled, compile_config
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
+AGENT_TYPES: dict[Actors, type[_Handle]] = {
+    Actors.POLES: PowerCenter, Actors.STATES: StateAgent, Actors.PLATFORMS: Platform}
+"""The Mesa agent type that acts in each phase (the world's part is the model's)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _experiment(scenario: str, overrides: tuple[str, ...]):
+    """A scenario composed once per process (batch runs and dashboards build many models)."""
+    from .evaluation import Study
+
+    return Study(scenario, list(overrides))
+
+
 class AlignmentModel(mesa.Model):
     """One Monte Carlo run, month by month.
 
-    Each month runs the phases of `dynamics.MONTH`, the ensemble's schedule, with
-    every agent doing its part: a power center reacts for its column, a state decides
-    for its row, a platform updates its column. Run `run` of seed `seed` draws exactly
-    what the ensemble engine draws for that run, so both engines produce the same
-    numbers. `schedule="sequential"` lets agents act one after another, each seeing
-    what those before it did this month (for states: the dynamics of landscape theory);
-    the default, simultaneous, lets every agent read the month as its phase found it,
-    which is what the ensemble does.
+    Each month runs the phases of `dynamics.MONTH`, the ensemble's schedule: the model
+    applies the month's events, then each agent type does its part through Mesa
+    (`agents_by_type[PowerCenter].do("step")`, then the states, then the platforms),
+    each agent its own row or column. Run `run` of seed `rng` draws exactly what the
+    ensemble engine draws for that run, so both engines produce the same numbers.
+    `schedule="sequential"` lets agents act one after another, each seeing what those
+    before it did this month (for states: the dynamics of landscape theory); the
+    default, simultaneous, lets every agent read the month as its phase found it, which
+    is what the ensemble does. `model.time` counts the months simulated.
+
+    Built from a scenario name with keyword parameters (what `mesa.batch_run` and
+    SolaraViz do): `AlignmentModel(scenario="baseline", w_autonomy=1.2, rng=1)`, or
+    `AlignmentModel.from_scenario("baseline", w_autonomy=1.2)`; keyword values may also
+    be any config key path given in `values`.
     """
 
-    def __init__(self, config: Config | Compiled, params: Params | None = None,
-                 seed: int = 0, run: int = 0, schedule: str = "simultaneous"):
-        if isinstance(config, Config):
-            params = params or config.params
-            config = compile_config(config)
+    def __init__(self, scenario: str | Config | Compiled = "baseline",
+                 params: Params | None = None, rng: int | None = None, run: int = 0,
+                 schedule: str = "simultaneous", overrides: str | tuple[str, ...] = (),
+                 values: Mapping[str, Any] | None = None, **param_values: float):
+        if isinstance(scenario, str):
+            overrides = (overrides,) if isinstance(overrides, str) else tuple(overrides)
+            experiment = _experiment(scenario, overrides)
+            config = experiment.configure({**(values or {}), **param_values})[0]
+            scenario, params = experiment.compiled(config), params or config.params
+            rng = config.run.seed if rng is None else rng
+        elif isinstance(scenario, Config):
+            params = params or scenario.params
+            rng = scenario.run.seed if rng is None else rng
+            scenario = compile_config(scenario)
         if params is None:
             raise ValueError("params are required with a compiled world")
+        unknown = sorted(set(param_values) - {f.name for f in dataclasses.fields(Params)})
+        if unknown:
+            raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
+        params = dataclasses.replace(params, **param_values) if param_values else params
         if schedule not in ("simultaneous", "sequential"):
             raise ValueError(f"schedule must be simultaneous or sequential, not {schedule!r}")
         self.schedule = schedule
+        seed = _seed(rng)
         generator = run_generators(seed, [run])[0]
-        self.randomness = draw_run(generator, config)  # before Mesa takes its own draws
+        self.randomness = draw_run(generator, scenario)  # before Mesa takes its own draws
         super().__init__(rng=generator)
-        self.compiled = config
-        self.structure = config.structure
+        self.seed = seed
+        self.compiled = scenario
+        self.structure = scenario.structure
         self.params = params
-        self.context = Context.build(config, params)  # the constants, once per model
+        self.context = Context.build(scenario, params)  # the constants, once per model
         self.run_index = run
-        self.transition = 0
-        self.state = initial_state(config, 1)
+        self.state = initial_state(scenario, 1)
+        self.phase: Phase = MONTH[0]
+        self.view: RunState = self.state
         st = self.structure
         self.state_agents = [StateAgent(self, i, n) for i, n in enumerate(st.states)]
         self.power_centers = [PowerCenter(self, p, n) for p, n in enumerate(st.poles)]
         self.platform_agents = [Platform(self, k, n) for k, n in enumerate(st.platforms)]
-        self.actors = {Actors.WORLD: [self], Actors.POLES: self.power_centers,
-                       Actors.STATES: self.state_agents, Actors.PLATFORMS: self.platform_agents}
         self.datacollector = mesa.DataCollector(
-            model_reporters={"nonaligned": lambda m: sum(a.nonaligned for a in m.state_agents)},
-            agent_reporters={"posture": lambda a: getattr(a, "posture", None)},
+            model_reporters={"date": lambda m: m.date,
+                             "nonaligned": lambda m: sum(a.nonaligned for a in m.state_agents)},
+            agenttype_reporters=reporters(st.poles),
         )
         self.datacollector.collect(self)
 
+    @classmethod
+    def from_scenario(cls, name: str = "baseline", rng: int | None = None, run: int = 0,
+                      schedule: str = "simultaneous", overrides: str | tuple[str, ...] = (),
+                      **params: float) -> AlignmentModel:
+        """The model of run `run` of a shipped (or searchpath) scenario, with parameters
+        as keywords: `mesa.batch_run(AlignmentModel.from_scenario, {"name": "baseline",
+        "w_autonomy": [0.5, 1.5]})`."""
+        return cls(name, rng=rng, run=run, schedule=schedule, overrides=overrides, **params)
+
+    @property
+    def transition(self) -> int:
+        """Months simulated so far (`model.time`, at most the scenario's length)."""
+        return min(int(self.time), self.compiled.n_steps)
+
     @property
     def finished(self) -> bool:
-        return self.transition >= self.compiled.n_steps
+        return int(self.time) >= self.compiled.n_steps
+
+    @property
+    def date(self) -> str:
+        """The month the state is at, YYYY-MM."""
+        year, month = divmod(self.compiled.start_month + self.transition, 12)
+        return f"{year:04d}-{month + 1:02d}"
+
+    def events_now(self) -> list[str]:
+        """Ids of the scheduled events realized in the month just simulated."""
+        ev = self.compiled.events
+        hits = np.flatnonzero(self.randomness.event_step[0] == self.transition)
+        return [ev.ids[i] for i in hits]
 
     def act(self, phase: Phase, view: RunState) -> None:
         """The model is the world's actor: it applies the month's events to every state."""
         phase.act(view, self.state, self.context, self.randomness, self.transition, EVERYONE)
 
     def step(self) -> None:
-        if self.finished:
+        if int(self.time) > self.compiled.n_steps:
             self.running = False
             return
-        self.transition += 1
         simultaneous = self.schedule == "simultaneous"
         for phase in MONTH:
+            self.phase = phase
             # simultaneous: every actor reads the month as its phase found it
-            view = self.state.snapshot(phase.writes) if simultaneous else self.state
-            for actor in self.actors[phase.actors]:
-                actor.act(phase, view)
+            self.view = self.state.snapshot(phase.writes) if simultaneous else self.state
+            if phase.actors is Actors.WORLD:
+                self.act(phase, self.view)
+            elif (agents := self.agents_by_type.get(AGENT_TYPES[phase.actors])) is not None:
+                agents.do("step")  # none of a type (a world without platforms): no part
         self.datacollector.collect(self)
         self.running = not self.finished
+
+
+def _seed(rng: object) -> int:
+    """The run's seed: an integer, or one drawn from a numpy Generator."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ValueError(f"rng must be a non-negative integer seed, not {rng!r}")
+    return int(rng)
+
+
+def reporters(poles: tuple[str, ...]) -> dict[type, dict[str, Any]]:
+    """Per-type DataCollector reporters: each state's weight on each pole, non-aligned
+    share, posture and hedging index; each platform's viability and depth."""
+    states: dict[str, Any] = {f"align_{p}": functools.partial(_weight, pole=p) for p in poles}
+    states.update(nonaligned_share=functools.partial(_weight, pole=NONALIGNED),
+                  posture="posture", hedging="hedging")
+    return {StateAgent: states, Platform: {"viability": "viability", "depth": "depth"}}
+
+
+def _weight(agent: StateAgent, pole: str) -> float:
+    return agent.alignment[pole]
 
 
 def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
@@ -101,7 +189,7 @@ def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
     steps = recorded_steps(compiled.n_steps, record_every)
     rec = allocate(runs, steps, compiled)
     for r, run in enumerate(runs):
-        model = AlignmentModel(compiled, params, seed=seed, run=int(run))
+        model = AlignmentModel(compiled, params, rng=seed, run=int(run))
         store(rec, 0, model.state, rows=slice(r, r + 1))
         for m, target in enumerate(steps[1:], start=1):
             while model.transition < target:

@@ -33,14 +33,16 @@ class Panel:
     viability: np.ndarray     # (R, M, K)
     depth: np.ndarray         # (R, M, K)
     pole_members: dict[str, set[str]]  # platform -> poles sitting in it
+    blocs: tuple[str, ...] = ()        # platforms marked `bloc: true` (when known)
 
     @staticmethod
     def from_records(rec: Records, compiled: Compiled) -> Panel:
         st = compiled.structure
         members = {k: {st.poles[p] for p in np.flatnonzero(st.pole_members[i])}
                    for i, k in enumerate(st.platforms)}
+        blocs = tuple(k for k, flag in zip(st.platforms, st.bloc, strict=True) if flag)
         return Panel(st.states, st.poles, st.platforms, compiled.start_month + rec.steps,
-                     rec.align, rec.status, rec.viability, rec.depth, members)
+                     rec.align, rec.status, rec.viability, rec.depth, members, blocs)
 
     @staticmethod
     def from_frames(traj: pd.DataFrame, mem: pd.DataFrame, plat: pd.DataFrame,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..evaluation import Model, configure, evaluate, final_posture
+from ..evaluation import Study, final_posture
 from . import metrics
 from .plots import OKABE_ITO, label, save, styled
 
@@ -123,8 +123,10 @@ def run(prob: dict, evaluate: Callable[[np.ndarray], np.ndarray], method: str = 
 class ModelOutcome:
     """The simulation as a function X -> Y for SALib, through the evaluation API.
 
-    Each row of X sets the parameters `names`; the model runs `runs` replicates of the
-    scenario from `seed` (the same seed at every point) and returns the outcome share.
+    Each row of X sets the factors `names`: parameters (`w_autonomy`) or any config key
+    (`world.states.<id>.autonomy.value`, `scenario.events.<id>.value.value`); the model
+    runs `runs` replicates of the scenario from `seed` (the same seed at every point) and
+    returns the outcome share. The scenario is composed once (`evaluation.Study`).
     """
 
     names: list[str]
@@ -135,19 +137,27 @@ class ModelOutcome:
     seed: int = 1
     overrides: tuple[str, ...] = ()
     workers: int = 1
+    _experiment: Study | None = dataclasses.field(default=None, repr=False)
+
+    def experiment(self) -> Study:
+        if self._experiment is None:
+            self._experiment = Study(self.scenario, [
+                f"runs={self.runs}", f"seed={self.seed}", "runner.workers=1",
+                "runner.record_every=1200", *self.overrides])
+        return self._experiment
 
     def compose(self):
-        return configure(self.scenario, [f"runs={self.runs}", f"seed={self.seed}",
-                                         "runner.workers=1", "runner.record_every=1200",
-                                         *self.overrides])
+        exp = self.experiment()
+        return exp.config, exp.resolved
 
     def check(self) -> dict:
-        """Validate actor, posture and parameter names against the config; return it."""
-        config, resolved = self.compose()
+        """Validate actor, posture and factors against the config; return it."""
+        resolved = self.experiment().resolved
         params = resolved.get("params", {})
-        unknown = [n for n in self.names if n not in params]
+        unknown = [n for n in self.names
+                   if n.removeprefix("params.") not in params and not has_key(resolved, n)]
         if unknown:
-            raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
+            raise ValueError(f"unknown parameter(s) or config key(s): {', '.join(unknown)}")
         states = list((resolved.get("world") or {}).get("states") or {})
         if states and self.actor not in states:
             raise ValueError(f"actor {self.actor!r} is not a state of the world "
@@ -160,11 +170,24 @@ class ModelOutcome:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=float))
-        model = Model.of(self.compose()[0])
         sets = [dict(zip(self.names, map(float, row), strict=True)) for row in X]
-        table = evaluate(model, sets, {"y": final_posture(self.actor, self.posture)},
-                         workers=max(1, min(self.workers, len(X))))
+        table = self.experiment().evaluate(
+            sets, {"y": final_posture(self.actor, self.posture)},
+            workers=max(1, min(self.workers, len(X))))
         return table["y"].to_numpy()
+
+
+def has_key(resolved: dict, key: str) -> bool:
+    """Does a dotted key path name a number in the resolved config?"""
+    node: object = resolved
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, int | float) and not isinstance(node, bool)
 
 
 # ---------------------------------------------------------------- figure and files
@@ -222,7 +245,7 @@ def write(out: str | Path, prob: dict, X: np.ndarray, Y: np.ndarray, indices: pd
 
 
 def parse_bound(text: str) -> tuple[str, tuple[float, float]]:
-    """`name=low:high` -> (name, (low, high))."""
+    """`key=low:high` -> (key, (low, high)); `params.` is dropped from a parameter."""
     try:
         name, rng = text.split("=", 1)
         lo, hi = (float(v) for v in rng.split(":", 1))
@@ -247,9 +270,11 @@ def parser() -> argparse.ArgumentParser:
                    help="base sample size N (Sobol': N*(D+2) points; Morris: N trajectories)")
     p.add_argument("--runs", type=int, default=20, help="replicates per point")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH",
-                   help="a parameter and its range (repeatable); default: the main weights "
-                        f"at +-{SPREAD * 100:.0f}%% of their configured values")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH",
+                   help="a factor and its range (repeatable): a parameter (w_autonomy) or "
+                        "any numeric config key (world.states.<id>.autonomy.value); "
+                        "default: the main weights at "
+                        f"+-{SPREAD * 100:.0f}%% of their configured values")
     p.add_argument("--spread", type=float, default=SPREAD,
                    help="relative half-range of the default parameters")
     p.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
@@ -273,7 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         base.workers = args.workers
         base.check()
         prob = problem(bounds)
-    except ValueError as exc:
+        for corner in (0, 1):  # every factor's range is valid for the config
+            base.experiment().configure({k: b[corner] for k, b in bounds.items()})
+    except ValueError as exc:  # ConfigError included
         print(f"balancing-sim-sensitivity: {exc}", file=sys.stderr)
         return 2
     points = len(sample(prob, args.method, args.samples, args.seed))

@@ -1,0 +1,227 @@
+"""A browser dashboard (Solara): `balancing-sim-app`, then open the printed address.
+
+Pick a scenario, move the main parameters, run N replicates: the fan chart, the outcome
+bars and the network map are redrawn from the run's contract tables by the same figure
+functions as `balancing-sim-plot` (`analysis.plots`). Below, one run of the Mesa model
+(`AlignmentModel`) steps month by month with the events realized in each month and its
+network. Everything is computed in the server process; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+from .analysis import plots
+from .contract import build as build_tables
+from .parameters import params as calibrated
+from .records import allocate, store
+
+MAIN_PARAMETERS = ("w_autonomy", "w_security", "w_punishment", "w_economy", "w_identity")
+RUNS = (5, 500)
+TITLE = "balancing-sim"
+
+
+@dataclass
+class Ensemble:
+    """The last ensemble run: its settings and its tables."""
+
+    scenario: str = ""
+    runs: int = 0
+    values: dict[str, float] = field(default_factory=dict)
+    traj: pd.DataFrame | None = None
+    mem: pd.DataFrame | None = None
+    config: dict = field(default_factory=dict)
+
+
+def scenarios() -> list[str]:
+    from .config.loading import options
+
+    return options("scenario")
+
+
+@functools.lru_cache(maxsize=16)
+def experiment(scenario: str):
+    """The scenario composed once per server process (`Experiment`, cached)."""
+    from .api import Experiment
+
+    return Experiment(scenario)
+
+
+def run_ensemble(scenario: str, values: dict[str, float], runs: int, seed: int) -> Ensemble:
+    res = experiment(scenario).run(dict(values), runs=runs, seed=seed)
+    return Ensemble(scenario, runs, dict(values), res.trajectories, res.memberships,
+                    res.config)
+
+
+def one_run(scenario: str, values: dict[str, float], seed: int, run: int = 0):
+    """Run `run` of the Mesa model, on the scenario's compiled world."""
+    from .model import AlignmentModel
+
+    exp = experiment(scenario)
+    config, _ = exp.configure(values)
+    return AlignmentModel(exp.compiled(config), config.params, rng=seed, run=run)
+
+
+def month_tables(model) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The contract's trajectories and memberships of a Mesa model's current month."""
+    rec = allocate(np.array([model.run_index]), np.array([model.transition]), model.compiled)
+    store(rec, 0, model.state)
+    tables = build_tables(rec, model.compiled, model.seed)
+    return tables["trajectories"].to_pandas(), tables["memberships"].to_pandas()
+
+
+def ensemble_figures(ens: Ensemble) -> dict[str, Figure]:
+    return {"fan": plots.fan_chart(ens.traj, config=ens.config),
+            "outcomes": plots.outcome_distribution(ens.traj, config=ens.config),
+            "network": plots.network_map(ens.traj, ens.mem, config=ens.config)}
+
+
+# ---------------------------------------------------------------- page state
+
+scenario = solara.reactive("baseline")
+replicates = solara.reactive(20)
+seed = solara.reactive(1)
+values = solara.reactive({})
+ensemble = solara.reactive(Ensemble())
+stepper = solara.reactive(None)
+history = solara.reactive(())  # (date, event ids) of the months stepped so far
+
+
+@functools.cache
+def parameters():
+    """Calibrated values and ranges, read once per server process."""
+    return calibrated()
+
+
+def defaults() -> dict[str, float]:
+    base = parameters().values
+    return {name: base[name] for name in MAIN_PARAMETERS}
+
+
+def bounds(name: str) -> tuple[float, float]:
+    low, high = parameters().ranges.get(name, (0.0, 2 * defaults()[name]))
+    return float(low), float(high)
+
+
+@solara.component
+def Controls():
+    current = {**defaults(), **values.value}
+    solara.Select(label="scenario", value=scenario, values=scenarios())
+    for name in MAIN_PARAMETERS:
+        low, high = bounds(name)
+        solara.SliderFloat(name, value=current[name], min=low, max=high,
+                           step=(high - low) / 100,
+                           on_value=lambda v, n=name: values.set({**values.value, n: v}))
+    solara.InputInt("replicates", value=replicates, classes=["bs-replicates"])
+    solara.InputInt("seed", value=seed, classes=["bs-seed"])
+    solara.Button("Run replicates", color="primary", on_click=run_clicked)
+    solara.Button("Reset parameters", on_click=lambda: values.set({}))
+
+
+def run_clicked() -> None:
+    runs = int(np.clip(replicates.value, *RUNS))
+    ensemble.set(run_ensemble(scenario.value, {**defaults(), **values.value}, runs,
+                              int(seed.value)))
+
+
+def current_key() -> tuple:
+    """What the stepped run is built from: a change rebuilds it."""
+    return scenario.value, tuple(sorted({**defaults(), **values.value}.items())), seed.value
+
+
+def step_clicked(months: int = 1) -> None:
+    key, model = stepper.value or (None, None)
+    if model is None or key != current_key():
+        key, model = current_key(), one_run(scenario.value, {**defaults(), **values.value},
+                                            int(seed.value))
+        history.set(())
+    steps = []
+    for _ in range(months):
+        if not model.running:
+            break
+        model.step()
+        steps.append((model.date, tuple(model.events_now())))
+    stepper.set((key, model))
+    history.set((*history.value, *steps))
+
+
+def restart_clicked() -> None:
+    stepper.set(None)
+    history.set(())
+
+
+@solara.component
+def EnsembleView():
+    ens = ensemble.value
+    figures = solara.use_memo(lambda: ensemble_figures(ens) if ens.traj is not None else {},
+                              [ens])
+    if ens.traj is None:
+        solara.Info("Choose a scenario and parameters, then press 'Run replicates'.")
+        return
+    changed = ", ".join(f"{k}={v:.3g}" for k, v in ens.values.items())
+    solara.Markdown(f"**{ens.scenario}**: {ens.runs} replicates; {changed}")
+    with solara.Card("Alignment over time (fan chart)", classes=["bs-fan"]):
+        solara.FigureMatplotlib(figures["fan"], format="png", dependencies=[ens])
+    with solara.Columns([1, 1]):
+        with solara.Card("Final postures", classes=["bs-outcomes"]):
+            solara.FigureMatplotlib(figures["outcomes"], format="png", dependencies=[ens])
+        with solara.Card("Network at the end", classes=["bs-network"]):
+            solara.FigureMatplotlib(figures["network"], format="png", dependencies=[ens])
+
+
+@solara.component
+def RunView():
+    _, model = stepper.value or (None, None)
+    with solara.Row():
+        solara.Button("Step one month", on_click=lambda: step_clicked(1))
+        solara.Button("Step one year", on_click=lambda: step_clicked(12))
+        solara.Button("Restart", on_click=restart_clicked)
+    if model is None:
+        solara.Info("Step through one run of the Mesa model, month by month.")
+        return
+    with solara.Column(classes=["bs-month"]):
+        solara.Markdown(f"Month: **{model.date}** (run {model.run_index}, seed {model.seed}; "
+                        f"{model.transition} of {model.compiled.n_steps} months)")
+    happened = [(d, e) for d, e in history.value if e]
+    lines = [f"- {d}: {', '.join(e)}" for d, e in happened[-12:]]
+    with solara.Column(classes=["bs-events"]):
+        solara.Markdown("Events so far:\n\n" + ("\n".join(lines) if lines else "none yet"))
+    traj, mem = month_tables(model)
+    config = experiment(scenario.value).resolved
+    fig = plots.network_map(traj, mem, config=config)
+    with solara.Card("This run's network", classes=["bs-run-network"]):
+        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.transition])
+
+
+@solara.component
+def Page():
+    solara.Title(TITLE)
+    with solara.Sidebar():
+        Controls()
+    solara.Markdown("## Replicates")
+    EnsembleView()
+    solara.Markdown("## One run, month by month")
+    RunView()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`balancing-sim-app [--host H] [--port P]`: serve the dashboard."""
+    parser = argparse.ArgumentParser(prog="balancing-sim-app", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--host", default="localhost")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    from solara.__main__ import main as solara_main
+
+    sys.argv = ["solara", "run", f"{__name__}:Page", "--host", args.host, "--port",
+                str(args.port), "--no-open", "--production"]
+    return solara_main() or 0

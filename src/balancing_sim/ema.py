@@ -1,0 +1,116 @@
+"""The EMA Workbench adapter: a scenario as an `ema_workbench.Model`.
+
+    >>> from ema_workbench import perform_experiments
+    >>> from ema_workbench.analysis import prim
+    >>> from balancing_sim import ema, outcomes
+    >>> model = ema.model("baseline", {"w_autonomy": (0.5, 3.0),
+    ...                                "world.states.<id>.autonomy.value": (0.2, 1.0)},
+    ...                   {"joins_bloc": outcomes.joins_bloc("<id>")}, runs=20)
+    >>> experiments, results = perform_experiments(model, scenarios=200)
+    >>> box = prim.Prim(ema.inputs(experiments, model), results["joins_bloc"] > 0.5).find_box()
+
+Uncertainties are config keys: a parameter (`w_autonomy`), or any key path of the
+composed config (`world.states.<id>.autonomy.value`, `scenario.events.<id>.value.value`,
+`scenario.conditions.polarization.value`); EMA names them with the key's characters
+that are not letters or digits as `_`, and hands the model the key itself
+(`variable_name`). Outcomes are the public outcomes (`balancing_sim.outcomes`): each
+experiment's value is the mean over `runs` replicates of one seed (common random
+numbers). Every experiment runs through the evaluation API of one `Experiment`: the
+scenario is composed once; experiments that change only parameters share its compiled
+world, others compile one world per distinct set of non-parameter values.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import outcomes as public
+from .api import Experiment, Overrides
+from .parameters import params as calibrated
+
+Bounds = Mapping[str, tuple[float, float]]
+
+
+def ema_name(key: str) -> str:
+    """A config key as an EMA name (a Python identifier)."""
+    name = re.sub(r"\W", "_", str(key).removeprefix("params."))
+    return name if name.isidentifier() else f"_{name}"
+
+
+def default_outcomes(experiment: Experiment) -> dict[str, public.Outcome]:
+    """Per state: P(ends non-aligned), P(ends in a bloc), final hedging index; per
+    platform: final viability."""
+    world = experiment.resolved["world"]
+    out: dict[str, public.Outcome] = {}
+    for state in world["states"]:
+        out[f"nonaligned_{state}"] = public.final_posture_share(state, "nonaligned")
+        out[f"bloc_{state}"] = public.joins_bloc(state)
+        out[f"hedging_{state}"] = public.final_hedging(state)
+    for platform in world["platforms"]:
+        out[f"viability_{platform}"] = public.platform_viability(platform)
+    return out
+
+
+@dataclass
+class Evaluation:
+    """The model function EMA calls with one experiment's values (by config key):
+    returns each outcome's mean over the replicates."""
+
+    experiment: Experiment
+    outcomes: dict[str, public.Outcome]
+
+    def __call__(self, **values: Any) -> dict[str, float]:
+        table = self.experiment.evaluate([values], self.outcomes)
+        return {name: float(table[name].iloc[0]) for name in self.outcomes}
+
+
+def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | None = None,
+          outcomes: Mapping[str, public.Outcome] | None = None, runs: int = 20,
+          seed: int = 1, overrides: Overrides = (), name: str | None = None):
+    """An `ema_workbench.Model` of a scenario: `uncertainties` maps config keys to
+    (low, high) (default: every calibrated parameter over its calibration range),
+    `outcomes` maps names to public outcomes (default: `default_outcomes`)."""
+    with warnings.catch_warnings():  # its optional cluster backends warn when absent
+        warnings.simplefilter("ignore", UserWarning)
+        from ema_workbench import Model, RealParameter, ScalarOutcome
+
+    experiment = Experiment(scenario, overrides, runs=runs, seed=seed, workers=1,
+                            progress="off")
+    bounds = dict(uncertainties) if uncertainties is not None else calibrated().bounds()
+    found = dict(outcomes) if outcomes is not None else default_outcomes(experiment)
+    base = {key: 0.5 * (lo + hi) for key, (lo, hi) in bounds.items()}
+    experiment.configure(base)  # every key exists and the midpoints are valid, or fail now
+    names = [ema_name(key) for key in bounds]
+    if len(set(names)) < len(names):
+        raise ValueError(f"uncertainties with the same EMA name: {', '.join(bounds)}")
+    label = name or ema_name(experiment.scenario)
+    ema_model = Model(label, function=Evaluation(experiment, found))
+    ema_model.uncertainties = [RealParameter(ema_name(key), float(lo), float(hi),
+                                             variable_name=str(key))
+                               for key, (lo, hi) in bounds.items()]
+    ema_model.outcomes = [ScalarOutcome(n) for n in found]
+    return ema_model
+
+
+def inputs(experiments: pd.DataFrame, ema_model: Any) -> pd.DataFrame:
+    """The uncertainty columns of EMA's experiments table (what PRIM or CART take)."""
+    return experiments[[u.name for u in ema_model.uncertainties]]
+
+
+def prim_box(experiments: pd.DataFrame, ema_model: Any, of_interest: np.ndarray,
+             **options: Any):
+    """PRIM (Friedman & Fisher 1999, as the EMA Workbench implements it) on the
+    experiments where `of_interest` holds: the first box found (its `peeling_trajectory`
+    holds coverage and density; `box.inspect()` the limits)."""
+    from ema_workbench.analysis import prim
+
+    finder = prim.Prim(inputs(experiments, ema_model), np.asarray(of_interest, dtype=bool),
+                       **options)
+    return finder.find_box()

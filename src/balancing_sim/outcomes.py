@@ -1,0 +1,324 @@
+"""Public outcome helpers: what a study reads off recorded runs, one number per run.
+
+Pure array functions (numpy only: the contract tables and the summary use them):
+
+- `hedging_index(align)`: how evenly a state spreads over the poles and non-alignment,
+  the normalized Shannon entropy of its alignment vector (P pole weights, then the
+  non-aligned share): 0 wholly on one posture, 1 evenly spread over all P+1;
+  `hedging_from_poles` computes it from the contract's `align_<pole>` columns;
+- `in_bloc(status, bloc)`: is a state a full member of any platform marked `bloc: true`.
+
+Outcomes: `final_posture_share(actor, posture)`, `time_in_posture(actor, posture)`,
+`final_hedging(actor)`, `platform_viability(platform)`, `p_join(actor, platform)`,
+`joins_bloc(actor)` each return a function of recorded runs giving one value per run
+(its mean over runs is the share, probability or mean a study reports). The evaluation
+API, the EMA Workbench adapter and the dashboard take them as they are. The function
+accepts `data`, one of:
+
+- a `validation.Panel` (what the evaluation API hands an outcome),
+- engine `Records` with `compiled=` (the compiled world that names their axes),
+- `Results` (what `simulate` returns or `load` reads),
+- a contract table (`trajectories`, `memberships` or `platforms`, a DataFrame or a lazy
+  `tables.Table`) of one set of replicates; select a sweep point first (`point=...`),
+
+and returns a float array with one value per run, in run order:
+
+    >>> share = final_posture_share("a", "nonaligned")
+    >>> share(res).mean()          # Results of `simulate` or `load`
+    >>> share(rec, compiled)       # an engine's Records
+    >>> share(res.trajectories)    # a contract table
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .config.schema import NONALIGNED, STATUSES
+from .contract import ALIGN_PREFIX
+from .validation import Panel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .world import Compiled
+
+__all__ = ["final_hedging", "final_posture_share", "final_weight", "hedging_from_poles",
+           "hedging_index", "in_bloc", "joins_bloc", "p_join", "platform_viability",
+           "time_in_posture"]
+MEMBER = STATUSES.index("member")
+Outcome = Callable[..., np.ndarray]
+"""(data, compiled=None) -> one value per run."""
+
+
+# ---------------------------------------------------------------- arrays
+
+
+def hedging_index(align: np.ndarray) -> np.ndarray:
+    """Normalized Shannon entropy of alignment vectors over the poles and non-alignment
+    (last axis: P pole weights then the non-aligned share, summing to 1): 0 when a state
+    sits wholly on one pole (or wholly non-aligned), 1 when it spreads evenly over all
+    P+1. Argmax postures jump on a small weight change; this moves smoothly."""
+    w = np.clip(np.asarray(align, dtype=np.float64), 0.0, None)
+    total = w.sum(axis=-1, keepdims=True)
+    p = w / np.where(total > 0, total, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0)
+    return -terms.sum(axis=-1) / np.log(w.shape[-1])
+
+
+def hedging_from_poles(pole_weights: np.ndarray) -> np.ndarray:
+    """The hedging index from the pole weights alone (the contract's `align_<pole>`
+    columns, last axis), the non-aligned share being what they leave of 1."""
+    w = np.asarray(pole_weights, dtype=np.float64)
+    rest = np.clip(1.0 - w.sum(axis=-1, keepdims=True), 0.0, None)
+    return hedging_index(np.concatenate([w, rest], axis=-1))
+
+
+def in_bloc(status: np.ndarray, bloc: np.ndarray) -> np.ndarray:
+    """True where a state is a full member of at least one bloc platform (statuses on the
+    last axis, one per platform; `bloc` marks the platforms with `bloc: true`). Observers,
+    partners and candidates are outside: they carry no bloc obligation."""
+    return ((np.asarray(status) == MEMBER) & np.asarray(bloc, dtype=bool)).any(axis=-1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One actor's (or platform's) recorded months, one row per run."""
+
+    months: np.ndarray          # (M,) month index (year * 12 + month - 1)
+    values: np.ndarray          # (R, M, C) weights, statuses or levels
+    labels: tuple[str, ...]     # names of the C columns (postures, platforms, measures)
+    codes: np.ndarray | None = None  # (R, M) posture index (alignment series only)
+
+
+def _month(text: str) -> int:
+    year, month = str(text)[:7].split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _panel(data: Any, compiled: Compiled | None) -> Panel | None:
+    from .records import Records
+
+    if isinstance(data, Panel):
+        return data
+    if isinstance(data, Records):
+        if compiled is None:
+            raise ValueError("Records need compiled= (the compiled world naming their axes)")
+        return Panel.from_records(data, compiled)
+    return None
+
+
+def _table(data: Any, name: str):
+    """The contract table `name` of Results, or the table itself."""
+    from .results import Results
+
+    return data.tables[name] if isinstance(data, Results) else data
+
+
+def _rows(data: Any, name: str, columns: Sequence[str], **where: str) -> pd.DataFrame:
+    """The rows of one actor or platform, sorted by replicate set, run and step."""
+    import pandas as pd
+
+    from .analysis.frames import readable, select, unit_keys
+    from .tables import Table
+
+    table = _table(data, name)
+    table = select(table, **where)
+    if isinstance(table, Table):
+        table = table.to_pandas()
+    units = unit_keys(table)
+    table = readable(table, [*units, "run", "step", "date", *columns])
+    order = [*units, "run", "step", *(["platform"] if "platform" in columns else [])]
+    frame = table.sort_values(order, kind="stable")
+    if frame.empty:
+        raise ValueError(f"no rows in the {name} table for "
+                         + ", ".join(f"{k}={v!r}" for k, v in where.items()))
+    return pd.DataFrame(frame)
+
+
+def _shape(frame: pd.DataFrame, width: int = 1) -> tuple[int, int]:
+    steps = frame["step"].nunique()
+    return len(frame) // (steps * width), steps
+
+
+def _months(frame: pd.DataFrame, steps: int) -> np.ndarray:
+    import pandas as pd
+
+    dates = pd.to_datetime(frame["date"].to_numpy()[:steps])
+    return np.asarray(dates.year * 12 + dates.month - 1)
+
+
+def alignment(data: Any, actor: str, compiled: Compiled | None = None) -> Series:
+    """A state's alignment vectors (poles, then non-aligned) and postures, run by run."""
+    panel = _panel(data, compiled)
+    if panel is not None:
+        weights = panel.align[:, :, _index(panel.states, actor, "state")]
+        return Series(panel.months, weights, (*panel.poles, NONALIGNED), weights.argmax(-1))
+    table = _table(data, "trajectories")
+    poles = [c.removeprefix(ALIGN_PREFIX) for c in table.columns if c.startswith(ALIGN_PREFIX)]
+    frame = _rows(table, "trajectories", ["posture", *(ALIGN_PREFIX + p for p in poles)],
+                  actor=actor)
+    runs, steps = _shape(frame)
+    weights = frame[[ALIGN_PREFIX + p for p in poles]].to_numpy(np.float64)
+    weights = np.concatenate([weights, 1.0 - weights.sum(-1, keepdims=True)], axis=-1)
+    labels = (*poles, NONALIGNED)
+    codes = np.array([labels.index(str(p)) for p in frame["posture"]])
+    return Series(_months(frame, steps), weights.reshape(runs, steps, -1), labels,
+                  codes.reshape(runs, steps))
+
+
+def statuses(data: Any, actor: str, compiled: Compiled | None = None) -> Series:
+    """A state's membership status in each platform (index into STATUSES), run by run."""
+    panel = _panel(data, compiled)
+    if panel is not None:
+        status = panel.status[:, :, _index(panel.states, actor, "state")]
+        return Series(panel.months, status.astype(np.int64), panel.platforms)
+    frame = _rows(data, "memberships", ["platform", "status"], actor=actor)
+    platforms = tuple(str(p) for p in dict.fromkeys(frame["platform"]))
+    runs, steps = _shape(frame, len(platforms))
+    codes = np.array([STATUSES.index(str(s)) for s in frame["status"]])
+    return Series(_months(frame, steps), codes.reshape(runs, steps, len(platforms)), platforms)
+
+
+def levels(data: Any, platform: str, compiled: Compiled | None = None) -> Series:
+    """A platform's viability and depth, run by run."""
+    panel = _panel(data, compiled)
+    if panel is not None:
+        k = _index(panel.platforms, platform, "platform")
+        values = np.stack([panel.viability[:, :, k], panel.depth[:, :, k]], axis=-1)
+        return Series(panel.months, values, ("viability", "depth"))
+    frame = _rows(data, "platforms", ["viability", "depth"], platform=platform)
+    runs, steps = _shape(frame)
+    values = frame[["viability", "depth"]].to_numpy(np.float64).reshape(runs, steps, 2)
+    return Series(_months(frame, steps), values, ("viability", "depth"))
+
+
+def _index(names: Sequence[str], name: str, what: str) -> int:
+    if name not in names:
+        raise ValueError(f"{what} {name!r} is not in the data ({what}s: {', '.join(names)})")
+    return list(names).index(name)
+
+
+def _blocs(data: Any, compiled: Compiled | None) -> list[str]:
+    """Platforms flagged `bloc: true` in the world, from the compiled world or a config."""
+    from .results import Results
+
+    if compiled is not None:
+        st = compiled.structure
+        return [k for k, flag in zip(st.platforms, st.bloc, strict=True) if flag]
+    if isinstance(data, Panel) and data.blocs:
+        return list(data.blocs)
+    config = data.config if isinstance(data, Results) else {}
+    platforms = (config.get("world") or {}).get("platforms") or {}
+    if not platforms:
+        raise ValueError("which platforms are blocs is not known here: pass blocs=[...] or "
+                         "compiled=")
+    return [k for k, p in platforms.items() if isinstance(p, dict) and p.get("bloc")]
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An outcome: a function of (series, *args) applied to the data's series of one actor
+    or platform; picklable (multiprocessing evaluators ship it to workers)."""
+
+    name: str
+    source: Callable[..., Series]   # alignment, statuses or levels
+    subject: str                    # the actor or platform
+    apply: Callable[..., np.ndarray]
+    args: tuple = ()
+
+    def __call__(self, data: Any, compiled: Compiled | None = None) -> np.ndarray:
+        series = self.source(data, self.subject, compiled)
+        return self.apply(series, *self.args, data=data, compiled=compiled)
+
+    def __repr__(self) -> str:
+        return f"{self.name}({', '.join(map(repr, (self.subject, *self.args)))})"
+
+
+def _final_posture(s: Series, posture: str, **_: Any) -> np.ndarray:
+    return (s.codes[:, -1] == _index(s.labels, posture, "posture")).astype(float)
+
+
+def _final_weight(s: Series, posture: str, **_: Any) -> np.ndarray:
+    return s.values[:, -1, _index(s.labels, posture, "posture")]
+
+
+def _time_in(s: Series, posture: str, since: str | None, until: str | None,
+             **_: Any) -> np.ndarray:
+    lo = _month(since) if since else s.months[0]
+    hi = _month(until) if until else s.months[-1]
+    window = (s.months >= lo) & (s.months <= hi)
+    if not window.any():
+        raise ValueError(f"no recorded month between {since} and {until}")
+    return (s.codes[:, window] == _index(s.labels, posture, "posture")).mean(axis=1)
+
+
+def _final_hedging(s: Series, **_: Any) -> np.ndarray:
+    return hedging_index(s.values[:, -1])
+
+
+def _final_level(s: Series, **_: Any) -> np.ndarray:
+    return s.values[:, -1, 0]
+
+
+def _ever_member(s: Series, platform: str, **_: Any) -> np.ndarray:
+    column = s.values[..., _index(s.labels, platform, "platform")]
+    return (column == MEMBER).any(axis=1).astype(float)
+
+
+def _ends_in_bloc(s: Series, blocs: tuple[str, ...] | None, data: Any = None,
+                  compiled: Compiled | None = None) -> np.ndarray:
+    names = list(blocs) if blocs is not None else _blocs(data, compiled)
+    flags = np.isin(np.asarray(s.labels), names)
+    return in_bloc(s.values[:, -1], flags).astype(float)
+
+
+def final_posture_share(actor: str, posture: str) -> Outcome:
+    """1 where the state's final posture (largest share: a pole id or `nonaligned`) is
+    `posture`, else 0; the mean over runs is the share of runs ending in it."""
+    return Measure("final_posture_share", alignment, actor, _final_posture, (posture,))
+
+
+def final_weight(actor: str, posture: str) -> Outcome:
+    """The state's final alignment weight on a pole (or its non-aligned share)."""
+    return Measure("final_weight", alignment, actor, _final_weight, (posture,))
+
+
+def time_in_posture(actor: str, posture: str, since: str | None = None,
+                    until: str | None = None) -> Outcome:
+    """Share of the recorded months (from `since` to `until`, YYYY-MM, inclusive; all by
+    default) in which the state's posture is `posture`."""
+    return Measure("time_in_posture", alignment, actor, _time_in, (posture, since, until))
+
+
+def final_hedging(actor: str) -> Outcome:
+    """The state's hedging index in the last recorded month."""
+    return Measure("final_hedging", alignment, actor, _final_hedging)
+
+
+def platform_viability(platform: str) -> Outcome:
+    """The platform's viability in the last recorded month."""
+    return Measure("platform_viability", levels, platform, _final_level)
+
+
+def p_join(actor: str, platform: str) -> Outcome:
+    """1 where the state is a member of the platform in some recorded month, else 0 (the
+    summary's P(join))."""
+    return Measure("p_join", statuses, actor, _ever_member, (platform,))
+
+
+def joins_bloc(actor: str, blocs: Sequence[str] | None = None) -> Outcome:
+    """1 where the state ends a full member of a bloc (the platforms marked `bloc: true`
+    in the world, or those named in `blocs`), else 0."""
+    return Measure("joins_bloc", statuses, actor, _ends_in_bloc,
+                   (tuple(blocs) if blocs is not None else None,))
