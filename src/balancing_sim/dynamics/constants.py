@@ -47,6 +47,9 @@ class Derived:
     k: np.ndarray                # (K,) platform indices
     exclusive_of: np.ndarray     # (K, K) bool: [k, j] platform j excludes a state from k
     outside_of: np.ndarray       # (K, K) bool: [k, j] k admits only states outside j
+    pole_protection: np.ndarray  # (K,) protection of a platform a pole leads, else 0
+    for_share: np.ndarray        # (K, N) share of each state among those a platform is for
+    #                              (its core, else those eligible)
     binding: np.ndarray          # (K,) bool: membership binds (autonomy given up)
     up: np.ndarray               # (K, 5) next allowed rung up (int64, for indexing)
     down: np.ndarray             # (K, 5) next allowed rung down (int64)
@@ -86,6 +89,13 @@ def wish_table(st: Structure, floor: np.ndarray) -> np.ndarray:
     return table.ravel()
 
 
+def for_share(st: Structure) -> np.ndarray:
+    """(K, N) each state's share among the states a platform is for: its core, else
+    those eligible (platforms.engagement)."""
+    base = np.where(st.core.any(axis=1, keepdims=True), st.core, st.eligible_any)
+    return base / np.maximum(base.sum(axis=1, keepdims=True), 1)
+
+
 def derived(st: Structure, params: Params) -> Derived:
     """The constants of `st` under `params`. `context.Context.build` computes them once per
     block of runs (or per Mesa model) and passes them down; nothing computes them behind
@@ -119,6 +129,8 @@ def derived(st: Structure, params: Params) -> Derived:
         only_outside_f=st.admits_only_outside.T.astype(float),
         k=k,
         exclusive_of=st.exclusive.T.astype(bool), outside_of=st.admits_only_outside > 0,
+        pole_protection=np.where(protector, st.protection, 0.0),
+        for_share=for_share(st),
         binding=st.binding > 0,
         up=st.ladder_up.astype(np.int64), down=st.ladder_down.astype(np.int64),
         unpassable=(st.allowed & ~st.grants) | (candidate & st.allowed),

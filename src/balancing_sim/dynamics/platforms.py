@@ -245,10 +245,8 @@ def engagement(s: RunState, ctx: Context, cols: np.ndarray | slice) -> np.ndarra
     states the platform is for (its core, else those eligible) do not lean to the pole's
     rivals (mechanism 7; no pole props a format up by default)."""
     st = ctx.structure
-    base = np.where(st.core.any(axis=1, keepdims=True), st.core, st.eligible_any)[cols]
-    counted = base / np.maximum(base.sum(axis=1, keepdims=True), 1)       # (k, N)
     drift = s.align[..., :st.n_poles] @ st.rivalry.T                       # (R, N, P)
-    stake = 1.0 - np.einsum("kn,rnp->rkp", counted, drift)
+    stake = 1.0 - ctx.constants.for_share[cols] @ drift                   # (R, k, P)
     return np.clip(stake, 0.0, 1.0) * st.pole_members[cols]
 
 

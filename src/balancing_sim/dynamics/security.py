@@ -111,9 +111,8 @@ def bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     cover_by = s.credibility[:, rows] * seen.strength                  # (R, n, P)
     shelter = np.zeros_like(leverage)
     for p in range(st.n_poles):  # the best protector among each pole's rivals
-        rivals = st.rivalry[p] > 0
-        if rivals.any():
-            shelter[..., p] = cover_by[..., rivals].max(axis=-1)
+        for q in np.flatnonzero(st.rivalry[p] > 0):  # a maximum is exact in any order
+            np.maximum(shelter[..., p], cover_by[..., q], out=shelter[..., p])
     return leverage * (1.0 - np.clip(shelter, 0.0, 1.0))
 
 
@@ -122,8 +121,7 @@ def platform_dependence(s: RunState, ctx: Context, seen: Perceived) -> np.ndarra
     security platform that pole leads (its supplies and basing come with it), in
     proportion to the protection the platform provides (mechanism 11)."""
     d = ctx.constants
-    lean = np.take(dependence(s, ctx, seen), d.pole, axis=-1)
-    return np.where(d.protector, lean, 0.0) * ctx.structure.protection
+    return np.take(dependence(s, ctx, seen), d.pole, axis=-1) * d.pole_protection
 
 
 def platform_bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
@@ -131,5 +129,4 @@ def platform_bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndar
     over the state, with no rival to shelter it, is how a weak state yields (mechanism
     12), in proportion to the protection the platform's membership implies."""
     d = ctx.constants
-    lean = np.take(bandwagoning(s, ctx, seen), d.pole, axis=-1)
-    return np.where(d.protector, lean, 0.0) * ctx.structure.protection
+    return np.take(bandwagoning(s, ctx, seen), d.pole, axis=-1) * d.pole_protection
