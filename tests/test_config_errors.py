@@ -112,7 +112,7 @@ CATALOGUE = [
      lambda d: (d["world"]["platforms"]["forum"].update(core=["alpha", "beta"]),
                 add_membership({"state": "gamma", "platform": "forum", "status": "member"})(d)),
      "my/scenario/tiny.yaml", "scenario.memberships[0].state", "gamma",
-     "a core state of forum"),
+     "a state eligible for forum"),
     ("inside two mutually exclusive platforms",
      add_membership({"state": "alpha", "platform": "pact", "status": "member"},
                     {"state": "alpha", "platform": "league", "status": "member"}),

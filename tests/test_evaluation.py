@@ -10,6 +10,7 @@ import balancing_sim as bs
 from balancing_sim import calibrate
 from balancing_sim.config.loading import conf_dir
 from balancing_sim.evaluation import Model, evaluate, final_posture, pattern
+from balancing_sim.record import brier, load_record, load_world_ids, model_forecasts, record_score
 from balancing_sim.validation import Panel, load_patterns, pass_rates
 
 SHORT = ["scenario.end=2026-06"]
@@ -71,7 +72,25 @@ def test_patterns_as_outcomes_give_the_validation_pass_rates():
 def test_calibration_search_runs_through_the_evaluation_api():
     model = Model.of("history", runs=2, seed=1)
     patterns = load_patterns(conf_dir() / "validation" / "history.yaml")
-    params, rates = calibrate.search(model, patterns, {"w_autonomy": (0.5, 2.0)}, samples=2,
-                                     refine=0, workers=1, log=lambda _: None)
+    record = load_record(conf_dir() / "record" / "eurasia.yaml",
+                         load_world_ids(conf_dir() / "world" / "eurasia.yaml"))
+    settings = {"samples": 2, "generations": 0, "seed": 1, "popsize": 4, "sigma": 0.2}
+    params, scored = calibrate.search(model, record, patterns, {"w_autonomy": (0.5, 2.0)},
+                                      settings, workers=1, log=lambda _: None)
     assert 0.5 <= params.w_autonomy <= 2.0
+    rates = scored.rates
     assert set(rates) == set(patterns["patterns"]) and all(0 <= r <= 1 for r in rates.values())
+
+
+def test_calibration_scores_are_the_record_modules():
+    """The record score and Brier the calibration computes from per-run outcomes are
+    those of `record.record_score` and `record.brier` on the same runs."""
+    model = Model.of("history", runs=3, seed=4)
+    patterns = load_patterns(conf_dir() / "validation" / "history.yaml")
+    record = load_record(conf_dir() / "record" / "eurasia.yaml",
+                         load_world_ids(conf_dir() / "world" / "eurasia.yaml"))
+    [scored] = calibrate.evaluate_points(model, [{}], record, patterns)
+    panel = model.panel(model.params)
+    assert scored.record_score == pytest.approx(record_score(panel, record))
+    assert scored.brier == pytest.approx(brier(model_forecasts(panel, record))["all"])
+    assert scored.rates == pytest.approx(pass_rates(panel, patterns))

@@ -41,9 +41,10 @@ def landscape_case(n: int, rng: np.random.Generator):
     propensity = rng.uniform(-1, 1, (n, n))
     propensity = np.triu(propensity, 1) + np.triu(propensity, 1).T
     st = compiled.structure
-    capability = st.capability.copy()
-    capability[st.n_poles:st.n_poles + n] = sizes
-    st = replace(st, kinship=propensity, capability=capability, state_capability=sizes)
+    capability = st.capability.copy()          # (years, sources)
+    capability[:, st.n_poles:st.n_poles + n] = sizes
+    st = replace(st, kinship=propensity, capability=capability,
+                 state_capability=capability[:, st.n_poles:st.n_poles + n])
     return config, replace(compiled, structure=st), sizes, propensity
 
 
@@ -63,7 +64,7 @@ def test_utility_is_minus_frustration(seed):
     s = initial_state(compiled, 1)
     s.align[0] = one_hot(blocs)
     zeros = np.zeros((1, n, st.n_poles + n))
-    calm = Perceived(rows=np.arange(n), eff=zeros, cover=np.zeros((1, n)),
+    calm = Perceived(rows=np.arange(n), t=0, year=0, eff=zeros, cover=np.zeros((1, n)),
                      need=zeros[..., :2], reach=zeros[..., :2], strength=np.zeros((n, 2)))
     u = alignment_utility(s, Context.build(compiled, config.params), calm)[0]
     factor = 1.0 / sizes.max()                       # sizes enter relative to the largest

@@ -35,7 +35,7 @@ def evaluate(config, compiled, state=None, **params):
     ctx = Context.build(compiled, replace(config.params, **params))
     s = state if state is not None else initial_state(compiled, 1)
     seen = perceive(s, ctx)
-    return alignment_utility(s, ctx, seen)[0], platform_value(s, ctx, seen)[0]
+    return alignment_utility(s, ctx, seen)[0], platform_value(s, ctx, seen)[0][0]
 
 
 def margin(u: np.ndarray, state: int, pole: int) -> float:
@@ -197,8 +197,10 @@ def test_autonomy_weight_lowers_bloc_membership_over_runs(tiny_compiled):
     """End to end: states that value autonomy join fewer blocs."""
     config, compiled = tiny_compiled
     shares = []
-    for weight in (0.0, 4.0):
-        params = replace(config.params, w_autonomy=weight, decision_hazard=0.5)
+    for weight in (0.0, 10.0):  # 10: against the calibrated weights of the other terms
+        params = replace(config.params, w_autonomy=weight, decision_hazard=0.5,
+                         admission_bar=0.0, admission_tenure=0.0,
+                         exit_margin=0.0)  # admission and exit costs aside
         rec = simulate_block(compiled, params, seed=3, runs=np.arange(20))
         inside = rec.status[:, -1][..., [PACT, LEAGUE]] >= 3
         shares.append(inside.mean())

@@ -84,7 +84,8 @@ def worlds(draw) -> dict:
             "statuses": ["none", *[s for s in STATUSES[1:4] if draw(st.booleans())], "member"],
             "pole_members": subset(poles), "core": subset(states),
             "exclusive_with": subset([q for q in platforms if q != k]),
-            "accession": sourced(draw(unit)),
+            "grants": ["member"] if draw(st.booleans()) else [],
+            "cooperation": sourced(draw(unit)),
             "opens": None if opens is None else month(opens)}
 
     def links(other_of):
@@ -145,7 +146,7 @@ def worlds(draw) -> dict:
                  "noise": draw(st.floats(0.0, 0.3)), "source": "test"}
         state = draw(st.sampled_from(states))
         choices = {"state": [state], "pole": poles, "platform": platforms,
-                   "actor": [a for a in actors if a != state]}
+                   "actor": [a for a in actors if a != state], "status": list(STATUSES[1:])}
         if any(not choices[n] for n in needs):
             continue
         event.update({n: draw(st.sampled_from(choices[n])) for n in needs})
@@ -184,10 +185,9 @@ def assert_invariants(compiled, rec) -> None:
     k = np.arange(K)
     # every status is one the platform offers
     assert st_.allowed[k, status].all()
-    # only core states are ever inside a platform that has a core
+    # only eligible states are ever inside a platform
     for j in range(K):
-        if st_.core[j].any():
-            assert (status[..., ~st_.core[j], j] == 0).all()
+        assert (status[..., ~st_.eligible_any[j], j] == 0).all()
     # nothing inside a platform before it opens (on its date, or by an `open` event)
     ev = compiled.events
     opened_by_event = set(ev.other[ev.kind == EVENT_CODES["open"]].tolist())
@@ -195,12 +195,16 @@ def assert_invariants(compiled, rec) -> None:
         closed = rec.steps < st_.opens_step[j]
         assert (status[:, closed, :, j] == 0).all()
         assert (rec.viability[:, closed, j] == 0).all()
-    # one rung of the platform's own ladder per month at most (or back to none on closing)
+    # one rung of the platform's own ladder per month at most, except a rung the
+    # platform grants (it admits straight to it) or a drop at a treaty's renewal
     rung = np.cumsum(st_.allowed, axis=1) - 1           # (K, 5) position on the ladder
     pos = rung[k, status]                                # (R, M, N, K)
-    if len(rec.steps) > 1:
-        jump = np.abs(np.diff(pos, axis=1))
-        assert (jump <= 1).all()
+    if len(rec.steps) > 1 and (np.diff(rec.steps) == 1).all():
+        jump = np.diff(pos, axis=1)
+        granted = (st_.grants & st_.allowed)[k, status[:, 1:]]
+        renewing = compiled.renewing[rec.steps[1:]][None, :, None, :]
+        assert ((jump <= 1) | granted).all()
+        assert ((jump >= -1) | renewing).all()
 
 
 def assert_exclusive(compiled, rec) -> None:
@@ -233,7 +237,7 @@ def exclusive_pair_world() -> dict:
                "protection": sourced(1.0), "economic": sourced(1.0),
                "statuses": ["none", "partner", "candidate", "member"] if name == "a"
                else ["none", "member"],
-               "exclusive_with": ["b"] if name == "a" else [], "accession": sourced(1.0)}
+               "exclusive_with": ["b"] if name == "a" else [], "grants": []}
         for name in ("a", "b")}
     params = {**PARAMS, "decision_hazard": 1.0, "w_economy": 10.0, "threshold_member": 0.5}
     return {

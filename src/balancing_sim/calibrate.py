@@ -1,10 +1,15 @@
-"""Calibration of free parameters to observed patterns: a command, not a hand edit.
+"""Calibration of free parameters to the documented record: a command, not a hand edit.
 
-    balancing-sim-calibrate [--samples N] [--refine M] [--runs R] [--dry-run]
+    balancing-sim-calibrate [--samples N] [--generations G] [--runs R] [--dry-run]
 
-Reads conf/calibration/<name>.yaml (ranges, patterns, budget), scores parameter
-points by how often the patterns hold over Monte Carlo replicates, and writes the
-best point to conf/params/calibrated.yaml with a header recording how it was made.
+Reads conf/calibration/<name>.yaml (ranges, record, patterns, budget) and scores
+parameter points on Monte Carlo replicates of the history: the share of the record's
+facts held in enough runs (`record.record_score`) less the Brier score of the model's
+yearly forecasts of them (`record.brier`), with every pattern P1-P5 required to hold in
+`required_share` of runs (a shortfall is a penalty). The search is a Latin hypercube
+(SALib) followed by CMA-ES (the `cma` package) from its best point. It writes the best
+point to conf/params/calibrated.yaml with a header recording how it was made; it never
+writes with --dry-run.
 """
 
 from __future__ import annotations
@@ -13,67 +18,150 @@ import argparse
 import datetime as dt
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cma
 import numpy as np
 import yaml
 from SALib.sample import latin
 
 from .config.loading import compose, conf_dir
 from .config.schema import Params
-from .evaluation import Model, evaluate, pattern
-from .validation import load_patterns
+from .evaluation import Model, Outcome, evaluate, pattern
+from .record import Record, WorldIds, agreement, checkpoints, load_record, scored_span
+from .validation import Panel, load_patterns
+
+PATTERN_PENALTY = 1.0
+"""Score lost per unit of pass-rate shortfall of a pattern below its required share."""
 
 
-def score(rates: dict[str, float]) -> float:
-    """Lowest pattern pass rate, with the mean as a tie-breaker."""
-    values = np.array(list(rates.values()))
-    return float(values.min() + 0.01 * values.mean())
+@dataclass(frozen=True)
+class Scored:
+    """What a parameter point achieved over its replicates."""
+
+    record_score: float  # share of facts held in enough runs
+    brier: float         # Brier score of the yearly forecasts (0 best)
+    rates: dict          # pattern -> pass rate
+
+    def value(self, required: float) -> float:
+        shortfall = sum(max(0.0, required - r) for r in self.rates.values())
+        return self.record_score - self.brier - PATTERN_PENALTY * shortfall
 
 
-def search(model: Model, patterns: dict, ranges: dict, samples: int, refine: int,
-           workers: int = -1, log=print) -> tuple[Params, dict[str, float]]:
-    """Latin hypercube, then a shrinking local search around the incumbent; each point
-    scored on the model's replicates (the same seed everywhere)."""
+def record_outcomes(record: Record) -> dict[str, Outcome]:
+    """Per-run outcomes whose means over runs give the record's scores: `held/<fact>` (1
+    where the run holds the fact over its scored months, as `record.fact_shares`) and
+    `p/<fact>/<month>` (1 where the run agrees with it at a yearly checkpoint, as
+    `record.model_forecasts`). Each fact's agreement is computed once per panel."""
+    window, scoring = record.window, record.scoring
+    last: list = [None, {}]  # the panel last seen (held: no id reuse) and its agreements
+
+    def agree(panel: Panel, fact) -> np.ndarray:
+        if last[0] is not panel:
+            last[0], last[1] = panel, {}
+        if fact.id not in last[1]:
+            last[1][fact.id] = agreement(panel, fact)
+        return last[1][fact.id]
+
+    def held(fact, low: int, high: int) -> Outcome:
+        def outcome(panel: Panel) -> np.ndarray:
+            inside = (panel.months >= low) & (panel.months <= high)
+            if not inside.any():  # no scored month recorded: not scored
+                return np.full(len(panel.align), np.nan)
+            return agree(panel, fact)[:, inside].mean(axis=1) >= scoring.hold_share
+        return outcome
+
+    def at(fact, low: int, point: int) -> Outcome:
+        def outcome(panel: Panel) -> np.ndarray:
+            recorded = np.flatnonzero((panel.months >= low) & (panel.months <= point))
+            if not len(recorded):
+                return np.full(len(panel.align), np.nan)
+            return agree(panel, fact)[:, recorded[-1]]
+        return outcome
+
+    outcomes: dict[str, Outcome] = {}
+    for fact in record.facts:
+        low, high = scored_span(fact, scoring, window)
+        if low > high:
+            continue
+        outcomes[f"held/{fact.id}"] = held(fact, low, high)
+        for point in checkpoints(fact, scoring, window):
+            outcomes[f"p/{fact.id}/{point}"] = at(fact, low, point)
+    return outcomes
+
+
+def scored(row: dict, record: Record, patterns: dict) -> Scored:
+    """A point's score from the mean outcomes of its replicates (one row of
+    `evaluation.evaluate` with `record_outcomes` and the patterns)."""
+    shares = np.array([v for k, v in row.items() if k.startswith("held/")], dtype=float)
+    forecasts = np.array([v for k, v in row.items() if k.startswith("p/")], dtype=float)
+    shares, forecasts = shares[~np.isnan(shares)], forecasts[~np.isnan(forecasts)]
+    return Scored(
+        float((shares >= record.scoring.required_share).mean()),
+        float(((1.0 - forecasts) ** 2).mean()),
+        {name: float(row[name]) for name in patterns["patterns"]})
+
+
+def outcomes_of(record: Record, patterns: dict) -> dict[str, Outcome]:
+    return {**record_outcomes(record),
+            **{name: pattern(spec) for name, spec in patterns["patterns"].items()}}
+
+
+def evaluate_points(model: Model, points: list[dict], record: Record, patterns: dict,
+                    workers: int = 1) -> list[Scored]:
+    """Each parameter point scored on the model's replicates (the same seed everywhere),
+    through the one evaluation API."""
+    table = evaluate(model, points, outcomes_of(record, patterns), workers=workers,
+                     progress="off")
+    return [scored(row, record, patterns) for row in table.to_dict(orient="records")]
+
+
+def search(model: Model, record: Record, patterns: dict, ranges: dict, settings: dict,
+           workers: int = -1, log=print) -> tuple[Params, Scored]:
+    """Latin hypercube over the ranges, then CMA-ES from the best point (in the unit cube)."""
     names = list(ranges)
     bounds = np.array([ranges[n] for n in names], dtype=float)
-    problem = {"num_vars": len(names), "names": names, "bounds": bounds.tolist()}
-    rng = np.random.default_rng(model.seed)
-    points = latin.sample(problem, samples, seed=int(rng.integers(2**31)))
-    start = np.array([getattr(model.params, n) for n in names])
-    points = np.vstack([np.clip(start, bounds[:, 0], bounds[:, 1]), points])
-    outcomes = {name: pattern(spec) for name, spec in patterns["patterns"].items()}
+    low, span = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
+    required = patterns.get("required_share", 0.8)
     workers = (os.cpu_count() or 1) if workers < 1 else workers
 
-    def run_batch(batch: np.ndarray) -> list[dict[str, float]]:
-        sets = [dict(zip(names, map(float, row), strict=True)) for row in batch]
-        table = evaluate(model, sets, outcomes, workers=workers)
-        return table[list(outcomes)].to_dict(orient="records")
+    def values_at(u: np.ndarray) -> dict[str, float]:
+        return dict(zip(names, map(float, low + u * span), strict=True))
 
-    results = run_batch(points)
-    scores = np.array([score(r) for r in results])
-    best = int(scores.argmax())
-    incumbent, best_rates = points[best], results[best]
-    log(f"latin hypercube: best score {scores[best]:.3f} {best_rates}")
-    width = 0.15
-    batch = 4 * max(2, workers)
-    for done in range(0, refine, batch):
-        span = (bounds[:, 1] - bounds[:, 0]) * width
-        trial = incumbent + rng.normal(size=(batch, len(names))) * span
-        trial = np.clip(trial, bounds[:, 0], bounds[:, 1])
+    def run_batch(unit: np.ndarray) -> list[Scored]:
+        return evaluate_points(model, [values_at(u) for u in unit], record, patterns,
+                               workers)
+
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    start = np.clip((np.array([getattr(model.params, n) for n in names]) - low) / span, 0, 1)
+    unit = np.vstack([start, latin.sample(problem, settings["samples"],
+                                          seed=settings["seed"])])
+    results = run_batch(unit)
+    values = [r.value(required) for r in results]
+    best = int(np.argmax(values))
+    incumbent, scored_best = unit[best], results[best]
+    log(f"latin hypercube: best {values[best]:.3f} (record {scored_best.record_score:.3f}, "
+        f"Brier {scored_best.brier:.3f}, {scored_best.rates})")
+    if settings["generations"] > 0:
+        es = cma.CMAEvolutionStrategy(np.clip(incumbent, 0.01, 0.99), settings["sigma"], {
+            "bounds": [0.0, 1.0], "popsize": settings["popsize"], "seed": settings["seed"],
+            "verbose": -9})
+    for generation in range(settings["generations"]):
+        trial = np.array(es.ask())
         trial_results = run_batch(trial)
-        trial_scores = np.array([score(r) for r in trial_results])
-        top = int(trial_scores.argmax())
-        if trial_scores[top] > score(best_rates):
-            incumbent, best_rates = trial[top], trial_results[top]
-            log(f"refine {done + batch}: score {score(best_rates):.3f} {best_rates}")
-        else:
-            width *= 0.85
-    return model.with_values(dict(zip(names, incumbent, strict=True))), best_rates
+        trial_values = [r.value(required) for r in trial_results]
+        es.tell(list(trial), [-v for v in trial_values])
+        top = int(np.argmax(trial_values))
+        if trial_values[top] > scored_best.value(required):
+            incumbent, scored_best = trial[top], trial_results[top]
+            log(f"generation {generation + 1}: best {trial_values[top]:.3f} (record "
+                f"{scored_best.record_score:.3f}, Brier {scored_best.brier:.3f}, "
+                f"{scored_best.rates})")
+    return model.with_values(values_at(incumbent)), scored_best
 
 
-def write_params(path: Path, params: Params, rates: dict[str, float], settings: dict,
+def write_params(path: Path, params: Params, scored: Scored, settings: dict,
                  command: str) -> None:
     header = [
         "# @package params",
@@ -83,8 +171,8 @@ def write_params(path: Path, params: Params, rates: dict[str, float], settings: 
         f"# on {dt.date.today().isoformat()}: search settings from conf/calibration/"
         f"{settings['name']}.yaml (seed {settings['seed']}, {settings['runs']} replicates a "
         "point).",
-        "# Pattern pass rates at this point: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in rates.items()),
+        f"# Record score {scored.record_score:.3f}, Brier {scored.brier:.3f}; pattern pass "
+        "rates " + ", ".join(f"{k} {v:.2f}" for k, v in scored.rates.items()),
     ]
     body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()},
                           sort_keys=False)
@@ -96,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", default="history", help="conf/calibration/<name>.yaml")
     parser.add_argument("--samples", type=int, help="latin hypercube points")
-    parser.add_argument("--refine", type=int, help="local search evaluations")
+    parser.add_argument("--generations", type=int, help="CMA-ES generations")
     parser.add_argument("--runs", type=int, help="replicates per point")
     parser.add_argument("--workers", type=int, default=-1, help="processes (-1: all cores)")
     parser.add_argument("--out", type=Path, help="where to write (default: the params file)")
@@ -109,19 +197,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = yaml.safe_load(path.read_text())
     settings["name"] = args.name
-    for key in ("samples", "refine", "runs"):
+    for key in ("samples", "generations", "runs"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
     model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
+    world = WorldIds.from_world(yaml.safe_load((root / settings["world"]).read_text()))
+    record = load_record(root / settings["record"], world)
     patterns = load_patterns(root / settings["patterns"])
-    params, rates = search(model, patterns, settings["ranges"], settings["samples"],
-                           settings["refine"], args.workers)
-    print(f"best: {rates}")
+    params, scored = search(model, record, patterns, settings["ranges"], settings,
+                            args.workers)
+    print(f"best: record {scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates}")
     if not args.dry_run:
         target = args.out or root / "params" / "calibrated.yaml"
         command = "balancing-sim-calibrate " + " ".join(argv or sys.argv[1:])
-        write_params(target, params, rates, settings, command.strip())
+        write_params(target, params, scored, settings, command.strip())
         print(f"written: {target}")
     return 0
 

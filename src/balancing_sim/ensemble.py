@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config.schema import Params
-from .dynamics import Context, Randomness, draw_runs, initial_state, run_generators, step
+from .dynamics import Context, Randomness, advance, draw_runs, initial_state, run_generators
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled
 
@@ -26,7 +26,7 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
     ctx = Context.build(compiled, params)  # the constants, once per block
     m = 1
     for t in range(1, compiled.n_steps + 1):
-        s = step(s, ctx, rnd, t)
+        advance(s, ctx, rnd, t)  # the block's state is not kept: no copy a month
         if m < len(steps) and steps[m] == t:
             store(rec, m, s)
             m += 1

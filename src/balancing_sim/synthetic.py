@@ -108,7 +108,6 @@ def generate(states: int = 10, poles: int = 3, platforms: int = 4,
             "kind": KINDS[k % len(KINDS)], "bloc": bool(led and k % 2 == 0),
             "binding": _v(rng.uniform(0.1, 0.7)), "protection": _v(rng.uniform(0.0, 0.8)),
             "economic": _v(rng.uniform(0.0, 0.6)), "statuses": list(LADDERS[k % 3]),
-            "accession": _v(rng.uniform(0.1, 0.4)),
         }
         if leader is None:  # a regional format: made viable by its core states
             size = max(2, N // 10)

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .capabilities import capability_by_year
 from .config.schema import NONALIGNED, STATUSES, Config, Scenario, World
 from .config.validate import month_index
+from .identities import identity_arrays
 
 EVENT_CODES = {kind: i for i, kind in enumerate(
     ("threat", "credibility", "pressure", "economy", "troops", "alliance", "polarization",
-     "depth", "open"))}
+     "depth", "open", "openness", "bases", "arms", "neutrality"))}
 
 
 @dataclass(frozen=True)
@@ -28,17 +30,18 @@ class Structure:
     poles: tuple[str, ...]
     platforms: tuple[str, ...]
     sources: tuple[str, ...]
-    capability: np.ndarray          # (S,) relative capability of each threat source
-    power_ratio: np.ndarray         # (N, S) cap_s / (cap_s + cap_i): how much s can hurt i
-    pole_strength: np.ndarray       # (P,) capability relative to the strongest pole
-    state_capability: np.ndarray    # (N,)
+    years: np.ndarray               # (Y,) calendar years the capability rows stand for
+    capability: np.ndarray          # (Y, S) relative capability of each threat source
+    power_ratio: np.ndarray         # (Y, N, S) cap_s / (cap_s + cap_i): how much s can hurt i
+    pole_strength: np.ndarray       # (Y, P) capability relative to the strongest pole
+    state_capability: np.ndarray    # (Y, N)
     autonomy: np.ndarray            # (N,) value a state places on freedom of action
     proximity: np.ndarray           # (N, S) geography: 1 neighbour ... 0 far
     coercion: np.ndarray            # (P,) capacity to punish
     rivalry: np.ndarray             # (P, P) symmetric, zero diagonal
-    identity_pole: np.ndarray       # (N, P) 1 where a state shares an identity with a pole
-    kinship: np.ndarray             # (N, N) shared identity between states, zero diagonal
-    identity_platform: np.ndarray   # (N, K)
+    identity_pole: np.ndarray       # (N, P) identity a state shares with a pole, in [0, 1]
+    kinship: np.ndarray             # (N, N) identity shared between states, zero diagonal
+    identity_platform: np.ndarray   # (N, K) the state's share of the identity a platform embodies
     leader: np.ndarray              # (K,) pole index, P for a non-aligned stance, or -1
     bloc: np.ndarray                # (K,) bool: joining counts as joining a bloc
     binding: np.ndarray             # (K,) autonomy a member gives up
@@ -48,7 +51,12 @@ class Structure:
     pole_members: np.ndarray        # (K, P) bool: poles sitting in the platform
     core: np.ndarray                # (K, N) bool: states whose participation makes it viable
     exclusive: np.ndarray           # (K, K) bool: cannot be inside both
-    accession: np.ndarray           # (K,) monthly admission chance of a candidate
+    cooperation: np.ndarray         # (K,) what loose ties (observer, partner) offer
+    grants: np.ndarray              # (K, 5) bool: rungs the platform grants by its own rule
+    eligible_any: np.ndarray        # (K, N) bool: may hold any rung of the platform
+    member_ok: np.ndarray           # (K, N) bool: meets the platform's membership criterion
+    admits_only_outside: np.ndarray  # (K, K) bool: k admits no member of these
+    outside_potential: np.ndarray   # (K,) states outside the world it addresses (0: none)
     platform_rivalry: np.ndarray    # (K, P) how hostile the platform's poles are to each pole
     opens_step: np.ndarray          # (K,) first step at which the platform exists
     ladder_snap: np.ndarray         # (K, 5) allowed rung nearest to each rung
@@ -87,6 +95,10 @@ class Initial:
     viability: np.ndarray    # (K,)
     align: np.ndarray        # (N, P+1), last column non-aligned
     status: np.ndarray       # (N, K) int8 index into STATUSES
+    bases: np.ndarray        # (N, P) military basing of p on i's territory by agreement
+    arms: np.ndarray         # (N, P) share of i's arms imports from p
+    neutrality: np.ndarray   # (N,) legal neutral status recognized internationally
+    openness: np.ndarray     # (K, 5) whether the platform is deciding on each rung now
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class EventTable:
     value: np.ndarray     # (E,)
     state: np.ndarray     # (E,) state index, -1 for all states
     other: np.ndarray     # (E,) pole / source / platform index (by kind), -1 if none
+    rung: np.ndarray      # (E,) status index an openness event concerns, -1 otherwise
     states_mask: np.ndarray  # (E, N) bool: states the event touches
     probability: np.ndarray  # (E,)
     jitter: np.ndarray       # (E,) months
@@ -115,6 +128,9 @@ class Compiled:
     events: EventTable
     start_month: int
     n_steps: int  # transitions; records are steps 0..n_steps
+    year_row: np.ndarray   # (n_steps + 1,) row of the capability arrays for each step
+    outside: np.ndarray    # (n_steps + 1, K) members outside the world at each step
+    renewing: np.ndarray   # (n_steps + 1, K) bool: a fixed-term treaty is renewed that month
 
     def dates(self) -> np.ndarray:
         months = self.start_month + np.arange(self.n_steps + 1)
@@ -141,7 +157,7 @@ def ladder(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return snap, up, down
 
 
-def _structure(world: World, start_month: int) -> Structure:
+def _structure(world: World, start_month: int, years: np.ndarray) -> Structure:
     states = tuple(s.id for s in world.states)
     poles = tuple(p.id for p in world.poles)
     platforms = tuple(k.id for k in world.platforms)
@@ -151,13 +167,10 @@ def _structure(world: World, start_month: int) -> Structure:
     pidx = {p: i for i, p in enumerate(poles)}
     kidx = {k: i for i, k in enumerate(platforms)}
 
-    capability = np.array(
-        [p.capability.value for p in world.poles]
-        + [s.capability.value for s in world.states]
-        + [e.capability.value for e in world.external]
-    )
-    pole_cap = capability[:P]
-    pole_strength = pole_cap / max(pole_cap.max(), 1e-12)
+    capability = capability_by_year(world, years)                 # (Y, S)
+    pole_cap = capability[:, :P]
+    pole_strength = pole_cap / np.maximum(pole_cap.max(axis=1, keepdims=True), 1e-12)
+    state_cap = capability[:, P:P + N]
 
     proximity = np.zeros((N, len(sources)))
     for i, s in enumerate(world.states):
@@ -173,18 +186,7 @@ def _structure(world: World, start_month: int) -> Structure:
             j = pidx[other]
             rivalry[i, j] = rivalry[j, i] = max(rivalry[i, j], val.value)
 
-    identity_pole = np.array(
-        [[float(bool(set(s.identity) & set(p.identity))) for p in world.poles]
-         for s in world.states]).reshape(N, P)
-    kinship = np.zeros((N, N))
-    for i, a in enumerate(world.states):
-        for j, b in enumerate(world.states):
-            union = set(a.identity) | set(b.identity)
-            if i != j and union:
-                kinship[i, j] = len(set(a.identity) & set(b.identity)) / len(union)
-    identity_platform = np.array(
-        [[float(k.identity is not None and k.identity in s.identity) for k in world.platforms]
-         for s in world.states]).reshape(N, K)
+    identity_pole, kinship, identity_platform, member_ok = identity_arrays(world)
 
     pidx_or_stance = {**pidx, NONALIGNED: P}
     leader = np.array([pidx_or_stance[k.leader] if k.leader else -1 for k in world.platforms],
@@ -206,10 +208,19 @@ def _structure(world: World, start_month: int) -> Structure:
         for other in plat.exclusive_with:
             exclusive[k, kidx[other]] = exclusive[kidx[other], k] = True
     core = np.zeros((K, N), dtype=bool)
+    eligible_any = np.ones((K, N), dtype=bool)
+    only_outside = np.zeros((K, K), dtype=bool)
     sidx = {s: i for i, s in enumerate(states)}
     for k, plat in enumerate(world.platforms):
         for s in plat.core:
             core[k, sidx[s]] = True
+        if plat.eligible:
+            eligible_any[k] = False
+            eligible_any[k, [sidx[s] for s in plat.eligible]] = True
+        for other in plat.admits_only_outside:
+            only_outside[k, kidx[other]] = True
+    grants = np.array([[s in k.grants for s in STATUSES] for k in world.platforms],
+                      dtype=bool).reshape(K, len(STATUSES))
 
     allowed = np.array([[s in k.statuses for s in STATUSES] for k in world.platforms],
                        dtype=bool).reshape(K, len(STATUSES))
@@ -217,10 +228,10 @@ def _structure(world: World, start_month: int) -> Structure:
     return Structure(
         ladder_snap=snap, ladder_up=up, ladder_down=down,
         states=states, poles=poles, platforms=platforms, sources=sources,
-        capability=capability, pole_strength=pole_strength,
-        power_ratio=capability[None, :] / np.maximum(
-            capability[None, :] + capability[P:P + N, None], 1e-12),
-        state_capability=capability[P:P + N],
+        years=years, capability=capability, pole_strength=pole_strength,
+        power_ratio=capability[:, None, :] / np.maximum(
+            capability[:, None, :] + state_cap[:, :, None], 1e-12),
+        state_capability=state_cap,
         autonomy=np.array([s.autonomy.value for s in world.states]),
         proximity=proximity,
         coercion=np.array([p.coercion.value for p in world.poles]),
@@ -232,7 +243,12 @@ def _structure(world: World, start_month: int) -> Structure:
         economic=np.array([k.economic.value for k in world.platforms]).reshape(K),
         allowed=allowed,
         pole_members=pole_members, core=core, exclusive=exclusive,
-        accession=np.array([k.accession.value for k in world.platforms]).reshape(K),
+        cooperation=np.array([k.cooperation.value if k.cooperation else 0.0
+                              for k in world.platforms]).reshape(K),
+        grants=grants, eligible_any=eligible_any, member_ok=member_ok,
+        admits_only_outside=only_outside,
+        outside_potential=np.array([k.outside_potential.value if k.outside_potential else 0.0
+                                    for k in world.platforms]).reshape(K),
         platform_rivalry=platform_rivalry,
         opens_step=np.array([
             month_index(k.opens) - start_month if k.opens else -1 for k in world.platforms
@@ -276,12 +292,20 @@ def _initial(structure: Structure, scenario: Scenario) -> Initial:
         depth[kidx[kid]] = val.value
     for kid, val in c.viability.items():
         viability[kidx[kid]] = val.value
+    neutrality = np.zeros(N)
+    for sid, val in c.neutrality.items():
+        neutrality[sidx[sid]] = val.value
+    openness = np.ones((K, len(STATUSES)))  # a platform decides on every rung unless told
+    for kid, rungs in c.openness.items():
+        for status_id, val in rungs.items():
+            openness[kidx[kid], STATUSES.index(status_id)] = val.value
     return Initial(
         polarization=c.polarization.value, credibility=credibility,
         threat=links(c.threat, (N, S), src), economy=links(c.economy, (N, P), pidx),
         alliance=alliance, troops=links(c.troops, (N, P), pidx),
         pressure=links(c.pressure, (N, P), pidx), depth=depth, viability=viability,
-        align=align, status=status,
+        align=align, status=status, bases=links(c.bases, (N, P), pidx),
+        arms=links(c.arms, (N, P), pidx), neutrality=neutrality, openness=openness,
     )
 
 
@@ -296,8 +320,11 @@ def _events(structure: Structure, scenario: Scenario, start_month: int) -> Event
     state = np.full(E, -1, dtype=int)
     other = np.full(E, -1, dtype=int)
     mask = np.zeros((E, N), dtype=bool)
+    rung = np.full(E, -1, dtype=int)
     for e, ev in enumerate(scenario.events):
         t = ev.targets
+        if "status" in t:
+            rung[e] = STATUSES.index(t["status"])
         if "state" in t:
             state[e] = sidx[t["state"]]
             mask[e, state[e]] = True
@@ -317,21 +344,41 @@ def _events(structure: Structure, scenario: Scenario, start_month: int) -> Event
         step=np.array([month_index(ev.date) - start_month for ev in scenario.events], dtype=int),
         set_mode=np.array([ev.mode == "set" for ev in scenario.events], dtype=bool),
         value=np.array([ev.value.value for ev in scenario.events], dtype=float),
-        state=state, other=other, states_mask=mask,
+        state=state, other=other, rung=rung, states_mask=mask,
         probability=np.array([ev.probability for ev in scenario.events], dtype=float),
         jitter=np.array([ev.jitter_months for ev in scenario.events], dtype=int),
         noise=np.array([ev.noise for ev in scenario.events], dtype=float),
     )
 
 
+def _schedules(world: World, start: int, n_steps: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The capability years of a run and, per step, the row of each step's year, the
+    members each platform has outside the world and whether its treaty is renewed."""
+    months = start + np.arange(n_steps + 1)
+    calendar = months // 12
+    years = np.arange(calendar[0], calendar[-1] + 1)
+    K = len(world.platforms)
+    outside = np.zeros((n_steps + 1, K))
+    renewing = np.zeros((n_steps + 1, K), dtype=bool)
+    for k, plat in enumerate(world.platforms):
+        for dated in plat.outside_members:  # a step function in date order
+            outside[months >= month_index(dated.start), k] = dated.value
+        for month in plat.renewals:
+            renewing[months == month_index(month), k] = True
+    return years, calendar - years[0], outside, renewing
+
+
 def compile_config(config: Config) -> Compiled:
     """Build the arrays of a validated config."""
     start = month_index(config.scenario.start)
-    structure = _structure(config.world, start)
+    n_steps = month_index(config.scenario.end) - start
+    years, year_row, outside, renewing = _schedules(config.world, start, n_steps)
+    structure = _structure(config.world, start, years)
     return Compiled(
         structure=structure,
         initial=_initial(structure, config.scenario),
         events=_events(structure, config.scenario, start),
-        start_month=start,
-        n_steps=month_index(config.scenario.end) - start,
+        start_month=start, n_steps=n_steps,
+        year_row=year_row, outside=outside, renewing=renewing,
     )

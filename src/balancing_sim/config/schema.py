@@ -56,6 +56,10 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "polarization": (),
     "depth": ("platform",),
     "open": ("platform",),
+    "openness": ("platform", "status"),
+    "bases": ("state", "pole"),
+    "arms": ("state", "pole"),
+    "neutrality": ("state",),
 }
 """Events change conditions states respond to; none sets an alignment or a membership."""
 
@@ -85,18 +89,34 @@ class Sourced:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CowSpan:
+    """A COW country code whose capability an actor sums, in the years [from, to]."""
+
+    code: int = spec(range=(1, 999))
+    first: int | None = spec(None, key="from", range=(1816, 2100))
+    last: int | None = spec(None, key="to", range=(1816, 2100))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Actor:
-    """What every actor of a world has: an id (its key), a label, a capability."""
+    """What every actor of a world has: an id (its key), a label, a capability (a
+    constant, or by year from the COW codes it sums with the world's capability data)."""
 
     id: str
     label: str = spec(default_from="id")
     capability: Sourced = spec(range=CAPABILITY)
+    cow: tuple[CowSpan, ...] = ()
+
+
+SHARES = spec({}, inner={"what": "a group name"})
+"""Identity as sourced shares of groups per facet (`{facet: {group: {value, source}}}`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Pole(Actor):
     coercion: Sourced
     identity: tuple[str, ...] = spec((), noun="identity group")
+    shares: dict[str, dict[str, Sourced]] = SHARES
     rivals: dict[str, Sourced] = spec({}, ref="poles", what="another pole id", other_than="id")
 
 
@@ -104,6 +124,7 @@ class Pole(Actor):
 class State(Actor):
     autonomy: Sourced
     identity: tuple[str, ...] = spec((), noun="identity group")
+    shares: dict[str, dict[str, Sourced]] = SHARES
     proximity: dict[str, Sourced] = spec(
         {}, ref="actors", other_than="id",
         what="a pole, state or external actor id other than the state itself")
@@ -112,6 +133,25 @@ class State(Actor):
 @dataclass(frozen=True, kw_only=True)
 class External(Actor):
     """An actor that only matters as a source of threat (it neither decides nor leads)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A group of a facet of identity shares (the Turkic share of the ethnic facet)."""
+
+    facet: str
+    group: str
+    at_least: float = spec(0.0, range=(0.0, 1.0))  # as a membership criterion
+    source: str = spec(**SOURCE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dated:
+    """A value that holds from a month on (a step function of time)."""
+
+    start: str = spec(key="from", month=True)
+    value: float = spec(range=(0.0, 1e4))
+    source: str = spec(**SOURCE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,12 +166,21 @@ class Platform:
     protection: Sourced
     economic: Sourced
     identity: str | None = None
+    embodies: Group | None = None  # the group of identity shares it stands for
+    cooperation: Sourced | None = None  # what loose ties (observer, partner seats) offer
     statuses: tuple[str, ...] = spec(("none", "member"), ref=STATUSES, noun="membership status")
+    grants: tuple[str, ...] = spec(("member",), ref=STATUSES[1:], noun="status above none")
     pole_members: tuple[str, ...] = spec((), ref="poles", noun="pole")
     core: tuple[str, ...] = spec((), ref="states", noun="state")
+    eligible: tuple[str, ...] = spec((), ref="states", noun="state")  # none given: the core
+    members_if: Group | None = None  # identity criterion for members (at_least of a group)
     exclusive_with: tuple[str, ...] = spec((), ref="platforms", noun="other platform",
                                            other_than="id")
-    accession: Sourced
+    admits_only_outside: tuple[str, ...] = spec((), ref="platforms", noun="other platform",
+                                                other_than="id")
+    outside_members: tuple[Dated, ...] = ()  # members that are not actors of the world
+    outside_potential: Sourced | None = spec(None, range=(0.0, 1e4))
+    renewals: tuple[str, ...] = spec((), noun="month")  # a fixed-term treaty re-signed
     opens: str | None = spec(None, month=True, what="null or a month YYYY-MM")
 
 
@@ -144,6 +193,8 @@ class World:
     states: tuple[State, ...] = spec(keyed=True, need="at least one deciding state")
     external: tuple[External, ...] = spec((), keyed=True)
     platforms: tuple[Platform, ...] = spec((), keyed=True)
+    capability_data: str | None = spec(
+        None, what="null or a .csv file of COW NMC rows under the config folder")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +227,14 @@ class Conditions:
     troops: tuple[Link, ...] = _links("pole", "poles")
     pressure: tuple[Link, ...] = _links("pole", "poles")
     credibility_by_state: tuple[Link, ...] = _links("pole", "poles")
+    bases: tuple[Link, ...] = _links("pole", "poles")
+    arms: tuple[Link, ...] = _links("pole", "poles")
+    neutrality: dict[str, Sourced] = spec({}, ref="states", what="a deciding state id")
     depth: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
     viability: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
+    openness: dict[str, dict[str, Sourced]] = spec(
+        {}, ref="platforms", what="a platform id",
+        inner={"ref": STATUSES[1:], "what": "a status above none"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,6 +309,14 @@ class Params:
     viability_rate: float = param(0.0, 1.0)
     depth_growth: float = param(0.0, 1.0)
     depth_decay: float = param(0.0, 1.0)
+    w_dependence: float = param()
+    w_bandwagon: float = param()
+    w_cooperation: float = param()
+    w_signal: float = param()
+    w_admission_risk: float = param()
+    admission_bar: float = param()
+    exit_margin: float = param()
+    admission_tenure: float = param(0.0, 1200.0)
 
 
 @dataclass(frozen=True, kw_only=True)

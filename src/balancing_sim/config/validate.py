@@ -34,9 +34,11 @@ from .schema import (
     Event,
     Params,
     Platform,
+    Pole,
     RunSettings,
     Scenario,
     Sourced,
+    State,
     World,
     WorldSize,
 )
@@ -394,12 +396,38 @@ class Reader:
 
 
 def _platform(r: Reader, plat: Platform, key: str, data: Mapping) -> Platform:
-    """A ladder holds none and member, and is kept in the order of STATUSES."""
+    """A ladder holds none and member, and is kept in the order of STATUSES; renewals
+    are months; the states eligible default to the core."""
     if isinstance(data.get("statuses", []), list) and (
             "none" not in plat.statuses or "member" not in plat.statuses):
         r.add(f"{key}.statuses", list(plat.statuses),
               f"a list from {', '.join(STATUSES)} including none and member")
-    return replace(plat, statuses=tuple(s for s in STATUSES if s in plat.statuses))
+    for i, month in enumerate(plat.renewals):
+        if not is_month(month):
+            r.add(f"{key}.renewals[{i}]", month, "a month YYYY-MM")
+    return replace(plat, statuses=tuple(s for s in STATUSES if s in plat.statuses),
+                   eligible=plat.eligible or plat.core)
+
+
+def _shares(r: Reader, actor: Any, key: str, data: Mapping) -> Any:
+    """Identity shares of one facet sum to at most 1 (the rest is other groups)."""
+    for facet, groups in actor.shares.items():
+        total = sum(v.value for v in groups.values())
+        if total > 1.0 + 1e-9:
+            r.add(f"{key}.shares.{facet}", round(total, 6),
+                  "shares of one facet summing to at most 1")
+    return actor
+
+
+def _world_rule(r: Reader, world: World, key: str, data: Mapping) -> World:
+    """Capability data is a CSV file inside the config folder."""
+    path = world.capability_data
+    if path is not None and not (path.endswith(".csv") and ".." not in path
+                                 and not path.startswith("/")):
+        r.add(f"{key}.capability_data", path,
+              "null or a .csv file of COW NMC rows under the config folder")
+        return replace(world, capability_data=None)
+    return world
 
 
 def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | None:
@@ -411,7 +439,8 @@ def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | N
         return None
     targets: dict[str, object] = {}
     for name in EVENT_KINDS[kind]:
-        ids = r.ids["actors" if name == "actor" else f"{name}s"]
+        ids = STATUSES[1:] if name == "status" else r.ids[
+            "actors" if name == "actor" else f"{name}s"]
         if not known(data.get(name), ids):
             r.add(f"{key}.{name}", data.get(name), f"{article(name)} {name} id: {listing(ids)}")
         targets[name] = data.get(name)
@@ -456,7 +485,7 @@ def _scenario(r: Reader, sc: Scenario, key: str, data: Mapping) -> Scenario:
 def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
     """Starting memberships obey the same platform rules the dynamics keep: a status the
     ladder has, one entry per state and platform, only core states inside a format that
-    has a core, never inside (candidate or member) two mutually exclusive platforms,
+    is eligible for, never inside (candidate or member) two mutually exclusive platforms,
     nothing in an unopened one."""
     platforms: dict[str, Platform] = r.ids["platform_records"]
     first: dict[tuple[str, str], int] = {}
@@ -480,9 +509,10 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
         first[m.state, m.platform] = i
         if m.status == "none":
             continue
-        if plat.core and m.state not in plat.core:
-            r.add(f"{k}.state", m.state, f"a core state of {m.platform} ({', '.join(plat.core)}"
-                                         "); other states can only have status none")
+        if plat.eligible and m.state not in plat.eligible:
+            r.add(f"{k}.state", m.state, f"a state eligible for {m.platform} ("
+                                         f"{', '.join(plat.eligible)}); other states can only "
+                                         "have status none")
         if plat.opens and t0 is not None and month_index(plat.opens) > t0:
             r.add(f"{k}.status", m.status,
                   f"none: {m.platform} opens only in {plat.opens}, after scenario.start")
@@ -498,7 +528,8 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
 
 
 PREPARE: dict[type, Callable] = {Event: _event_targets}
-RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario}
+RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
+                               Pole: _shares, State: _shares, World: _world_rule}
 
 
 # ---------------------------------------------------------------- entry points

@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from .context import Context, Perceived
 
 
-def cover(s: RunState, ctx: Context, rows: np.ndarray | slice) -> np.ndarray:
+def cover(s: RunState, ctx: Context, rows: np.ndarray | slice, year: int) -> np.ndarray:
     """(R, n) share of threat a state's bilateral allies absorb, in [0, 1): more the
     stronger the allies are relative to the state."""
-    backing = (s.alliance[:, rows] * ctx.structure.power_ratio[rows]).sum(axis=-1)
+    backing = (s.alliance[:, rows] * ctx.structure.power_ratio[year][rows]).sum(axis=-1)
     return 1.0 - np.exp(-backing)
 
 

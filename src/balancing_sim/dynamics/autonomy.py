@@ -23,8 +23,9 @@ def binding_cost_weight(st: Structure, params: Params) -> np.ndarray:
 
 
 def autonomy(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
-    """(n,) the term: how much the state values its freedom of action."""
-    return ctx.structure.autonomy[seen.rows]
+    """(R, n) the term: how much the state values its freedom of action, more if it is
+    bound by a neutral status the world recognizes."""
+    return ctx.structure.autonomy[seen.rows] + s.neutrality[:, seen.rows]
 
 
 def binding_cost(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:

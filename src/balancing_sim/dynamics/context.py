@@ -42,8 +42,13 @@ class Perceived:
     """What the states in `rows` perceive this month (n = the number of those states)."""
 
     rows: np.ndarray | slice  # the deciding states: all (a slice) or one Mesa agent's row
+    t: int                # the month's step (transition t reads the world of step t)
+    year: int             # row of the capability arrays for the month's year
     eff: np.ndarray       # (R, n, S) effective threat of each source (security)
     cover: np.ndarray     # (R, n) share of threat bilateral allies absorb (alliances)
     need: np.ndarray      # (R, n, P) threat each pole would face down for the state (security)
     reach: np.ndarray     # (R, n, P) how hard each pole can hurt the state (punishment)
     strength: np.ndarray  # (n, P) each pole's power where the state is (security)
+    lean: np.ndarray | None = None     # (R, n, K) leaning to each platform's leader (platforms)
+    tension: np.ndarray | None = None  # (R, n, K) leaning to the rivals of its poles (platforms)
+    yielding: np.ndarray | None = None  # (R, n, P) leverage without shelter (security)

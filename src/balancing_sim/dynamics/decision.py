@@ -8,6 +8,8 @@ them in the ensemble, one in a Mesa agent's turn; the arithmetic per row is the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .alliances import alliance_cover, cover
@@ -15,20 +17,42 @@ from .autonomy import autonomy, binding_cost
 from .context import Context, Perceived
 from .economy import economic_pull, platform_gains
 from .identity import kinship, platform_identity, shared_identity
-from .platforms import bloc_alignment, delivery, next_status, refusing_threat
+from .platforms import (
+    bloc_alignment,
+    delivery,
+    leaning,
+    loose_ties,
+    next_status,
+    refusing_threat,
+)
 from .polarization import balancing_price, bloc_premium
 from .punishment import coercive_reach, platform_punishment, punishment
-from .security import effective_threat, platform_protection, protection, protection_need, threat
+from .security import (
+    bandwagoning,
+    dependence,
+    effective_threat,
+    platform_bandwagoning,
+    platform_dependence,
+    platform_protection,
+    protection,
+    protection_need,
+    threat,
+)
 from .state import Draws, RunState
 
 
-def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None)) -> Perceived:
-    """What the states in `rows` perceive this month, computed once for every term."""
-    eff = effective_threat(s, ctx, rows)
-    shared = cover(s, ctx, rows)
-    return Perceived(rows=rows, eff=eff, cover=shared,
+def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
+             t: int = 0) -> Perceived:
+    """What the states in `rows` perceive in month t, computed once for every term."""
+    year = int(ctx.compiled.year_row[t])
+    eff = effective_threat(s, ctx, rows, year)
+    shared = cover(s, ctx, rows, year)
+    seen = Perceived(rows=rows, t=t, year=year, eff=eff, cover=shared,
                      need=protection_need(eff, shared, s.align, ctx.structure),
-                     reach=coercive_reach(s, ctx, rows), strength=ctx.constants.strength[rows])
+                     reach=coercive_reach(s, ctx, rows),
+                     strength=ctx.constants.strength[year][rows])
+    lean, tension = leaning(s, ctx, seen)
+    return replace(seen, lean=lean, tension=tension, yielding=bandwagoning(s, ctx, seen))
 
 
 def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
@@ -42,6 +66,8 @@ def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
         - w.w_punishment * punishment(s, ctx, seen)             # 3
         + w.w_economy * economic_pull(s, ctx, seen)             # 4
         + w.w_identity * shared_identity(s, ctx, seen)          # 5
+        + w.w_dependence * dependence(s, ctx, seen)             # 11
+        + w.w_bandwagon * bandwagoning(s, ctx, seen)            # 12
     )
     u += w.w_kinship * kinship(s, ctx, seen)                    # 5
     u[..., P] += (
@@ -52,7 +78,8 @@ def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     return u
 
 
-def platform_value(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+def platform_value(s: RunState, ctx: Context, seen: Perceived
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(R, n, K) value of being inside each platform rather than outside.
 
     What a platform offers (economic gains, protection, shared identity) is worth as
@@ -75,10 +102,14 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
         - binding_cost(s, ctx, seen)                            # 1
         - w.w_punishment * platform_punishment(s, ctx, seen)    # 3
         + bloc_premium(s, ctx, coherence)                       # 6
+        + w.w_dependence * platform_dependence(s, ctx, seen)    # 11
+        + w.w_bandwagon * platform_bandwagoning(s, ctx, seen)   # 12
     )
     threat_inside = refusing_threat(seen.eff, ctx.constants.bloc_members,
                                     ctx.structure.n_platforms)
-    return np.where(threat_inside > w.refusal_threat, -np.inf, value)
+    refused = threat_inside > w.refusal_threat
+    loose = loose_ties(s, ctx, seen)                            # 13
+    return np.where(refused, -np.inf, value), np.where(refused, -np.inf, loose)
 
 
 def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
@@ -91,17 +122,20 @@ def softmax(u: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def decide(s: RunState, ctx: Context, draws: Draws,
-           rows: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-    """New alignment (R, n, P+1) and statuses (R, n, K) of the states in `rows`, from the
-    month's draws for those states (`Randomness.month`).
+def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
+           t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """New alignment (R, n, P+1), statuses (R, n, K) and tenure of those statuses
+    (R, n, K) of the states in `rows`, from the month's draws for those states
+    (`Randomness.month`).
 
     Alignment moves part of the way toward a logit choice over perceived utilities
     (perception noise, bounded rationality); statuses climb or descend the ladder."""
     params = ctx.params
-    seen = perceive(s, ctx, rows)
+    seen = perceive(s, ctx, rows, t)
     u = alignment_utility(s, ctx, seen)
     wish = softmax(u + params.perception_noise * draws.noise, params.temperature)
     align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
-    status = next_status(s, ctx, rows, platform_value(s, ctx, seen), draws)
-    return align, status
+    value, loose = platform_value(s, ctx, seen)
+    status = next_status(s, ctx, seen, value, loose, draws)
+    tenure = np.where(status == s.status[:, rows], s.tenure[:, rows] + 1.0, 0.0)
+    return align, status, tenure

@@ -20,9 +20,12 @@ _TARGET = {
     "economy": "economy",
     "troops": "troops",
     "alliance": "alliance",
+    "bases": "bases",
+    "arms": "arms",
 }
 _BY_CODE = {code: kind for kind, code in EVENT_CODES.items()}
-CHANGES = (*_TARGET.values(), "polarization", "depth", "is_open", "viability")
+CHANGES = (*_TARGET.values(), "polarization", "depth", "is_open", "viability", "openness",
+           "neutrality")
 """The `RunState` arrays events (and platforms opening) may change."""
 
 
@@ -32,11 +35,13 @@ def _change(current: np.ndarray, value: np.ndarray, set_mode: bool) -> np.ndarra
 
 
 def open_platforms(s: RunState, compiled: Compiled, t: int) -> None:
-    """Platforms founded at step t open with the viability the scenario gives them."""
+    """Platforms founded at step t open with the viability and depth the scenario gives
+    them."""
     opening = compiled.structure.opens_step == t
     if opening.any():
         s.is_open[:, opening] = True
         s.viability[:, opening] = compiled.initial.viability[opening]
+        s.depth[:, opening] = compiled.initial.depth[opening]
 
 
 def apply_events(s: RunState, compiled: Compiled, event_step: np.ndarray,
@@ -66,3 +71,11 @@ def apply_events(s: RunState, compiled: Compiled, event_step: np.ndarray,
         elif kind == "open":
             s.is_open[runs, other] = True
             s.viability[runs, other] = np.clip(value, 0.0, 1.0)
+        elif kind == "openness":
+            rung = int(events.rung[e])
+            s.openness[runs, other, rung] = _change(s.openness[runs, other, rung], value,
+                                                    set_mode)
+        elif kind == "neutrality":
+            states = np.flatnonzero(events.states_mask[e])
+            idx = np.ix_(runs, states)
+            s.neutrality[idx] = _change(s.neutrality[idx], value[:, None], set_mode)

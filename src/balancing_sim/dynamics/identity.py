@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 
 
 def relative_size(st: Structure) -> np.ndarray:
-    """(N,) state capability relative to the strongest deciding state."""
-    return st.state_capability / max(float(st.state_capability.max()), 1e-12)
+    """(Y, N) state capability relative to the strongest deciding state, each year."""
+    cap = st.state_capability
+    return cap / np.maximum(cap.max(axis=1, keepdims=True), 1e-12)
 
 
 def kin_weight(st: Structure) -> np.ndarray:
-    """(N, N) kinship_ij x relative size_j: how much j's choice weighs with i. A constant."""
-    return st.kinship * relative_size(st)
+    """(Y, N, N) kinship_ij x relative size_j: how much j's choice weighs with i. A
+    constant per year."""
+    return st.kinship[None] * relative_size(st)[:, None, :]
 
 
 def platform_identity_weight(st: Structure, params: Params) -> np.ndarray:
@@ -35,14 +37,15 @@ def platform_identity_weight(st: Structure, params: Params) -> np.ndarray:
 
 
 def shared_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
-    """(n, P) the term: 1 where the state shares an identity with the pole."""
+    """(n, P) the term: the identity the state shares with each pole, in [0, 1] (the
+    overlap of census and survey shares)."""
     return ctx.structure.identity_pole[seen.rows]
 
 
 def kinship(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, P+1) the term: sum_j size_j * kinship_ij * align_jp, the pull of kin's
     choices (non-aligned kin pull toward staying out)."""
-    return ctx.constants.kin_weight[seen.rows] @ s.align
+    return ctx.constants.kin_weight[seen.year][seen.rows] @ s.align
 
 
 def platform_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:

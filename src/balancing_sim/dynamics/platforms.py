@@ -22,17 +22,39 @@ if TYPE_CHECKING:
 
 MEMBER = STATUSES.index("member")
 CANDIDATE = STATUSES.index("candidate")
+PARTNER = STATUSES.index("partner")
 STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 """Participation a status represents, from none (0) to member (1)."""
+
+
+def leaning(s: RunState, ctx: Context, seen: Perceived) -> tuple[np.ndarray, np.ndarray]:
+    """(R, n, K) twice: how far the state leans to a platform's leader (0 if it has none),
+    and how far to the rivals of the poles inside it (as perceived this month, if
+    `decision.perceive` has computed it)."""
+    if seen.lean is not None and seen.tension is not None:
+        return seen.lean, seen.tension
+    st, d = ctx.structure, ctx.constants
+    align = s.align[:, seen.rows]
+    tension = align[..., :st.n_poles] @ st.platform_rivalry.T
+    return np.where(d.led, np.take(align, d.lead, axis=-1), 0.0), tension
 
 
 def bloc_alignment(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, K) the term: how far the state leans to a platform's leader, less how far
     it leans to the rivals of the poles inside it (its coherence with the platform)."""
-    st, d = ctx.structure, ctx.constants
-    align = s.align[:, seen.rows]
-    tension = align[..., :st.n_poles] @ st.platform_rivalry.T     # leaning to its rivals
-    return np.where(d.led, np.take(align, d.lead, axis=-1), 0.0) - tension
+    lead, tension = leaning(s, ctx, seen)
+    return lead - tension
+
+
+def loose_ties(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) value of loose ties (observer, partner) with each platform: the
+    cooperation it offers, as far as it can deliver, plus what the tie signals, the
+    state's leaning to its leader less its leaning to the rivals of the poles inside it
+    (mechanism 13). Loose ties bind nothing: no autonomy cost, no protection."""
+    params = ctx.params
+    lead, tension = leaning(s, ctx, seen)
+    return (params.w_cooperation * ctx.structure.cooperation * delivery(s, ctx)
+            + params.w_signal * (lead - tension))
 
 
 def delivery(s: RunState, ctx: Context) -> np.ndarray:
@@ -52,40 +74,139 @@ def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np
     return inside
 
 
-def next_status(s: RunState, ctx: Context, rows: np.ndarray | slice, value: np.ndarray,
-                draws: Draws) -> np.ndarray:
-    """(R, n, K) statuses after one month: each state moves at most one rung toward the
-    rung its valuation warrants, when it gets round to it (hazard) and, to become a
-    member, when the platform admits it (accession). It never ends a month inside two
+def rungs_cleared(value: np.ndarray, thresholds: np.ndarray, top: int = 4) -> np.ndarray:
+    """(R, n, K) int8: how many of the first `top` rung thresholds a valuation clears."""
+    wish = (value > thresholds[0]).astype(np.int8)
+    for th in thresholds[1:top]:
+        wish += value > th
+    return wish
+
+
+def admission_risk(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the risk of war with a rival pole a platform takes on by admitting the
+    state: the rival's troops on its territory and its unresolved conflict with the
+    rival, scaled by how much the platform commits to defend its members."""
+    st, rows = ctx.structure, seen.rows
+    P = st.n_poles
+    exposure = s.troops[:, rows] + s.threat[:, rows, :P] * st.power_ratio[seen.year][rows, :P]
+    return (exposure @ st.platform_rivalry.T) * st.protection
+
+
+def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
+             k: np.ndarray) -> np.ndarray:
+    """(m,) bool: whether platform k would grant state i (a row of `seen.rows`) of run r
+    a rung it decides on: its leader's interest in the state (how far the state leans
+    to it, or belongs to the identity the platform embodies; a format without a leader
+    admits whom it invites) outweighs the risk of war the admission carries (mechanism
+    14; `admission_risk`, evaluated only for the m cases the platform decides)."""
+    st, d, params = ctx.structure, ctx.constants, ctx.params
+    P = st.n_poles
+    lead, _ = leaning(s, ctx, seen)
+    state = np.arange(st.n_states)[seen.rows][i]
+    interest = np.where(d.led[k], np.maximum(lead[r, i, k], st.identity_platform[state, k]),
+                        1.0)
+    exposure = s.troops[r, state] + s.threat[r, state, :P] * st.power_ratio[seen.year][state, :P]
+    risk = (exposure @ st.platform_rivalry.T)[np.arange(len(k)), k] * st.protection[k]
+    return interest - params.w_admission_risk * risk > params.admission_bar
+
+
+def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
+           margin: float) -> np.ndarray:
+    """(R, n, K) int8: the rung a state wishes at each platform: the rung its valuation of
+    membership warrants, or the loose tie its valuation of loose ties warrants,
+    whichever is higher (each valuation raised by `margin`), as far as the platform's
+    ladder, its eligibility and its criteria allow (`code`: see `next_status`)."""
+    th = ctx.constants.thresholds
+    if margin:
+        value, loose = value + margin, loose + margin
+    want = rungs_cleared(value, th)
+    np.maximum(want, rungs_cleared(loose, th, top=2), out=want)
+    return np.take(ctx.constants.wish_table, code + want)
+
+
+def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
+                loose: np.ndarray, draws: Draws) -> np.ndarray:
+    """(R, n, K) statuses after one month (mechanisms 13-16).
+
+    A state wishes the rung its valuation of membership warrants, or the loose tie
+    (observer, partner) its valuation of loose ties warrants, whichever is higher; a
+    legally neutral state takes no more than loose ties with a platform that binds. A
+    rung the platform grants is entered the month the platform is deciding on it and
+    admits the state (its rule, its criteria, a record of `admission_tenure` months at
+    the rung below); a rung on offer is taken when the state gets round to it
+    (hazard). Leaving costs: a state descends only when its valuation
+    falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
+    every member re-decides as if joining. A state never ends a month inside two
     mutually exclusive platforms: of two it would enter at once, it enters the one it
-    values more (ties: the one listed first)."""
-    st, d = ctx.structure, ctx.constants
-    L = st.ladder_snap.shape[1]
-    snap, up, down = st.ladder_snap.ravel(), st.ladder_up.ravel(), st.ladder_down.ravel()
-    base = d.k * L                                    # flat index of (k, rung) is k*L + rung
-    th = d.thresholds
-    wish = np.add(value > th[0], value > th[1], dtype=np.int64)  # rungs the value clears
-    wish += value > th[2]
-    wish += value > th[3]
-    eligible = s.is_open[:, None, :] & d.eligible[rows]
-    wish = np.where(eligible, wish, 0)
-    wish = np.take(snap, base + wish)
+    values more (ties: the one listed first).
+
+    Moves up are decided only where a state wishes a higher rung, moves down only where
+    it would leave (both are few in a month); the rest keep their status."""
+    st, d, params, rows = ctx.structure, ctx.constants, ctx.params, seen.rows
+    open_k = s.is_open[:, None, :]
+    # the wish table's row: platform, cap (partner for a neutral state at a binding
+    # platform, member if it meets the criterion, else candidate), open and eligible
+    neutral = (s.neutrality[:, rows, None] > 0.5) & d.binding
+    code = np.where(neutral, d.k_code, d.member_code[rows])
+    code += (open_k & st.eligible_any.T[rows]) * 5
+    wish = wished(ctx, code, value, loose, 0.0)
+    stay = wished(ctx, code, value, loose, params.exit_margin)
     current = s.status[:, rows]
-    inside = current >= CANDIDATE
-    blocked = (inside.astype(float) @ d.exclusive_f) > 0  # rival platform held
-    at = base + current
-    step_up = np.take(up, at)
-    go_up = (wish > current) & ~(blocked & (step_up >= CANDIDATE))
-    go_up &= (step_up < MEMBER) | (draws.admit < st.accession)
-    go_down = wish < current
-    act = draws.decide < ctx.params.decision_hazard
-    moved = np.where(go_up, step_up, np.where(go_down, np.take(down, at), current))
-    new = np.where(act, moved, current)
-    entering = (new >= CANDIDATE) & ~inside                       # (R, n, K)
-    clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
-    if clash.any():
-        new = _enter_one_of_exclusive(new, current, value, entering, clash, d.exclusive_f)
-    return np.where(s.is_open[:, None, :], new, 0).astype(np.int8)
+    decide = draws.decide < params.decision_hazard
+    # down: where the valuation falls exit_margin below the rung (hazard), or at renewal
+    go_down = (stay < current) & decide
+    renewing_k = ctx.compiled.renewing[seen.t]
+    renewing = renewing_k[None, None, :] & (current == MEMBER) if renewing_k.any() else None
+    if renewing is not None:
+        go_down = np.where(renewing, wish < current, go_down)
+    new = current.copy()
+    r, i, k = np.nonzero(go_down)
+    if len(r):
+        c = current[r, i, k]
+        down_to = d.down[k, c]
+        if renewing is not None:
+            down_to = np.where(renewing[r, i, k], np.minimum(wish[r, i, k], c), down_to)
+        new[r, i, k] = down_to
+    # up: where the state wishes a higher rung and the platform is deciding on a rung
+    # or the state gets round to taking one (hazard)
+    deciding = (s.openness > 0.5) & d.grantable                        # (R, K, 5)
+    r, i, k = np.nonzero((wish > current) & (deciding.any(-1)[:, None, :] | decide))
+    if len(r):
+        c, w = current[r, i, k], wish[r, i, k]
+        inside = current[r, i] >= CANDIDATE                              # (m, K)
+        blocked = (inside & d.exclusive_of[k]).any(-1)                   # a rival held
+        outside_only = (inside & d.outside_of[k]).any(-1)
+        deciding = deciding[r, k]                                        # (m, 5)
+        # the platform grants the highest rung it decides on now, up to the state's
+        # wish, passing over rungs it also grants but never over a rung the state must
+        # take itself nor over candidacy (the stage before membership it offers)
+        grant_to = c.copy()
+        passable = np.ones(c.shape, dtype=bool)
+        for rung in range(1, st.ladder_snap.shape[1]):
+            above = rung > c
+            grant_to = np.where(passable & above & deciding[:, rung] & (w >= rung), rung,
+                                grant_to)
+            passable &= ~(above & d.unpassable[k, rung])
+        seasoned = (c == 0) | (s.tenure[:, rows][r, i, k] >= params.admission_tenure)
+        by_platform = ((grant_to > c) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
+                       & ~(outside_only & (grant_to == MEMBER)))
+        if by_platform.any():  # the platform's rule, only where it has something to decide
+            m = np.flatnonzero(by_platform)
+            by_platform[m] = admitted(s, ctx, seen, r[m], i[m], k[m])
+        # the next rung on offer is taken when the state gets round to it
+        step_up = d.up[k, c]
+        offered = ~st.grants[k, step_up] & (s.openness[r, k, step_up] > 0.5)
+        by_state = (offered & ~(blocked & (step_up >= CANDIDATE)) & decide[r, i, k])
+        new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, c))
+        rising = new_up > c
+        new[r[rising], i[rising], k[rising]] = new_up[rising]
+        if (rising & (new_up >= CANDIDATE) & (c < CANDIDATE)).any():
+            entering = (new >= CANDIDATE) & (current < CANDIDATE)          # (R, n, K)
+            clash = entering & ((entering.astype(float) @ d.exclusive_f) > 0)
+            if clash.any():
+                new = _enter_one_of_exclusive(new, current, value, entering, clash,
+                                              d.exclusive_f)
+    return np.where(open_k, new, 0).astype(np.int8)
 
 
 def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,
@@ -119,20 +240,38 @@ def cohesion(weight: np.ndarray, align: np.ndarray, pole_members: np.ndarray,
     return 1.0 - np.clip(tension, 0.0, 1.0)
 
 
-def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice(None)
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def engagement(s: RunState, ctx: Context, cols: np.ndarray | slice) -> np.ndarray:
+    """(R, k, P) how far each pole sitting in a platform engages in it: as far as the
+    states the platform is for (its core, else those eligible) do not lean to the pole's
+    rivals (mechanism 7; no pole props a format up by default)."""
+    st = ctx.structure
+    drift = s.align[..., :st.n_poles] @ st.rivalry.T                       # (R, N, P)
+    stake = 1.0 - ctx.constants.for_share[cols] @ drift                   # (R, k, P)
+    return np.clip(stake, 0.0, 1.0) * st.pole_members[cols]
+
+
+def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice(None),
+                     t: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(R, k) viability and depth of the platforms selected, one month on. Viability
-    follows the participation of the core and the cohesion of those inside
-    (mechanism 7); depth follows viability, quickly up and slowly down (mechanism 8)."""
+    follows participation and the cohesion of those inside (mechanism 7): participation
+    counts the states a format is for (its core, else those eligible) by their status,
+    the poles inside by their engagement and the members outside the world; a platform
+    with neither a core nor a known membership outside keeps the viability events give
+    it. Depth follows viability, quickly up and slowly down (mechanism 8)."""
     st, params = ctx.structure, ctx.params
-    core = st.core[cols]                                           # (k, N)
-    weight = STATUS_WEIGHT[s.status[..., cols]] * core.T           # (R, N, k)
-    poles_in = st.pole_members[cols].sum(axis=1)
-    seats = core.sum(axis=1) + poles_in
-    participation = (weight.sum(axis=1) + poles_in) / np.maximum(seats, 1)
+    has_core = st.core[cols].any(axis=1)
+    potential = st.outside_potential[cols]
+    counted = np.where(has_core[:, None], st.core[cols], st.eligible_any[cols])  # (k, N)
+    weight = STATUS_WEIGHT[s.status[..., cols]] * counted.T                   # (R, N, k)
+    engaged = engagement(s, ctx, cols).sum(axis=-1)                          # (R, k)
+    seats = (counted.sum(axis=1) + st.pole_members[cols].sum(axis=1)
+             + np.where(has_core, 0.0, potential))
+    outside = np.where(has_core, 0.0, ctx.compiled.outside[t][cols])
+    participation = (weight.sum(axis=1) + engaged + outside) / np.maximum(seats, 1)
     together = cohesion(weight, s.align[..., :st.n_poles], st.pole_members[cols], st.rivalry)
     viability = s.viability[:, cols]
-    target = np.where(core.any(axis=1), participation * together, viability)
+    moves = has_core | (potential > 0)
+    target = np.where(moves, participation * together, viability)
     viability = viability + params.viability_rate * (target - viability)
     depth = s.depth[:, cols]
     gap = viability - depth

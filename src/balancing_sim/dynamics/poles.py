@@ -19,8 +19,8 @@ def drift_to_rivals(align: np.ndarray, st: Structure) -> np.ndarray:
     return align[..., :st.n_poles] @ st.rivalry.T
 
 
-def react(s: RunState, ctx: Context,
-          poles: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+def react(s: RunState, ctx: Context, poles: np.ndarray | slice = slice(None),
+          year: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(R, N, p) reaction and carrots of the poles selected, one month on: each moves
     part of the way toward coercion (scaled by proximity) and carrots in proportion to
     the states' drift toward its rivals."""
@@ -28,7 +28,7 @@ def react(s: RunState, ctx: Context,
     drift = drift_to_rivals(s.align, st)[..., poles]
     near = st.proximity[:, :st.n_poles][:, poles]
     target_stick = params.reaction_gain * st.coercion[poles] * near * drift
-    target_carrot = params.carrot_gain * st.pole_strength[poles] * drift
+    target_carrot = params.carrot_gain * st.pole_strength[year][poles] * drift
     reaction, carrots = s.reaction[..., poles], s.carrots[..., poles]
     return (reaction + params.reaction_rate * (target_stick - reaction),
             carrots + params.reaction_rate * (target_carrot - carrots))

@@ -65,36 +65,43 @@ def events_happen(view: RunState, out: RunState, ctx: Context, rnd: Randomness, 
 def poles_react(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                 poles: Part) -> None:
     """The poles in `poles` adjust their pressure and carrots (ODD 7.4)."""
-    out.reaction[..., poles], out.carrots[..., poles] = react(view, ctx, poles)
+    out.reaction[..., poles], out.carrots[..., poles] = react(
+        view, ctx, poles, int(ctx.compiled.year_row[t]))
 
 
 def states_decide(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                   rows: Part) -> None:
     """The states in `rows` revise alignment and statuses with this month's draws
     (ODD 7.2, 7.3)."""
-    out.align[:, rows], out.status[:, rows] = decide(view, ctx, rnd.month(t, rows), rows)
+    out.align[:, rows], out.status[:, rows], out.tenure[:, rows] = decide(
+        view, ctx, rnd.month(t, rows), rows, t)
 
 
 def platforms_update(view: RunState, out: RunState, ctx: Context, rnd: Randomness, t: int,
                      cols: Part) -> None:
     """The platforms in `cols` update viability and depth (ODD 7.5)."""
-    out.viability[:, cols], out.depth[:, cols] = update_platforms(view, ctx, cols)
+    out.viability[:, cols], out.depth[:, cols] = update_platforms(view, ctx, cols, t)
 
 
 MONTH: tuple[Phase, ...] = (
     Phase("events", Actors.WORLD, events_happen, CHANGES),
     Phase("react", Actors.POLES, poles_react, ("reaction", "carrots")),
-    Phase("decide", Actors.STATES, states_decide, ("align", "status")),
+    Phase("decide", Actors.STATES, states_decide, ("align", "status", "tenure")),
     Phase("update", Actors.PLATFORMS, platforms_update, ("viability", "depth")),
 )
 """The phases of a month, in order: the one schedule of both engines."""
 
 
-def step(s: RunState, ctx: Context, rnd: Randomness, t: int) -> RunState:
-    """Every run advanced by one month (transition t, 1-based), every actor at once: each
-    phase computes all its actors' new slices before writing them, so every actor reads
-    the month as its phase found it."""
-    new = s.copy()
+def advance(s: RunState, ctx: Context, rnd: Randomness, t: int) -> None:
+    """Every run advanced by one month (transition t, 1-based) in place, every actor at
+    once: each phase computes all its actors' new slices before writing them, so every
+    actor reads the month as its phase found it."""
     for phase in MONTH:
-        phase.act(new, new, ctx, rnd, t, EVERYONE)
+        phase.act(s, s, ctx, rnd, t, EVERYONE)
+
+
+def step(s: RunState, ctx: Context, rnd: Randomness, t: int) -> RunState:
+    """A new state: every run of `s` advanced by one month (`advance` on a copy)."""
+    new = s.copy()
+    advance(new, ctx, rnd, t)
     return new

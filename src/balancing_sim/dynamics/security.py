@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- perception
 
 
-def effective_threat(s: RunState, ctx: Context, rows: np.ndarray | slice) -> np.ndarray:
-    """(R, n, S) threat each source poses: conflict intensity x relative power, plus, for
-    poles, coercive pressure and troops on the territory of a state not aligned with them."""
+def effective_threat(s: RunState, ctx: Context, rows: np.ndarray | slice,
+                     year: int) -> np.ndarray:
+    """(R, n, S) threat each source poses: conflict intensity x relative power (in the
+    month's year), plus, for poles, coercive pressure and troops on the territory of a
+    state not aligned with them."""
     st = ctx.structure
     P = st.n_poles
-    eff = s.threat[:, rows] * st.power_ratio[rows]
+    eff = s.threat[:, rows] * st.power_ratio[year][rows]
     unaligned = 1.0 - s.align[:, rows, :P]
     eff[..., :P] += (s.coercion_on[:, rows]
                      + ctx.params.troop_threat * s.troops[:, rows] * unaligned)
@@ -48,9 +50,11 @@ def protection_need(eff: np.ndarray, cover: np.ndarray, align: np.ndarray,
 
 
 def local_strength(st: Structure, params: Params) -> np.ndarray:
-    """(N, P) each pole's power where the state is, relative to the strongest pole there:
-    capability discounted by distance (Boulding's loss-of-strength gradient). A constant."""
-    reach = st.capability[:st.n_poles] * st.proximity[:, :st.n_poles] ** params.reach_decay
+    """(Y, N, P) each pole's power where the state is, relative to the strongest pole
+    there, in each year: capability discounted by distance (Boulding's loss-of-strength
+    gradient). A constant per year."""
+    distance = st.proximity[:, :st.n_poles] ** params.reach_decay          # (N, P)
+    reach = st.capability[:, None, :st.n_poles] * distance[None]
     return reach / np.maximum(reach.max(axis=-1, keepdims=True), 1e-12)
 
 
@@ -85,3 +89,44 @@ def platform_protection(s: RunState, ctx: Context, seen: Perceived) -> np.ndarra
     restrained = (seen.eff[..., :P] @ d.pole_members_f
                   + seen.eff[..., P:P + st.n_states] @ d.core_f)
     return d.protection_w * np.where(d.protector, guarded, restrained)
+
+
+def dependence(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, P) the term: how far the state's security rests on each pole, the mean of
+    the pole's basing by agreement and its share of the state's arms imports. Switching
+    away costs a dependent state its supplies and invites the supplier's leverage
+    (Hirschman 1945 applied to security)."""
+    return 0.5 * (s.bases[:, seen.rows] + s.arms[:, seen.rows])
+
+
+def bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, P) the term: a pole's leverage over the state (its coercion, its troops on
+    the state's territory), worth yielding to as far as no rival of that pole can shelter
+    the state (Walt 1987: weak states without available allies bandwagon with the
+    threatening power)."""
+    if seen.yielding is not None:  # as perceived this month (`decision.perceive`)
+        return seen.yielding
+    st, rows = ctx.structure, seen.rows
+    leverage = s.coercion_on[:, rows] + ctx.params.troop_threat * s.troops[:, rows]
+    cover_by = s.credibility[:, rows] * seen.strength                  # (R, n, P)
+    shelter = np.zeros_like(leverage)
+    for p in range(st.n_poles):  # the best protector among each pole's rivals
+        for q in np.flatnonzero(st.rivalry[p] > 0):  # a maximum is exact in any order
+            np.maximum(shelter[..., p], cover_by[..., q], out=shelter[..., p])
+    return leverage * (1.0 - np.clip(shelter, 0.0, 1.0))
+
+
+def platform_dependence(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the term: a state dependent on a pole's bases and arms values the
+    security platform that pole leads (its supplies and basing come with it), in
+    proportion to the protection the platform provides (mechanism 11)."""
+    d = ctx.constants
+    return np.take(dependence(s, ctx, seen), d.pole, axis=-1) * d.pole_protection
+
+
+def platform_bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the term: joining the security platform of a pole that holds leverage
+    over the state, with no rival to shelter it, is how a weak state yields (mechanism
+    12), in proportion to the protection the platform's membership implies."""
+    d = ctx.constants
+    return np.take(bandwagoning(s, ctx, seen), d.pole, axis=-1) * d.pole_protection

@@ -31,6 +31,11 @@ class RunState:
     depth: np.ndarray        # (R, K) institutional depth of each platform
     viability: np.ndarray    # (R, K)
     is_open: np.ndarray      # (R, K) bool: the platform exists
+    bases: np.ndarray        # (R, N, P) basing of p on i's territory by agreement
+    arms: np.ndarray         # (R, N, P) share of i's arms imports from p
+    neutrality: np.ndarray   # (R, N) legal neutral status recognized internationally
+    openness: np.ndarray     # (R, K, 5) whether a platform is deciding on each rung now
+    tenure: np.ndarray       # (R, N, K) months a state has held its current status
 
     def copy(self) -> RunState:
         return self.snapshot(f.name for f in fields(self))
@@ -61,6 +66,9 @@ def initial_state(compiled: Compiled, runs: int) -> RunState:
         carrots=np.zeros((runs, st.n_states, st.n_poles)),
         depth=tile(ini.depth), viability=tile(np.where(st.opens_step <= 0, ini.viability, 0.0)),
         is_open=tile(st.opens_step <= 0),
+        bases=tile(ini.bases), arms=tile(ini.arms), neutrality=tile(ini.neutrality),
+        openness=tile(ini.openness),
+        tenure=np.zeros((runs, st.n_states, st.n_platforms)),
     )
 
 
@@ -72,7 +80,6 @@ class Randomness:
     event_value: np.ndarray      # (R, E) realized magnitude
     utility_noise: np.ndarray    # (R, T, N, P+1) perception noise (standard normal)
     decide: np.ndarray           # (R, T, N, K) uniform: does the state act on its wish now
-    admit: np.ndarray            # (R, T, N, K) uniform: does the platform admit it now
 
     @staticmethod
     def stack(parts: list[Randomness]) -> Randomness:
@@ -83,8 +90,8 @@ class Randomness:
 
     def month(self, t: int, rows: np.ndarray | slice = slice(None)) -> Draws:
         """The draws the states in `rows` consume when deciding in transition t (1-based)."""
-        return Draws(noise=self.utility_noise[:, t - 1, rows], decide=self.decide[:, t - 1, rows],
-                     admit=self.admit[:, t - 1, rows])
+        return Draws(noise=self.utility_noise[:, t - 1, rows],
+                     decide=self.decide[:, t - 1, rows])
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,6 @@ class Draws:
 
     noise: np.ndarray   # (R, n, P+1) perception noise on the alignment utilities
     decide: np.ndarray  # (R, n, K) uniform: does the state act on its wish now
-    admit: np.ndarray   # (R, n, K) uniform: does the platform admit it now
 
 
 def empty_randomness(compiled: Compiled, runs: int) -> Randomness:
@@ -103,13 +109,13 @@ def empty_randomness(compiled: Compiled, runs: int) -> Randomness:
     return Randomness(
         event_step=np.empty((runs, E), dtype=np.int64), event_value=np.empty((runs, E)),
         utility_noise=np.empty((runs, T, N, P + 1)),
-        decide=np.empty((runs, T, N, K)), admit=np.empty((runs, T, N, K)),
+        decide=np.empty((runs, T, N, K)),
     )
 
 
 def fill_run(rng: np.random.Generator, compiled: Compiled, rnd: Randomness, r: int) -> None:
     """Row r of `rnd` from one run's generator, in a fixed order: events, perception noise,
-    decisions, admissions. The large arrays are drawn in place (`out=`), which yields the
+    decisions. The large arrays are drawn in place (`out=`), which yields the
     same numbers as drawing them into new arrays."""
     ev, T = compiled.events, compiled.n_steps
     E = len(ev.ids)
@@ -121,7 +127,6 @@ def fill_run(rng: np.random.Generator, compiled: Compiled, rnd: Randomness, r: i
     rnd.event_value[r] = value
     rng.standard_normal(out=rnd.utility_noise[r])
     rng.random(out=rnd.decide[r])
-    rng.random(out=rnd.admit[r])
 
 
 def draw_run(rng: np.random.Generator, compiled: Compiled) -> Randomness:

@@ -1,0 +1,49 @@
+"""The history answers to the documented record: the share of the record's facts held in
+at least 80% of 100 fresh replicates (a seed the calibration never saw). The target of
+issue 11 is 95%; the floor asserted here is what the calibrated model reaches (see
+docs/VALIDATION.md and the calibration header of conf/params/calibrated.yaml), so a
+regression fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from balancing_sim.config.loading import compose, conf_dir
+from balancing_sim.ensemble import simulate_block
+from balancing_sim.record import WorldIds, fact_shares, load_record, record_score
+from balancing_sim.validation import Panel
+from balancing_sim.world import compile_config
+
+FLOOR = 0.90
+
+
+@pytest.fixture(scope="module")
+def history():
+    config, _ = compose(["scenario=history"])
+    compiled = compile_config(config)
+    rec = simulate_block(compiled, config.params, seed=987654, runs=np.arange(100))
+    world = WorldIds.from_world(yaml.safe_load((conf_dir() / "world" / "eurasia.yaml")
+                                               .read_text()))
+    record = load_record(conf_dir() / "record" / "eurasia.yaml", world)
+    return Panel.from_records(rec, compiled), record
+
+
+def test_record_score_on_fresh_replicates(history):
+    panel, record = history
+    score = record_score(panel, record)
+    shares = fact_shares(panel, record)
+    worst = shares.sort_values("share").head(8)[["id", "share"]].to_string(index=False)
+    assert score >= FLOOR, f"record score {score:.3f} < {FLOOR}; worst facts:\n{worst}"
+
+
+def test_memberships_of_the_bloc_core_hold(history):
+    """The facts a domain expert checks first: Kazakhstan and Kyrgyzstan in the CSTO,
+    Hungary in NATO (1999) and the EU (2004), Georgia in neither."""
+    panel, record = history
+    shares = fact_shares(panel, record).set_index("id")["share"]
+    for fact in ("kazakhstan_csto_member", "kyrgyzstan_csto_member", "hungary_nato_member",
+                 "hungary_eu_member", "georgia_nato_aspirant", "georgia_eu_candidate",
+                 "turkmenistan_neutral"):
+        assert shares[fact] >= 0.8, (fact, shares[fact])
