@@ -337,8 +337,9 @@ def test_the_package_never_instantiates_evaluates_or_unpickles_configs():
 def test_every_execution_only_key_is_a_setting_config_loading_accepts():
     from balancing_sim.config.resolvers import POINT_EXCLUDE
     from balancing_sim.config.schema import EXECUTION_KEYS
+    from balancing_sim.execution import RUN_SETTINGS
 
-    assert set(POINT_EXCLUDE) == {"experiment", *EXECUTION_KEYS}
+    assert set(POINT_EXCLUDE) == {"experiment", *EXECUTION_KEYS, *RUN_SETTINGS}
     _, data = compose([])
     for key in EXECUTION_KEYS:
         value = data

@@ -195,7 +195,8 @@ def test_the_vectorised_generator_builds_the_same_worlds():
 
     world, situation = synthetic.generate(300, 4, 6, 3)
     digest = hashlib.sha256(json.dumps([world, situation]).encode()).hexdigest()[:16]
-    assert digest == "acd64ea60cf2c58a"  # computed with the generator before
+    # pinned before vectorising; re-pinned when platforms lost their `accession` draw
+    assert digest == "de304ca21a4cb4ef"
 
 
 def test_a_run_beyond_this_machines_memory_is_refused_unless_forced(tmp_path, monkeypatch,

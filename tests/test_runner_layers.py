@@ -11,11 +11,12 @@ from pathlib import Path
 from balancing_sim.analysis import metrics
 from balancing_sim.config.resolvers import POINT_EXCLUDE
 from balancing_sim.config.schema import ENGINES
-from balancing_sim.execution import EXECUTION_ONLY, RUN_SETTINGS
+from balancing_sim.execution import EXECUTION_ONLY, NOT_MODEL_INPUTS, RUN_SETTINGS
 from balancing_sim.runner import simulator
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "balancing_sim"
-ANALYSIS_MAY_IMPORT = {"config.schema", "contract", "tables", "results", "execution",
+ANALYSIS_MAY_IMPORT = {"config.schema", "contract", "measures", "summary", "tables", "results",
+                       "execution",
                        "evaluation", "dynamics.platforms", "__version__"}
 
 
@@ -40,7 +41,7 @@ def test_analysis_reads_only_the_contract_and_the_evaluation_api():
 
 
 def test_execution_only_keys_are_defined_once():
-    assert POINT_EXCLUDE is EXECUTION_ONLY
+    assert POINT_EXCLUDE is NOT_MODEL_INPUTS
     swept = [*EXECUTION_ONLY, *RUN_SETTINGS, "hydra.launcher.n_jobs", "params.w_autonomy"]
     assert metrics.model_inputs(swept) == ["params.w_autonomy"]
 
