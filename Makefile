@@ -3,6 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+PYTEST_ARGS ?= -n auto --dist worksteal  # one worker per core; `make test PYTEST_ARGS=` runs serially
 
 CHROMIUM := /usr/bin/chromium
 
