@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from balancing_sim.analysis.discovery import load_ranges, main
-from balancing_sim.analysis.outcomespec import OutcomeError, parse_outcome
+from balancing_sim.discovery import load_ranges, main
+from balancing_sim.outcomespec import OutcomeError, parse_outcome
 
 
 @pytest.mark.parametrize("text, kind, target, op, value", [

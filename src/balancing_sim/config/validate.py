@@ -587,7 +587,9 @@ def _prefix(data: Mapping, scenario: Scenario | None, ids: Any, errors: Collecto
             errors.add(file, "prefix", "(a scenario)", "no prefix unless scenario.after names one")
         return None
     prefix = Reader(errors, file, ids).record(Scenario, raw, "prefix")
-    if prefix is not None and month_index(prefix.end) + 1 != month_index(scenario.start):
+    dated = prefix is not None and isinstance(prefix.end, str) and isinstance(scenario.start,
+                                                                               str)
+    if dated and month_index(prefix.end) + 1 != month_index(scenario.start):
         errors.add(file, "scenario.start", scenario.start,
                    f"the month after the end of scenario.after={scenario.after} "
                    f"({prefix.end}): a run continues where that run ends")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import outcomes
-from ..config.schema import NONALIGNED
+from . import outcomes
+from .config.schema import NONALIGNED
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 FORMS = ("<actor> in_bloc", "<actor> nonaligned", "<actor> aligned <pole>",

@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config.errors import ConfigError
-from ..config.loading import conf_dir
-from ..config.yamlfile import load_yaml
-from ..evaluation import PARAM_NAMES, Study
+from .config.errors import ConfigError
+from .config.loading import conf_dir
+from .config.yamlfile import load_yaml
+from .evaluation import PARAM_NAMES, Study
 from .outcomespec import OutcomeError, parse_outcome
 
 PROG = "balancing-sim-discover"
@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "density": float(found["density"]), "mass": float(found["mass"]),
                    "limits": limits.to_dict(orient="records")}
     (out / "discovery.json").write_text(json.dumps(meta, indent=2) + "\n")
-    from .plots import save
+    from .analysis.plots import save
 
     title = (f"{args.scenario}: where '{spec.text}' holds in >= {args.share:g} of {args.runs} "
              f"runs ({int(produces.sum())} of {len(produces)} points)")
