@@ -5,23 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from .config.schema import Params
-from .dynamics import Context, Randomness, advance, draw_runs, initial_state, run_generators
+from .dynamics import Context, Randomness, advance, draw_runs, run_generators, start_state
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled
 
 
 def draw(compiled: Compiled, seed: int, runs: np.ndarray) -> Randomness:
-    return draw_runs(compiled, run_generators(seed, runs))
+    return draw_runs(compiled, run_generators(seed, runs, compiled.stream))
 
 
 def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
                    record_every: int = 1) -> Records:
-    """Run the given run indices together; identical to running each alone."""
+    """Run the given run indices together; identical to running each alone (a run that
+    continues a prefix starts where that run of the prefix ends: `start_state`)."""
     runs = np.asarray(runs, dtype=np.int64)
     rnd = draw(compiled, seed, runs)
     steps = recorded_steps(compiled.n_steps, record_every)
     rec = allocate(runs, steps, compiled)
-    s = initial_state(compiled, len(runs))
+    s = start_state(compiled, params, seed, runs)
     store(rec, 0, s)
     ctx = Context.build(compiled, params)  # the constants, once per block
     m = 1

@@ -20,8 +20,8 @@ from .dynamics import (
     Phase,
     RunState,
     draw_run,
-    initial_state,
     run_generators,
+    start_state,
 )
 from .dynamics.schedule import EVERYONE
 from .records import Records, allocate, recorded_steps, store
@@ -86,7 +86,7 @@ class AlignmentModel(mesa.Model):
             raise ValueError(f"schedule must be simultaneous or sequential, not {schedule!r}")
         self.schedule = schedule
         seed = _seed(rng)
-        generator = run_generators(seed, [run])[0]
+        generator = run_generators(seed, [run], scenario.stream)[0]
         self.randomness = draw_run(generator, scenario)  # before Mesa takes its own draws
         super().__init__(rng=generator)
         self.seed = seed
@@ -95,7 +95,7 @@ class AlignmentModel(mesa.Model):
         self.params = params
         self.context = Context.build(scenario, params)  # the constants, once per model
         self.run_index = run
-        self.state = initial_state(scenario, 1)
+        self.state = start_state(scenario, params, seed, np.array([run]))
         self.phase: Phase = MONTH[0]
         self.view: RunState = self.state
         st = self.structure

@@ -8,7 +8,7 @@ Arrays that change during a run carry a leading run axis R (see `Conditions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -131,6 +131,13 @@ class Compiled:
     year_row: np.ndarray   # (n_steps + 1,) row of the capability arrays for each step
     outside: np.ndarray    # (n_steps + 1, K) members outside the world at each step
     renewing: np.ndarray   # (n_steps + 1, K) bool: a fixed-term treaty is renewed that month
+    prefix: Compiled | None = None  # the scenario run r continues (`scenario.after`)
+
+    @property
+    def stream(self) -> int:
+        """Which of run r's generators the run draws from: 0, or 1 after a prefix (the
+        prefix draws from stream 0, exactly as its own scenario's run r does)."""
+        return 0 if self.prefix is None else 1
 
     def dates(self) -> np.ndarray:
         months = self.start_month + np.arange(self.n_steps + 1)
@@ -370,7 +377,10 @@ def _schedules(world: World, start: int, n_steps: int
 
 
 def compile_config(config: Config) -> Compiled:
-    """Build the arrays of a validated config."""
+    """Build the arrays of a validated config (and of the scenario it continues)."""
+    prefix = None
+    if config.prefix is not None:
+        prefix = compile_config(replace(config, scenario=config.prefix, prefix=None))
     start = month_index(config.scenario.start)
     n_steps = month_index(config.scenario.end) - start
     years, year_row, outside, renewing = _schedules(config.world, start, n_steps)
@@ -380,5 +390,5 @@ def compile_config(config: Config) -> Compiled:
         initial=_initial(structure, config.scenario),
         events=_events(structure, config.scenario, start),
         start_month=start, n_steps=n_steps,
-        year_row=year_row, outside=outside, renewing=renewing,
+        year_row=year_row, outside=outside, renewing=renewing, prefix=prefix,
     )

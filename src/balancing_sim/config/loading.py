@@ -33,6 +33,7 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
+from .prefix import prefix_data
 from .prescan import user_files
 from .schema import Config
 from .validate import build_config, build_size
@@ -232,7 +233,13 @@ def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
     world = data.get("world")
     if isinstance(world, Mapping) and "size" in world:
         build_size(world["size"], world_file)
-    return expand(data)
+    data = expand(data)
+    scenario = data.get("scenario")
+    after = scenario.get("after") if isinstance(scenario, Mapping) else None
+    if after and isinstance(after, str):  # the continued scenario, as data (config.prefix)
+        searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
+        data["prefix"] = prefix_data(after, [str(e) for e in searchpath])
+    return data
 
 
 def _compose_raw(overrides: Sequence[str]) -> DictConfig:

@@ -270,6 +270,7 @@ class Scenario:
         {}, ref="states", what="a deciding state id", inner={"ref": "poles", "what": "a pole id"})
     memberships: tuple[Membership, ...] = ()
     events: tuple[Event, ...] = spec((), keyed=True)
+    after: str = ""  # a scenario whose run r's end state run r starts from (config.prefix)
 
 
 def param(low: float = 0.0, high: float = 1e6) -> Any:
@@ -352,3 +353,4 @@ class Config:
     params: Params
     run: RunSettings
     files: dict[str, str] = field(default_factory=dict)
+    prefix: Scenario | None = None  # the scenario `scenario.after` names, run first

@@ -49,7 +49,7 @@ RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
 SECTIONS = ("poles", "states", "external", "platforms")
 PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
-ROOT_KEYS = ("world", "scenario", "params", "hydra",
+ROOT_KEYS = ("world", "scenario", "params", "hydra", "prefix",
              *dict.fromkeys(f.metadata.get("key", f.name).split(".")[0]
                             for f in fields(RunSettings)))
 
@@ -571,8 +571,29 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
     params = Reader(errors, files.get("params", main)).record(Params, data.get("params"),
                                                               "params")
     run = Reader(errors, main, cpu_count=cpu_count).record(RunSettings, data, "", closed=False)
+    prefix = _prefix(data, scenario, ids, errors, files.get("scenario", main))
     errors.raise_if_any()
-    return Config(world=world, scenario=scenario, params=params, run=run, files=files)
+    return Config(world=world, scenario=scenario, params=params, run=run, files=files,
+                  prefix=prefix)
+
+
+def _prefix(data: Mapping, scenario: Scenario | None, ids: Any, errors: Collector,
+            file: str) -> Scenario | None:
+    """The continued scenario (`prefix`): read as a scenario; it ends the month before
+    the scenario starts."""
+    raw = data.get("prefix")
+    if not raw or scenario is None or not scenario.after:
+        if raw and scenario is not None:
+            errors.add(file, "prefix", "(a scenario)", "no prefix unless scenario.after names one")
+        return None
+    prefix = Reader(errors, file, ids).record(Scenario, raw, "prefix")
+    dated = prefix is not None and isinstance(prefix.end, str) and isinstance(scenario.start,
+                                                                               str)
+    if dated and month_index(prefix.end) + 1 != month_index(scenario.start):
+        errors.add(file, "scenario.start", scenario.start,
+                   f"the month after the end of scenario.after={scenario.after} "
+                   f"({prefix.end}): a run continues where that run ends")
+    return prefix
 
 
 def build_world(data: Any, file: str = "world.yaml") -> World:

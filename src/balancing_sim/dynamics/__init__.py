@@ -7,6 +7,7 @@ mechanism module owns (docs/ARCHITECTURE.md lists where each mechanism lives).
 from .context import Context, Perceived
 from .decision import alignment_utility, decide, perceive, platform_value
 from .schedule import MONTH, Actors, Phase, advance, step
+from .start import start_state
 from .state import (
     Draws,
     Randomness,
@@ -20,4 +21,5 @@ from .state import (
 
 __all__ = ["MONTH", "Actors", "Context", "Draws", "Perceived", "Phase", "Randomness",
            "RunState", "alignment_utility", "decide", "draw_run", "draw_runs", "fill_run",
-           "initial_state", "perceive", "platform_value", "run_generators", "step", "advance"]
+           "initial_state", "perceive", "platform_value", "run_generators", "start_state", "step",
+           "advance"]

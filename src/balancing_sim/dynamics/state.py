@@ -144,8 +144,10 @@ def draw_runs(compiled: Compiled, generators: list[np.random.Generator]) -> Rand
     return rnd
 
 
-def run_generators(seed: int, runs: range | list[int]) -> list[np.random.Generator]:
+def run_generators(seed: int, runs: range | list[int] | np.ndarray,
+                   stream: int = 0) -> list[np.random.Generator]:
     """Run r's generator is `SeedSequence(seed).spawn(...)[r]`: it depends on (seed, r)
-    only, never on the worker or the order in which runs finish."""
-    return [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(r),)))
-            for r in runs]
+    only, never on the worker or the order in which runs finish. Stream 1 is run r's
+    second, independent generator (a run that continues a prefix draws from it)."""
+    return [np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(int(r),) if stream == 0 else (int(r), stream))) for r in runs]
