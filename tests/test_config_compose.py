@@ -352,3 +352,10 @@ def test_source_files_name_every_scenario_of_a_combined_one():
     config, _ = compose(["scenario=[ots_deepening,western_pressure]"])
     for name in ("ots_deepening", "western_pressure"):
         assert str(conf_dir() / "scenario" / f"{name}.yaml") in config.files["scenario"]
+
+
+def test_the_multiprocessing_backend_is_refused():
+    """Its pool loses the task of a killed worker and waits forever (RELIABILITY #86)."""
+    error = error_of(["runner.backend=multiprocessing"])
+    assert [(p.key, p.value) for p in error.problems] == [("runner.backend", "multiprocessing")]
+    assert "loky, threading, dask" in str(error)

@@ -41,7 +41,8 @@ NONALIGNED = "nonaligned"
 PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
 ENGINES = ("ensemble", "mesa")
 """Engine names; the runner maps each to its engine function."""
-BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+BACKENDS = ("loky", "threading", "dask")
+"""No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
 PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
 CAPABILITY = (0.0, 1e6)
 

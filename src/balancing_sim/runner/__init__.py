@@ -1,7 +1,7 @@
 """Execution: runs in chunks, on local cores or a cluster, streamed to disk, resumable.
 
 - `jobs`: a chunk of runs as a picklable job; what a worker does with it;
-- `backends`: where jobs run (loky, threading, multiprocessing, Dask);
+- `backends`: where jobs run (loky, threading, Dask);
 - `store`: chunk storage in a run directory, resume, the config's identity;
 - `sinks`: finished chunks into memory or a run directory;
 - `loop`: the one loop (dispatch, progress, Ctrl-C and SIGTERM);

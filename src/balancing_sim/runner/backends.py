@@ -1,7 +1,8 @@
 """Where jobs run: local processes, threads, or a Dask cluster (all through joblib).
 
-`runner.backend`: `loky` (local processes, the default), `threading`,
-`multiprocessing`, `dask` (joblib's Dask backend on the cluster of
+`runner.backend`: `loky` (local processes, the default; a killed worker is reported,
+where joblib's `multiprocessing` pool would wait forever), `threading`, `dask`
+(joblib's Dask backend on the cluster of
 `DASK_SCHEDULER_ADDRESS`, or on a LocalCluster started for the run), or a scheduler
 address such as `tcp://host:8786` (Dask on that cluster). `dispatch` maps any picklable
 function over items and yields results as they finish; the runner and the evaluation
