@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config.schema import Params
+from .draws import for_runs
 from .dynamics import Context, Randomness, advance, draw_runs, initial_state, run_generators
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled
@@ -18,9 +19,11 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
                    record_every: int = 1) -> Records:
     """Run the given run indices together; identical to running each alone."""
     runs = np.asarray(runs, dtype=np.int64)
+    params, ids = for_runs(params, runs)  # posterior draws: one value per run
     rnd = draw(compiled, seed, runs)
     steps = recorded_steps(compiled.n_steps, record_every)
     rec = allocate(runs, steps, compiled)
+    rec.draw = ids
     s = initial_state(compiled, len(runs))
     store(rec, 0, s)
     ctx = Context.build(compiled, params)  # the constants, once per block

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .config.errors import ConfigError, Problem
-from .config.schema import Config, Params
+from .config.schema import FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config
 from .contract import ALIGN_PREFIX
 from .validation import Panel, holds
@@ -63,7 +63,7 @@ class Model:
 
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The base parameters with some replaced (`params.` prefixes allowed)."""
-        names = {f.name for f in dataclasses.fields(Params)}
+        names = set(FREE_PARAMETERS)
         clean = {str(k).removeprefix("params."): float(v) for k, v in values.items()}
         unknown = sorted(set(clean) - names)
         if unknown:

@@ -14,7 +14,6 @@ read when it appears, with no change here.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config.schema import Params
+from .config.schema import FREE_PARAMETERS
 
-PARAM_NAMES = tuple(f.name for f in dataclasses.fields(Params))
+PARAM_NAMES = FREE_PARAMETERS
 POSTERIOR = "posterior"
 
 
@@ -107,7 +106,7 @@ def params(name: str = "calibrated", calibration: str = "history",
 
     root = Path(conf) if conf is not None else conf_dir()
     values_file = root / "params" / f"{name}.yaml"
-    values = {k: float(v) for k, v in _yaml(values_file).items()}
+    values = {k: float(v) for k, v in _yaml(values_file).items() if k in PARAM_NAMES}
     files = {"values": str(values_file)}
     ranges: dict[str, tuple[float, float]] = {}
     calibration_file = root / "calibration" / f"{calibration}.yaml"

@@ -48,7 +48,7 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
 SECTIONS = ("poles", "states", "external", "platforms")
-PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
+PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params) if "range" in f.metadata}
 ROOT_KEYS = ("world", "scenario", "params", "hydra",
              *dict.fromkeys(f.metadata.get("key", f.name).split(".")[0]
                             for f in fields(RunSettings)))
@@ -527,9 +527,26 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
                           f"or member at scenario.memberships[{j}]")
 
 
+def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
+    """A posterior table that exists and reads as draws (`draws.load_draws`)."""
+    if params.draws is not None:
+        from ..draws import draws_path, load_draws
+
+        if not draws_path(params.draws).is_file():
+            r.add(f"{key}.draws", params.draws, "null or an existing CSV file of draws "
+                  "(relative to the config folder)")
+        else:
+            try:
+                load_draws(params.draws)
+            except (ValueError, OSError) as exc:
+                r.add(f"{key}.draws", params.draws, str(exc))
+    return params
+
+
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Pole: _shares, State: _shares, World: _world_rule}
+                               Pole: _shares, State: _shares, World: _world_rule,
+                               Params: _draws}
 
 
 # ---------------------------------------------------------------- entry points
