@@ -93,7 +93,13 @@ def read_posterior(path: Path) -> pd.DataFrame:
 
 
 def posterior_file(folder: Path) -> Path | None:
-    """The posterior's file or folder in conf/params/, if there is one."""
+    """The posterior's file or folder in conf/params/, if there is one: the table the
+    `posterior` params option names (`draws`), else the first `posterior*` file."""
+    option = folder / f"{POSTERIOR}.yaml"
+    named = _yaml(option).get("draws") if option.is_file() else None
+    if isinstance(named, str):
+        table = folder.parent / named
+        return table if table.exists() else None
     found = sorted(p for p in folder.glob(f"{POSTERIOR}*") if not p.name.endswith(".md"))
     return found[0] if found else None
 
