@@ -120,3 +120,24 @@ def test_the_calibration_command_reproduces_its_draws_and_writes_no_tracked_file
     assert first == (tmp_path / "b" / "posterior_to2014.csv").read_text()
     assert len(pd.read_csv(tmp_path / "a" / "posterior_to2014.csv")) == 4
     assert (conf_dir() / "params" / "posterior.csv").read_bytes() == tracked
+
+
+def test_a_parameter_set_explicitly_is_held_not_drawn():
+    """An override (or a sweep point, or a value of the evaluation API) of a drawn
+    parameter holds it at that value in every run; the others still draw."""
+    config = posterior_config("params.w_autonomy=0.5")
+    assert config.params.hold == ("w_autonomy",)
+    params, _ = for_runs(config.params, np.arange(6))
+    assert params.w_autonomy == 0.5
+    assert len(set(np.atleast_1d(params.w_identity))) > 1
+    assert posterior_config().params.hold == ()
+    from balancing_sim.evaluation import Study
+
+    assert Study("baseline").configure({"w_autonomy": 0.7})[0].params.hold == ("w_autonomy",)
+    one, _ = for_run(config.params, 3)
+    assert one.w_autonomy == 0.5
+
+
+def test_hold_names_free_parameters_only():
+    with pytest.raises(ConfigError, match=r"params.hold\[0\]"):
+        posterior_config("params.hold=[no_such_weight]")

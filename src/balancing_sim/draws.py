@@ -7,11 +7,14 @@ on its index, so results do not depend on the engine, the number of workers or t
 chunk size. The ensemble engine gets each drawn parameter as an (R,) array over its
 block of runs (`for_runs`; the dynamics broadcast it with `dynamics.runs.per_run`), the
 Mesa engine one scalar set per run (`for_run`): the arithmetic per run is the same.
+Parameters named in `params.hold` are not drawn: they keep their value in every run
+(a parameter set explicitly, by an override, a sweep or the evaluation API, is held).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +52,12 @@ def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     return names, values
 
 
+def held(params: Params, values: Mapping[str, float]) -> Params:
+    """`params` with the parameters just set (`values`) held at their value, not drawn."""
+    hold = tuple(sorted({*params.hold, *values}))
+    return params if hold == params.hold else dataclasses.replace(params, hold=hold)
+
+
 def draw_ids(params: Params, runs: np.ndarray) -> np.ndarray | None:
     """(R,) the draw each run uses, or None when the parameters are one point."""
     if params.draws is None:
@@ -63,7 +72,8 @@ def for_runs(params: Params, runs: np.ndarray) -> tuple[Params, np.ndarray | Non
     if ids is None:
         return params, None
     names, values = load_draws(params.draws)
-    return dataclasses.replace(params, **{n: values[ids, j] for j, n in enumerate(names)}), ids
+    return dataclasses.replace(params, **{n: values[ids, j] for j, n in enumerate(names)
+                                          if n not in params.hold}), ids
 
 
 def for_run(params: Params, run: int) -> tuple[Params, int | None]:
@@ -73,5 +83,5 @@ def for_run(params: Params, run: int) -> tuple[Params, int | None]:
         return params, None
     names, values = load_draws(params.draws)
     row = values[int(ids[0])]
-    return dataclasses.replace(params, **{n: float(row[j]) for j, n in enumerate(names)}), \
-        int(ids[0])
+    drawn = {n: float(row[j]) for j, n in enumerate(names) if n not in params.hold}
+    return dataclasses.replace(params, **drawn), int(ids[0])

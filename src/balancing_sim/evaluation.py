@@ -31,6 +31,7 @@ from .config.errors import ConfigError, Problem
 from .config.schema import FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config
 from .contract import ALIGN_PREFIX
+from .draws import held
 from .validation import Panel, holds
 from .world import Compiled, compile_config
 
@@ -69,7 +70,7 @@ class Model:
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)} "
                              f"(known: {', '.join(sorted(names))})")
-        return dataclasses.replace(self.params, **clean)
+        return held(dataclasses.replace(self.params, **clean), clean)
 
     def panel(self, params: Params) -> Panel:
         """The recorded runs of one parameter set."""
@@ -290,6 +291,7 @@ class Study:
             config, resolved = self._structures[frozen]
         if params:
             merged = {**resolved["params"], **params}
+            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & PARAM_NAMES)
             config = dataclasses.replace(config, params=_read(Params, merged, "params"))
             resolved = {**resolved, "params": merged}
         return config, resolved

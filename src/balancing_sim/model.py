@@ -13,7 +13,7 @@ import numpy as np
 
 from .agents import Platform, PowerCenter, StateAgent, _Handle
 from .config.schema import NONALIGNED, Config, Params
-from .draws import draw_ids, for_run
+from .draws import draw_ids, for_run, held
 from .dynamics import (
     MONTH,
     Actors,
@@ -82,7 +82,8 @@ class AlignmentModel(mesa.Model):
         unknown = sorted(set(param_values) - {f.name for f in dataclasses.fields(Params)})
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
-        params = dataclasses.replace(params, **param_values) if param_values else params
+        if param_values:
+            params = held(dataclasses.replace(params, **param_values), param_values)
         params, self.draw = for_run(params, run)  # posterior draws: draw run mod M
         if schedule not in ("simultaneous", "sequential"):
             raise ValueError(f"schedule must be simultaneous or sequential, not {schedule!r}")

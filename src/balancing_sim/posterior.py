@@ -141,9 +141,11 @@ def write_posterior(folder: Path, stem: str, table: pd.DataFrame, lines: list[st
     best = table.loc[table["distance"].idxmin()]
     values = {k: round(float(best[k]) if k in best.index else float(v), 6)
               for k, v in base.items()}
-    body = yaml.safe_dump({**values, "draws": f"params/{csv.name}"}, sort_keys=False)
+    body = yaml.safe_dump({**values, "draws": f"params/{csv.name}", "hold": []},
+                          sort_keys=False)
     text = ["# @package params", *(f"# {line}" for line in lines),
             "# The scalar values are the best draw's (lowest distance); runs with these",
-            "# params use draw r mod M of `draws` (docs/VALIDATION.md)."]
+            "# params use draw r mod M of `draws` (docs/VALIDATION.md), except the",
+            "# parameters in `hold` (and any set to another value), held in every run."]
     option.write_text("\n".join(text) + "\n" + body)
     return csv, option

@@ -319,6 +319,7 @@ class Params:
     admission_tenure: float = param(0.0, 1200.0)
     draws: str | None = spec(None, what="null or a CSV table of posterior draws (a path "
                              "relative to the config folder, e.g. params/posterior.csv)")
+    hold: tuple[str, ...] = spec((), noun="free parameter")  # held, not drawn (draws.py)
 
 
 FREE_PARAMETERS: tuple[str, ...] = tuple(f.name for f in fields(Params) if "range" in f.metadata)
