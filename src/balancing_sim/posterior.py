@@ -139,8 +139,8 @@ def write_posterior(folder: Path, stem: str, table: pd.DataFrame, lines: list[st
     csv, option = folder / f"{stem}.csv", folder / f"{stem}.yaml"
     table.to_csv(csv, index=False, float_format="%.6g")
     best = table.loc[table["distance"].idxmin()]
-    values = {k: round(float(best[k]) if k in best.index else float(v), 6)
-              for k, v in base.items()}
+    values = {k: float(f"{float(best[k]):.6g}") if k in best.index else round(float(v), 6)
+              for k, v in base.items()}  # the best draw as its row of the table reads
     body = yaml.safe_dump({**values, "draws": f"params/{csv.name}", "hold": []},
                           sort_keys=False)
     text = ["# @package params", *(f"# {line}" for line in lines),
