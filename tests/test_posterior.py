@@ -78,7 +78,7 @@ def test_tables_carry_the_draw_and_do_not_depend_on_workers(tmp_path):
 
 
 def test_point_parameters_carry_no_draw_column():
-    res = bs.simulate("baseline", ["runner.record_every=60"], runs=2, seed=1)
+    res = bs.simulate("baseline", ["runner.record_every=60"], runs=2, seed=1, params="calibrated")
     assert "draw" not in res.trajectories
 
 

@@ -31,7 +31,7 @@ import yaml
 from SALib.sample import latin
 
 from .config.loading import compose, conf_dir
-from .config.schema import Params
+from .config.schema import FREE_PARAMETERS, Params
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import Record, WorldIds, agreement, checkpoints, load_record, scored_span
 from .validation import Panel, load_patterns
@@ -184,8 +184,8 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
         f"# Record score {scored.record_score:.3f}, Brier {scored.brier:.3f}; pattern pass "
         "rates " + ", ".join(f"{k} {v:.2f}" for k, v in scored.rates.items()),
     ]
-    body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()},
-                          sort_keys=False)
+    body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()
+                           if k in FREE_PARAMETERS}, sort_keys=False)
     path.write_text("\n".join(header) + "\n" + body)
 
 
@@ -212,7 +212,7 @@ def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
     table = equal_draws(particles, int(settings["draws"]), model, record, patterns)
     lines = header(settings, command, table, particles.attrs["simulations"])
     print("\n".join(lines))
-    base = {k: v for k, v in asdict(model.params).items() if k != "draws"}
+    base = {k: v for k, v in asdict(model.params).items() if k in FREE_PARAMETERS}
     return write_posterior(folder, settings["writes"], table, lines, base)
 
 

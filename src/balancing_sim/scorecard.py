@@ -78,14 +78,18 @@ def forecast_hold(forecasts: pd.DataFrame, required: float) -> float:
 
 def out_of_sample(panels: dict[str, Panel], record: Record, cutoff: str) -> pd.DataFrame:
     """Brier score (all, memberships, postures) and record score on the facts after the
-    cutoff, for each model setting and the two naive forecasts."""
+    cutoff, for each model setting and the two naive forecasts; and the first setting
+    on the facts up to the cutoff (its fit where it was calibrated, for comparison)."""
     window = Window(month(cutoff) + 1, record.window.end)
     required = record.scoring.required_share
     rows = []
-    for label, panel in panels.items():
-        scores = brier(model_forecasts(panel, record, window))
+    training = Window(record.window.start, month(cutoff))
+    first = next(iter(panels))
+    for label, panel, win in [*((k, v, window) for k, v in panels.items()),
+                              (f"{first}, on its training years", panels[first], training)]:
+        scores = brier(model_forecasts(panel, record, win))
         rows.append((label, scores["all"], scores["membership"], scores["posture"],
-                     record_score(panel, record, window), int(scores["checkpoints"])))
+                     record_score(panel, record, win), int(scores["checkpoints"])))
     for label, forecasts in (("persistence of " + cutoff, persistence_forecasts),
                              ("base rates to " + cutoff, base_rate_forecasts)):
         found = forecasts(record, cutoff, window)
