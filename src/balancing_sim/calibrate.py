@@ -209,7 +209,9 @@ def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
     database = folder / f"{settings['name']}.db"
     database.unlink(missing_ok=True)
     particles = abc_smc(model, record, patterns, settings["ranges"], settings, database)
-    table = equal_draws(particles, int(settings["draws"]), model, record, patterns)
+    settings["ess"] = particles.attrs["ess"]
+    table = equal_draws(particles, int(settings["draws"]), model, record, patterns,
+                        settings.get("weights", "importance"))
     lines = header(settings, command, table, particles.attrs["simulations"])
     print("\n".join(lines))
     base = {k: v for k, v in asdict(model.params).items() if k in FREE_PARAMETERS}

@@ -85,17 +85,29 @@ def abc_smc(model: Model, record: Record, patterns: dict, ranges: Mapping[str, l
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = frame[names].reset_index(drop=True)
     frame["weight"] = weights
+    frame.attrs["ess"] = effective_size(weights)
     frame.attrs["simulations"] = int(populations["samples"].clip(lower=0).sum())
     frame.attrs["epsilons"] = [float(e) for e in populations["epsilon"] if np.isfinite(e)]
     return frame
 
 
+def effective_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights."""
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    return float(1.0 / np.sum(w ** 2))
+
+
 def equal_draws(particles: pd.DataFrame, m: int, model: Model, record: Record,
-                patterns: dict) -> pd.DataFrame:
+                patterns: dict, weights: str = "importance") -> pd.DataFrame:
     """`m` equally weighted draws (systematic resampling), each rescored on the model's
-    replicates: the parameters, then the distance, record score, Brier and pattern rates."""
+    replicates: the parameters, then the distance, record score, Brier and pattern rates.
+    `weights`: "importance" resamples by ABC-SMC's weights; "equal" takes the accepted
+    particles as they are (each once when m is the population size), for when the
+    weights have degenerated (docs/VALIDATION.md)."""
     names = [c for c in particles.columns if c != "weight"]
-    picked = particles.iloc[systematic(particles["weight"].to_numpy(), m)][names]
+    given = (particles["weight"].to_numpy() if weights == "importance"
+             else np.ones(len(particles)))
+    picked = particles.iloc[systematic(given, m)][names]
     picked = picked.reset_index(drop=True)
     unique = picked.drop_duplicates()
     required = patterns.get("required_share", 0.8)
@@ -123,7 +135,9 @@ def header(settings: Mapping, command: str, table: pd.DataFrame, simulations: in
         f"on {dt.date.today().isoformat()}: settings conf/calibration/{settings['name']}.yaml "
         f"(seed {settings['seed']}, population {settings['population']}, generations "
         f"{settings['generations']}, {settings['runs']} replicates a particle, record up to "
-        f"{settings.get('until') or 'the end'}), {simulations} particles simulated.",
+        f"{settings.get('until') or 'the end'}), {simulations} particles simulated; "
+        f"last generation's effective sample size {settings.get('ess', float('nan')):.1f}, "
+        f"draws weighted {settings.get('weights', 'importance')}.",
         f"{len(table)} equally weighted draws; mean record score "
         f"{table['record_score'].mean():.3f}, mean Brier {table['brier'].mean():.3f}; "
         f"best draw {int(best[DRAW])}: record {best['record_score']:.3f}, Brier "
