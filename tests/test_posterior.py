@@ -141,3 +141,12 @@ def test_a_parameter_set_explicitly_is_held_not_drawn():
 def test_hold_names_free_parameters_only():
     with pytest.raises(ConfigError, match=r"params.hold\[0\]"):
         posterior_config("params.hold=[no_such_weight]")
+
+
+def test_forward_scenarios_draw_from_the_posterior_and_history_keeps_the_point():
+    from balancing_sim.config.loading import options
+
+    for name in options("scenario"):
+        draws = compose([f"scenario={name}"])[0].params.draws
+        assert (draws is None) == (name == "history"), name
+    assert compose(["scenario=baseline", "params=calibrated"])[0].params.draws is None
