@@ -13,13 +13,13 @@ Parameters named in `params.hold` are not drawn: they keep their value in every 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .config.schema import FREE_PARAMETERS as PARAM_NAMES
 from .config.schema import Params
@@ -39,14 +39,21 @@ def draws_path(name: str) -> Path:
 def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     """The drawn parameters' names and their (M, n) values, read once per process.
     Raises ValueError on a table without draws or without any parameter column."""
-    table = pd.read_csv(draws_path(name))
-    names = tuple(c for c in table.columns if c in PARAM_NAMES)
-    if not len(table) or not names:
+    with open(draws_path(name), newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))  # no pandas: the engines' workers never load it
+    columns = rows[0] if rows else []
+    names = tuple(c for c in columns if c in PARAM_NAMES)
+    if len(rows) < 2 or not names:
         raise ValueError("a table with at least one row and one parameter column "
                          f"({', '.join(PARAM_NAMES[:3])}, ...)")
-    if DRAW in table and not np.array_equal(table[DRAW].to_numpy(), np.arange(len(table))):
+    try:
+        table = np.array([[float(row[columns.index(c)]) for c in (*names, *(
+            [DRAW] if DRAW in columns else []))] for row in rows[1:]], dtype=np.float64)
+    except (ValueError, IndexError):
+        raise ValueError("a number in every parameter cell of every row") from None
+    if DRAW in columns and not np.array_equal(table[:, -1], np.arange(len(table))):
         raise ValueError(f"a '{DRAW}' column numbering the rows 0, 1, 2, ...")
-    values = table[list(names)].to_numpy(dtype=np.float64)
+    values = table[:, :len(names)]
     if not np.isfinite(values).all():
         raise ValueError("finite parameter values")
     return names, values
