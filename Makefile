@@ -7,7 +7,7 @@ PYTEST_ARGS ?= -n auto --dist worksteal  # one worker per core; `make test PYTES
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench calibrate clean app
+.PHONY: run test lint bench calibrate validate clean app
 
 $(VENV)/bin/python:
 	@py=$$(sh scripts/find-python.sh) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -41,8 +41,11 @@ app: $(STAMP)  ## serve the dashboard at http://localhost:8765
 bench: $(STAMP)  ## performance figures, written to benchmarks/results/latest.md
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
-calibrate: $(STAMP)  ## rerun the calibration of the free parameters to patterns P1-P5
+calibrate: $(STAMP)  ## recalibrate (ARGS="--name posterior"); writes outputs/calibration/ unless --write
 	$(BIN)/balancing-sim-calibrate $(ARGS)
+
+validate: $(STAMP)  ## the history against the record, in and out of sample; regenerates docs/VALIDATION.md
+	$(BIN)/balancing-sim-record --doc docs/VALIDATION.md $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

@@ -279,8 +279,10 @@ def main() -> None:
         shutil.rmtree(path, ignore_errors=True)
         return path
 
-    rows = [end_to_end("simulate only (streamed, nothing kept)", n, W,
-                       in_subprocess("stream", base, n, W))]
+    rows = [end_to_end("simulate only (streamed, nothing kept), params=posterior", n, W,
+                       in_subprocess("stream", [*base, "params=posterior"], n, W)),
+            end_to_end("simulate only (streamed, nothing kept), params=calibrated", n, W,
+                       in_subprocess("stream", [*base, "params=calibrated"], n, W))]
     for label, extra in (("CLI, every month", []),
                          ("CLI, every 12th month", ["runner.record_every=12"])):
         out = fresh("cli")

@@ -85,7 +85,8 @@ def test_unknown_override_key_names_the_key_and_the_keys_that_exist():
 def test_several_unknown_override_keys_are_reported_together():
     problems = error_of(["params.w_securty=1", "foo.bar=2", "runs=3"]).problems
     assert [p.key for p in problems] == ["params.w_securty", "foo.bar"]
-    assert problems[0].file == str(conf_dir() / "params" / "calibrated.yaml")
+    # the default scenario (baseline, forward) selects the posterior's params option
+    assert problems[0].file == str(conf_dir() / "params" / "posterior.yaml")
     assert "w_security" in problems[0].allowed
 
 

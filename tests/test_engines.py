@@ -21,28 +21,33 @@ SEED = 3
 RUNS = 2
 
 
-def case(name: str):
+def case(name: str, params: str = "calibrated"):
     """The config of a case: a shipped scenario, the synthetic world, or the tiny world
-    (the only one with mutually exclusive platforms a state may enter together)."""
+    (the only one with mutually exclusive platforms a state may enter together), with
+    one parameter set or the posterior's draws (run r uses draw r mod M)."""
     if name == "tiny":
         return build_config({**tiny_world_dict(), "runs": RUNS})
     if name == "synthetic":
-        return compose(["world=synthetic", "situation=synthetic", f"runs={RUNS}"])[0]
-    return compose([f"scenario={name}", f"runs={RUNS}"])[0]
+        return compose(["world=synthetic", "situation=synthetic", f"runs={RUNS}",
+                        f"params={params}"])[0]
+    return compose([f"scenario={name}", f"runs={RUNS}", f"params={params}"])[0]
 
 
 def test_every_scenario_is_covered():
     assert {"baseline", "history"} <= set(SCENARIOS)
 
 
-@pytest.mark.parametrize("name", [*SCENARIOS, "synthetic", "tiny"])
-def test_engines_agree(name):
-    config = case(name)
+@pytest.mark.parametrize(("name", "params"), [
+    *((n, "calibrated") for n in [*SCENARIOS, "synthetic", "tiny"]),
+    *((n, "posterior") for n in [*SCENARIOS, "synthetic"])])
+def test_engines_agree(name, params):
+    config = case(name, params)
     compiled = compile_config(config)
-    runs = np.arange(config.run.runs)
+    runs = np.arange(config.run.runs) + (5 if params == "posterior" else 0)
     ens = simulate_block(compiled, config.params, SEED, runs, record_every=1)
     ref = run_models(compiled, config.params, SEED, runs, record_every=1)
     np.testing.assert_array_equal(ref.steps, ens.steps)
+    np.testing.assert_array_equal(ref.draw, ens.draw)
     np.testing.assert_allclose(ref.align, ens.align, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ref.viability, ens.viability, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ref.depth, ens.depth, rtol=0, atol=1e-9)

@@ -8,13 +8,14 @@ the model moves exactly as landscape theory says and stops in its local minima.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from worlds import src, tiny_world_dict
 
 from balancing_sim import landscape
+from balancing_sim.config.schema import FREE_PARAMETERS
 from balancing_sim.config.validate import build_config
 from balancing_sim.dynamics import Context, Perceived, alignment_utility, initial_state
 from balancing_sim.model import AlignmentModel
@@ -32,7 +33,7 @@ def landscape_case(n: int, rng: np.random.Generator):
     data["scenario"]["conditions"] = {
         "polarization": src(1.0), "credibility": {"north": src(0.5), "south": src(0.5)}}
     data["scenario"]["alignment"] = {}
-    params = {f.name: 0.0 for f in fields(build_config(tiny_world_dict()).params)}
+    params = {name: 0.0 for name in FREE_PARAMETERS}
     params.update(w_kinship=1.0, w_polarization=1e3, temperature=1e-6, adjustment_rate=1.0)
     data["params"] = params
     config = build_config(data)

@@ -35,7 +35,8 @@ def test_trajectories(run_dir):
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     poles = list(config["world"]["poles"])
     states = list(config["world"]["states"])
-    assert list(df.columns) == ["run", "seed", "step", "date", "actor", "posture",
+    # the baseline draws its parameters from the posterior: each row says which draw
+    assert list(df.columns) == ["run", "seed", "draw", "step", "date", "actor", "posture",
                                 *(f"align_{p}" for p in poles), "hedging", "in_bloc"]
     assert df["hedging"].dtype == np.float32 and df["in_bloc"].dtype == bool
     assert pd.api.types.is_integer_dtype(df["run"]) and pd.api.types.is_integer_dtype(df["step"])
@@ -89,7 +90,7 @@ def test_in_bloc_is_full_membership_of_a_bloc_platform(run_dir):
 def test_memberships(run_dir):
     df = pd.read_parquet(run_dir / "memberships.parquet")
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    assert list(df.columns) == ["run", "step", "date", "actor", "platform", "status"]
+    assert list(df.columns) == ["run", "draw", "step", "date", "actor", "platform", "status"]
     assert set(df["status"]) <= set(STATUSES)
     assert set(df["platform"]) == set(config["world"]["platforms"])
     assert not df.duplicated(["run", "step", "actor", "platform"]).any()
@@ -100,7 +101,8 @@ def test_memberships(run_dir):
 
 def test_platforms(run_dir):
     df = pd.read_parquet(run_dir / "platforms.parquet")
-    assert list(df.columns) == ["run", "step", "date", "platform", "viability", "depth"]
+    assert list(df.columns) == ["run", "draw", "step", "date", "platform", "viability",
+                                "depth"]
     for col in ("viability", "depth"):
         assert df[col].between(0, 1).all() and np.isfinite(df[col]).all()
 
@@ -123,7 +125,7 @@ def test_summary(run_dir):
             {"mean": h.mean(), "p05": h.quantile(0.05), "p95": h.quantile(0.95)})
         ever = traj[traj["actor"] == actor].groupby("run")["in_bloc"].any().mean()
         assert entry["in_bloc"] == pytest.approx({"end": mine["in_bloc"].mean(), "ever": ever})
-    assert "spread" not in summary  # no posterior draws: nothing to split
+    assert "spread" in summary  # posterior draws: parameter and chance variance split
 
 
 def test_load_reads_what_was_written(run_dir):

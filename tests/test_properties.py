@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import conf_dir
-from balancing_sim.config.schema import EVENT_KINDS, STATUSES, Params
+from balancing_sim.config.schema import EVENT_KINDS, FREE_PARAMETERS, STATUSES
 from balancing_sim.config.validate import PARAM_RANGES, build_config
 from balancing_sim.ensemble import simulate_block
 from balancing_sim.world import EVENT_CODES, compile_config
@@ -269,7 +269,7 @@ def extreme_values(name: str) -> list[float]:
 
 
 extreme_params = st.fixed_dictionaries(
-    {name: st.sampled_from(extreme_values(name)) for name in Params.__dataclass_fields__})
+    {name: st.sampled_from(extreme_values(name)) for name in FREE_PARAMETERS})
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -282,7 +282,7 @@ def test_extreme_but_valid_parameters_produce_no_nan(data, params):
 
 @pytest.mark.parametrize("value_of", ["low", "high"])
 def test_every_parameter_at_its_bound_on_the_tiny_world(tiny_dict, value_of):
-    for name in Params.__dataclass_fields__:
+    for name in FREE_PARAMETERS:
         low, high = PARAM_RANGES.get(name, (0.0, 1e6))
         tiny_dict["params"][name] = low if value_of == "low" else high
     tiny_dict["scenario"]["end"] = "2001-12"

@@ -108,7 +108,8 @@ SWEEP_FIGURES = ["outcomes", *(f"fan_baseline_w_autonomy={a}_w_polarization={p}"
                  "sweep_w_polarization_baseline_w_autonomy=0.6",
                  "sweep_w_polarization_baseline_w_autonomy=2.5", "sweep_map",
                  *(f"network_baseline_w_autonomy={a}_w_polarization={p}"
-                   for a in (0.6, 2.5) for p in (0.5, 2.5))]
+                   for a in (0.6, 2.5) for p in (0.5, 2.5)),
+                 "spread"]  # the baseline draws from the posterior: parameters vs chance
 
 
 def test_report_of_a_sweep_keeps_every_point_apart(sweep_dir):

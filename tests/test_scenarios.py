@@ -37,7 +37,8 @@ def test_scenario_file_is_a_small_documented_override(name):
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     assert re.search(r"question", header, re.I), "the header names the paper's question"
     data = yaml.safe_load(text)
-    assert set(data) == {"scenario"}
+    assert set(data) == {"defaults", "scenario"}
+    assert data["defaults"] == [{"override /params": "posterior"}]  # parameter uncertainty
     assert set(data["scenario"]) <= {"name", "question", "end", "events"}
     for eid, event in data["scenario"]["events"].items():
         source = event["value"]["source"]

@@ -1,6 +1,6 @@
 """Calibration of free parameters to the documented record: a command, not a hand edit.
 
-    balancing-sim-calibrate [--samples N] [--generations G] [--runs R] [--dry-run]
+    balancing-sim-calibrate [--name history|posterior|posterior_to2014] [--write] [--out DIR]
 
 Reads conf/calibration/<name>.yaml (ranges, record, patterns, budget) and scores
 parameter points on Monte Carlo replicates of the history: the share of the record's
@@ -8,8 +8,12 @@ facts held in enough runs (`record.record_score`) less the Brier score of the mo
 yearly forecasts of them (`record.brier`), with every pattern P1-P5 required to hold in
 `required_share` of runs (a shortfall is a penalty). The search is a Latin hypercube
 (SALib) followed by CMA-ES (the `cma` package) from its best point. It writes the best
-point to conf/params/calibrated.yaml with a header recording how it was made; it never
-writes with --dry-run.
+point as `calibrated.yaml` with a header recording how it was made.
+
+A calibration file with `method: abc` computes a posterior instead (`posterior`: ABC-SMC
+with pyabc), written as `<writes>.csv` (the draws) and `<writes>.yaml` (the params
+option). Nothing tracked is overwritten unless asked: the files go to `--out` (default
+outputs/calibration/), and into conf/params/ only with `--write`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import yaml
 from SALib.sample import latin
 
 from .config.loading import compose, conf_dir
-from .config.schema import Params
+from .config.schema import FREE_PARAMETERS, Params
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import Record, WorldIds, agreement, checkpoints, load_record, scored_span
 from .validation import Panel, load_patterns
@@ -44,9 +48,15 @@ class Scored:
     brier: float         # Brier score of the yearly forecasts (0 best)
     rates: dict          # pattern -> pass rate
 
+    def shortfall(self, required: float) -> float:
+        return sum(max(0.0, required - r) for r in self.rates.values())
+
     def value(self, required: float) -> float:
-        shortfall = sum(max(0.0, required - r) for r in self.rates.values())
-        return self.record_score - self.brier - PATTERN_PENALTY * shortfall
+        return self.record_score - self.brier - PATTERN_PENALTY * self.shortfall(required)
+
+    def distance(self, required: float) -> float:
+        """ABC's distance (0 best): the Brier score plus the patterns' shortfall."""
+        return self.brier + PATTERN_PENALTY * self.shortfall(required)
 
 
 def record_outcomes(record: Record) -> dict[str, Outcome]:
@@ -174,9 +184,38 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
         f"# Record score {scored.record_score:.3f}, Brier {scored.brier:.3f}; pattern pass "
         "rates " + ", ".join(f"{k} {v:.2f}" for k, v in scored.rates.items()),
     ]
-    body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()},
-                          sort_keys=False)
+    body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()
+                           if k in FREE_PARAMETERS}, sort_keys=False)
     path.write_text("\n".join(header) + "\n" + body)
+
+
+def read_settings(root: Path, name: str) -> dict:
+    """conf/calibration/<name>.yaml; `priors: <other>` takes the ranges of another file."""
+    settings = yaml.safe_load((root / "calibration" / f"{name}.yaml").read_text())
+    settings["name"] = name
+    if "priors" in settings:
+        other = yaml.safe_load((root / "calibration" / f"{settings['priors']}.yaml").read_text())
+        settings["ranges"] = other["ranges"]
+    return settings
+
+
+def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
+                  folder: Path, command: str) -> tuple[Path, Path]:
+    """ABC-SMC to the record (`posterior`), written into `folder`."""
+    from .posterior import abc_smc, equal_draws, header, windowed, write_posterior
+
+    record = windowed(record, settings.get("until"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / f"{settings['name']}.db"
+    database.unlink(missing_ok=True)
+    particles = abc_smc(model, record, patterns, settings["ranges"], settings, database)
+    settings["ess"] = particles.attrs["ess"]
+    table = equal_draws(particles, int(settings["draws"]), model, record, patterns,
+                        settings.get("weights", "importance"))
+    lines = header(settings, command, table, particles.attrs["simulations"])
+    print("\n".join(lines))
+    base = {k: v for k, v in asdict(model.params).items() if k in FREE_PARAMETERS}
+    return write_posterior(folder, settings["writes"], table, lines, base)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,35 +223,45 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", default="history", help="conf/calibration/<name>.yaml")
     parser.add_argument("--samples", type=int, help="latin hypercube points")
-    parser.add_argument("--generations", type=int, help="CMA-ES generations")
+    parser.add_argument("--generations", type=int, help="CMA-ES or ABC-SMC generations")
+    parser.add_argument("--population", type=int, help="ABC-SMC population size")
+    parser.add_argument("--draws", type=int, help="equally weighted posterior draws kept")
     parser.add_argument("--runs", type=int, help="replicates per point")
     parser.add_argument("--workers", type=int, default=-1, help="processes (-1: all cores)")
-    parser.add_argument("--out", type=Path, help="where to write (default: the params file)")
-    parser.add_argument("--dry-run", action="store_true", help="search but do not write")
+    parser.add_argument("--out", type=Path, default=Path("outputs") / "calibration",
+                        help="folder written without --write (default outputs/calibration)")
+    parser.add_argument("--write", action="store_true",
+                        help="write into conf/params/ (tracked files) instead of --out")
     args = parser.parse_args(argv)
     root = conf_dir()
     path = root / "calibration" / f"{args.name}.yaml"
     if not path.is_file():
         print(f"balancing-sim-calibrate: {path}: no such calibration file", file=sys.stderr)
         return 2
-    settings = yaml.safe_load(path.read_text())
-    settings["name"] = args.name
-    for key in ("samples", "generations", "runs"):
+    settings = read_settings(root, args.name)
+    for key in ("samples", "generations", "runs", "population", "draws"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
     model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
     world = WorldIds.from_world(yaml.safe_load((root / settings["world"]).read_text()))
     record = load_record(root / settings["record"], world)
-    patterns = load_patterns(root / settings["patterns"])
+    patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
+                else {"patterns": {}})
+    folder = root / "params" if args.write else args.out
+    command = ("balancing-sim-calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
+               ).strip()
+    if settings.get("method") == "abc":
+        for written in run_posterior(model, record, patterns, settings, folder, command):
+            print(f"written: {written}")
+        return 0
     params, scored = search(model, record, patterns, settings["ranges"], settings,
                             args.workers)
     print(f"best: record {scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates}")
-    if not args.dry_run:
-        target = args.out or root / "params" / "calibrated.yaml"
-        command = "balancing-sim-calibrate " + " ".join(argv or sys.argv[1:])
-        write_params(target, params, scored, settings, command.strip())
-        print(f"written: {target}")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "calibrated.yaml"
+    write_params(target, params, scored, settings, command)
+    print(f"written: {target}")
     return 0
 
 

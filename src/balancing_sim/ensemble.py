@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config.schema import Params
+from .draws import for_runs
 from .dynamics import Context, Randomness, advance, draw_runs, run_generators, start_state
 from .records import Records, allocate, recorded_steps, store
 from .world import Compiled
@@ -19,9 +20,11 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
     """Run the given run indices together; identical to running each alone (a run that
     continues a prefix starts where that run of the prefix ends: `start_state`)."""
     runs = np.asarray(runs, dtype=np.int64)
+    params, ids = for_runs(params, runs)  # posterior draws: one value per run
     rnd = draw(compiled, seed, runs)
     steps = recorded_steps(compiled.n_steps, record_every)
     rec = allocate(runs, steps, compiled)
+    rec.draw = ids
     s = start_state(compiled, params, seed, runs)
     store(rec, 0, s)
     ctx = Context.build(compiled, params)  # the constants, once per block

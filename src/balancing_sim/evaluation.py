@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from .config.errors import ConfigError, Problem
-from .config.schema import Config, Params
+from .config.schema import FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config
 from .contract import ALIGN_PREFIX
+from .draws import held
 from .validation import Panel, holds
 from .world import Compiled, compile_config
 
@@ -63,13 +64,13 @@ class Model:
 
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The base parameters with some replaced (`params.` prefixes allowed)."""
-        names = {f.name for f in dataclasses.fields(Params)}
+        names = set(FREE_PARAMETERS)
         clean = {str(k).removeprefix("params."): float(v) for k, v in values.items()}
         unknown = sorted(set(clean) - names)
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)} "
                              f"(known: {', '.join(sorted(names))})")
-        return dataclasses.replace(self.params, **clean)
+        return held(dataclasses.replace(self.params, **clean), clean)
 
     def panel(self, params: Params) -> Panel:
         """The recorded runs of one parameter set."""
@@ -290,6 +291,7 @@ class Study:
             config, resolved = self._structures[frozen]
         if params:
             merged = {**resolved["params"], **params}
+            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & PARAM_NAMES)
             config = dataclasses.replace(config, params=_read(Params, merged, "params"))
             resolved = {**resolved, "params": merged}
         return config, resolved

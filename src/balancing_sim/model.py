@@ -13,6 +13,7 @@ import numpy as np
 
 from .agents import Platform, PowerCenter, StateAgent, _Handle
 from .config.schema import NONALIGNED, Config, Params
+from .draws import draw_ids, for_run, held
 from .dynamics import (
     MONTH,
     Actors,
@@ -81,7 +82,9 @@ class AlignmentModel(mesa.Model):
         unknown = sorted(set(param_values) - {f.name for f in dataclasses.fields(Params)})
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
-        params = dataclasses.replace(params, **param_values) if param_values else params
+        if param_values:
+            params = held(dataclasses.replace(params, **param_values), param_values)
+        params, self.draw = for_run(params, run)  # posterior draws: draw run mod M
         if schedule not in ("simultaneous", "sequential"):
             raise ValueError(f"schedule must be simultaneous or sequential, not {schedule!r}")
         self.schedule = schedule
@@ -188,6 +191,7 @@ def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
     runs = np.asarray(runs, dtype=np.int64)
     steps = recorded_steps(compiled.n_steps, record_every)
     rec = allocate(runs, steps, compiled)
+    rec.draw = draw_ids(params, runs)
     for r, run in enumerate(runs):
         model = AlignmentModel(compiled, params, rng=seed, run=int(run))
         store(rec, 0, model.state, rows=slice(r, r + 1))

@@ -14,7 +14,6 @@ read when it appears, with no change here.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config.schema import Params
+from .config.schema import FREE_PARAMETERS
 
-PARAM_NAMES = tuple(f.name for f in dataclasses.fields(Params))
+PARAM_NAMES = FREE_PARAMETERS
 POSTERIOR = "posterior"
 
 
@@ -94,7 +93,13 @@ def read_posterior(path: Path) -> pd.DataFrame:
 
 
 def posterior_file(folder: Path) -> Path | None:
-    """The posterior's file or folder in conf/params/, if there is one."""
+    """The posterior's file or folder in conf/params/, if there is one: the table the
+    `posterior` params option names (`draws`), else the first `posterior*` file."""
+    option = folder / f"{POSTERIOR}.yaml"
+    named = _yaml(option).get("draws") if option.is_file() else None
+    if isinstance(named, str):
+        table = folder.parent / named
+        return table if table.exists() else None
     found = sorted(p for p in folder.glob(f"{POSTERIOR}*") if not p.name.endswith(".md"))
     return found[0] if found else None
 
@@ -107,7 +112,7 @@ def params(name: str = "calibrated", calibration: str = "history",
 
     root = Path(conf) if conf is not None else conf_dir()
     values_file = root / "params" / f"{name}.yaml"
-    values = {k: float(v) for k, v in _yaml(values_file).items()}
+    values = {k: float(v) for k, v in _yaml(values_file).items() if k in PARAM_NAMES}
     files = {"values": str(values_file)}
     ranges: dict[str, tuple[float, float]] = {}
     calibration_file = root / "calibration" / f"{calibration}.yaml"

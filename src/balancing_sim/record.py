@@ -784,13 +784,15 @@ def record_markdown(record: Record, world: WorldIds | None = None,
         "### Gaps", gaps_markdown(record), "### Sources", sources_markdown(record)))
 
 
-def replace_generated(text: str, generated: str) -> str:
-    """Put `generated` between the BEGIN and END markers of a document."""
-    head, sep, rest = text.partition(BEGIN)
-    _, sep_end, tail = rest.partition(END)
+def replace_generated(text: str, generated: str,
+                      markers: tuple[str, str] = (BEGIN, END)) -> str:
+    """Put `generated` between a document's begin and end markers (default: the record's)."""
+    begin, end = markers
+    head, sep, rest = text.partition(begin)
+    _, sep_end, tail = rest.partition(end)
     if not (sep and sep_end):
-        raise ValueError(f"the document has no {BEGIN} ... {END} section")
-    return f"{head}{BEGIN}\n{generated}\n{END}{tail}"
+        raise ValueError(f"the document has no {begin} ... {end} section")
+    return f"{head}{begin}\n{generated}\n{end}{tail}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

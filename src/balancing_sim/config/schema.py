@@ -31,7 +31,7 @@ Field metadata read by the reader:
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 STATUSES: tuple[str, ...] = ("none", "observer", "partner", "candidate", "member")
@@ -319,6 +319,13 @@ class Params:
     admission_bar: float = param()
     exit_margin: float = param()
     admission_tenure: float = param(0.0, 1200.0)
+    draws: str | None = spec(None, what="null or a CSV table of posterior draws (a path "
+                             "relative to the config folder, e.g. params/posterior.csv)")
+    hold: tuple[str, ...] = spec((), noun="free parameter")  # held, not drawn (draws.py)
+
+
+FREE_PARAMETERS: tuple[str, ...] = tuple(f.name for f in fields(Params) if "range" in f.metadata)
+"""The free parameters, numbers all (`Params.draws` names a table of their draws)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, fields, is_dataclass, replace
 from functools import cache
+from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -42,13 +43,14 @@ from .schema import (
     World,
     WorldSize,
 )
+from .yamlfile import load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
 SECTIONS = ("poles", "states", "external", "platforms")
-PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
+PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params) if "range" in f.metadata}
 ROOT_KEYS = ("world", "scenario", "params", "hydra", "prefix",
              *dict.fromkeys(f.metadata.get("key", f.name).split(".")[0]
                             for f in fields(RunSettings)))
@@ -527,9 +529,37 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
                           f"or member at scenario.memberships[{j}]")
 
 
+def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
+    """A posterior table that exists and reads as draws (`draws.load_draws`); a drawn
+    parameter set to another value than its params file gives (an override, a sweep
+    point) is held at that value in every run (`hold`)."""
+    for i, name in enumerate(params.hold):
+        if name not in PARAM_RANGES:
+            r.add(f"{key}.hold[{i}]", name, "the name of a free parameter")
+    if params.draws is not None:
+        from ..draws import draws_path, load_draws
+
+        if not draws_path(params.draws).is_file():
+            r.add(f"{key}.draws", params.draws, "null or an existing CSV file of draws "
+                  "(relative to the config folder)")
+        else:
+            try:
+                load_draws(params.draws)
+            except (ValueError, OSError) as exc:
+                r.add(f"{key}.draws", params.draws, str(exc))
+        option = Path(r.file)
+        given = load_yaml(option) if option.suffix == ".yaml" and option.is_file() else {}
+        changed = {n for n, v in (given if isinstance(given, Mapping) else {}).items()
+                   if n in PARAM_RANGES and data.get(n) != v}
+        if changed - set(params.hold):
+            return replace(params, hold=tuple(sorted({*params.hold, *changed})))
+    return params
+
+
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Pole: _shares, State: _shares, World: _world_rule}
+                               Pole: _shares, State: _shares, World: _world_rule,
+                               Params: _draws}
 
 
 # ---------------------------------------------------------------- entry points

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Structure
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 def binding_cost_weight(st: Structure, params: Params) -> np.ndarray:
     """(N, K) w_autonomy x autonomy x binding: what each platform costs each state in
     freedom of action. A constant."""
-    return params.w_autonomy * st.autonomy[:, None] * st.binding
+    return per_run(params.w_autonomy, 3) * st.autonomy[:, None] * st.binding
 
 
 def autonomy(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
@@ -30,4 +31,4 @@ def autonomy(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
 
 def binding_cost(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(n, K) weighted autonomy a platform's membership takes away."""
-    return ctx.constants.autonomy_cost[seen.rows]
+    return ctx.constants.autonomy_cost[..., seen.rows, :]

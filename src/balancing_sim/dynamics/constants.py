@@ -18,6 +18,7 @@ from ..world import Structure
 from .autonomy import binding_cost_weight
 from .economy import platform_gains_weight
 from .identity import kin_weight, platform_identity_weight
+from .runs import per_run
 from .security import local_strength, platform_protection_weight
 
 
@@ -121,8 +122,9 @@ def derived(st: Structure, params: Params) -> Derived:
         identity_w=platform_identity_weight(st, params),
         autonomy_cost=binding_cost_weight(st, params),
         bloc_members=[(p, pole_members_f[p]) for p in range(P) if st.pole_members[:, p].any()],
-        thresholds=np.array([params.threshold_observer, params.threshold_partner,
-                             params.threshold_candidate, params.threshold_member]),
+        thresholds=np.stack(np.broadcast_arrays(*(
+            per_run(t, 3) for t in (params.threshold_observer, params.threshold_partner,
+                                    params.threshold_candidate, params.threshold_member)))),
         floor=floor, grantable=st.grants & st.allowed,
         offered_only=st.allowed & ~st.grants,
         exclusive_f=st.exclusive.astype(float),

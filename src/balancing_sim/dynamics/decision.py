@@ -27,6 +27,7 @@ from .platforms import (
 )
 from .polarization import balancing_price, bloc_premium
 from .punishment import coercive_reach, platform_punishment, punishment
+from .runs import per_run
 from .security import (
     bandwagoning,
     dependence,
@@ -50,7 +51,7 @@ def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
     seen = Perceived(rows=rows, t=t, year=year, eff=eff, cover=shared,
                      need=protection_need(eff, shared, s.align, ctx.structure),
                      reach=coercive_reach(s, ctx, rows),
-                     strength=ctx.constants.strength[year][rows])
+                     strength=ctx.constants.strength[..., year, :, :][..., rows, :])
     lean, tension = leaning(s, ctx, seen)
     return replace(seen, lean=lean, tension=tension, yielding=bandwagoning(s, ctx, seen))
 
@@ -60,20 +61,26 @@ def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     one term per mechanism (number on the right), each with its own weight."""
     w, P = ctx.params, ctx.structure.n_poles
     u = np.zeros((*seen.eff.shape[:2], P + 1))
+    def w3(name: str):  # a weight over (R, n, .) terms; w2: over (R, n) terms
+        return per_run(getattr(w, name), 3)
+
+    def w2(name: str):
+        return per_run(getattr(w, name), 2)
+
     u[..., :P] = (
-        w.w_security * protection(s, ctx, seen)                 # 1, 2
-        - w.w_threat * threat(s, ctx, seen)                     # 10
-        - w.w_punishment * punishment(s, ctx, seen)             # 3
-        + w.w_economy * economic_pull(s, ctx, seen)             # 4
-        + w.w_identity * shared_identity(s, ctx, seen)          # 5
-        + w.w_dependence * dependence(s, ctx, seen)             # 11
-        + w.w_bandwagon * bandwagoning(s, ctx, seen)            # 12
+        w3("w_security") * protection(s, ctx, seen)             # 1, 2
+        - w3("w_threat") * threat(s, ctx, seen)                 # 10
+        - w3("w_punishment") * punishment(s, ctx, seen)         # 3
+        + w3("w_economy") * economic_pull(s, ctx, seen)         # 4
+        + w3("w_identity") * shared_identity(s, ctx, seen)      # 5
+        + w3("w_dependence") * dependence(s, ctx, seen)         # 11
+        + w3("w_bandwagon") * bandwagoning(s, ctx, seen)        # 12
     )
-    u += w.w_kinship * kinship(s, ctx, seen)                    # 5
+    u += w3("w_kinship") * kinship(s, ctx, seen)                # 5
     u[..., P] += (
-        w.w_autonomy * autonomy(s, ctx, seen)                   # 1
-        + w.w_alliance * alliance_cover(s, ctx, seen)           # 9
-        - w.w_polarization * balancing_price(s, ctx, seen)      # 6
+        w2("w_autonomy") * autonomy(s, ctx, seen)               # 1
+        + w2("w_alliance") * alliance_cover(s, ctx, seen)       # 9
+        - w2("w_polarization") * balancing_price(s, ctx, seen)  # 6
     )
     return u
 
@@ -90,6 +97,10 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
     come weighted: their weights sit in constants or multiply first, as the numbers
     were computed (docs/PERFORMANCE.md)."""
     w = ctx.params
+
+    def w3(name: str):  # a weight over (R, n, K) terms
+        return per_run(getattr(w, name), 3)
+
     coherence = bloc_alignment(s, ctx, seen)
     offer = (
         platform_gains(s, ctx, seen)                            # 4
@@ -97,17 +108,17 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
         + platform_identity(s, ctx, seen)                       # 5
     )
     value = (
-        w.w_bloc_alignment * coherence
+        w3("w_bloc_alignment") * coherence
         + offer * delivery(s, ctx)                              # 7, 8
         - binding_cost(s, ctx, seen)                            # 1
-        - w.w_punishment * platform_punishment(s, ctx, seen)    # 3
+        - w3("w_punishment") * platform_punishment(s, ctx, seen)  # 3
         + bloc_premium(s, ctx, coherence)                       # 6
-        + w.w_dependence * platform_dependence(s, ctx, seen)    # 11
-        + w.w_bandwagon * platform_bandwagoning(s, ctx, seen)   # 12
+        + w3("w_dependence") * platform_dependence(s, ctx, seen)  # 11
+        + w3("w_bandwagon") * platform_bandwagoning(s, ctx, seen)  # 12
     )
     threat_inside = refusing_threat(seen.eff, ctx.constants.bloc_members,
                                     ctx.structure.n_platforms)
-    refused = threat_inside > w.refusal_threat
+    refused = threat_inside > w3("refusal_threat")
     loose = loose_ties(s, ctx, seen)                            # 13
     return np.where(refused, -np.inf, value), np.where(refused, -np.inf, loose)
 
@@ -133,8 +144,9 @@ def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
     params = ctx.params
     seen = perceive(s, ctx, rows, t)
     u = alignment_utility(s, ctx, seen)
-    wish = softmax(u + params.perception_noise * draws.noise, params.temperature)
-    align = s.align[:, rows] + params.adjustment_rate * (wish - s.align[:, rows])
+    wish = softmax(u + per_run(params.perception_noise, 3) * draws.noise,
+                   per_run(params.temperature, 3))
+    align = s.align[:, rows] + per_run(params.adjustment_rate, 3) * (wish - s.align[:, rows])
     value, loose = platform_value(s, ctx, seen)
     status = next_status(s, ctx, seen, value, loose, draws)
     tenure = np.where(status == s.status[:, rows], s.tenure[:, rows] + 1.0, 0.0)

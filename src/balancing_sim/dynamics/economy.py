@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Structure
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def platform_gains_weight(st: Structure, params: Params) -> np.ndarray:
     """(K,) w_economy x the economic value of membership. A constant."""
-    return params.w_economy * st.economic
+    return per_run(params.w_economy, 3) * st.economic
 
 
 def economic_pull(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Structure
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def kin_weight(st: Structure) -> np.ndarray:
 
 def platform_identity_weight(st: Structure, params: Params) -> np.ndarray:
     """(N, K) w_identity x whether a platform embodies the state's identity. A constant."""
-    return params.w_identity * st.identity_platform
+    return per_run(params.w_identity, 3) * st.identity_platform
 
 
 def shared_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
@@ -50,4 +51,4 @@ def kinship(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
 
 def platform_identity(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(n, K) weighted identity a platform embodies for the state."""
-    return ctx.constants.identity_w[seen.rows]
+    return ctx.constants.identity_w[..., seen.rows, :]

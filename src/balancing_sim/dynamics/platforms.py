@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config.schema import STATUSES
+from .runs import at_runs, per_run
 from .state import Draws, RunState
 
 if TYPE_CHECKING:
@@ -53,15 +54,16 @@ def loose_ties(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     (mechanism 13). Loose ties bind nothing: no autonomy cost, no protection."""
     params = ctx.params
     lead, tension = leaning(s, ctx, seen)
-    return (params.w_cooperation * ctx.structure.cooperation * delivery(s, ctx)
-            + params.w_signal * (lead - tension))
+    return (per_run(params.w_cooperation, 3) * ctx.structure.cooperation * delivery(s, ctx)
+            + per_run(params.w_signal, 3) * (lead - tension))
 
 
 def delivery(s: RunState, ctx: Context) -> np.ndarray:
     """(R, 1, K) weighted share of its offer a platform can deliver: more the more viable
     (mechanism 7) and institutionally deep (mechanism 8) it is."""
     params = ctx.params
-    return (params.w_viability * s.viability + params.w_depth * s.depth)[:, None, :]
+    return (per_run(params.w_viability, 2) * s.viability
+            + per_run(params.w_depth, 2) * s.depth)[:, None, :]
 
 
 def refusing_threat(eff: np.ndarray, bloc_members: list, n_platforms: int) -> np.ndarray:
@@ -107,7 +109,8 @@ def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nd
                         1.0)
     exposure = s.troops[r, state] + s.threat[r, state, :P] * st.power_ratio[seen.year][state, :P]
     risk = (exposure @ st.platform_rivalry.T)[np.arange(len(k)), k] * st.protection[k]
-    return interest - params.w_admission_risk * risk > params.admission_bar
+    return (interest - at_runs(params.w_admission_risk, r) * risk
+            > at_runs(params.admission_bar, r))
 
 
 def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
@@ -117,7 +120,7 @@ def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
     whichever is higher (each valuation raised by `margin`), as far as the platform's
     ladder, its eligibility and its criteria allow (`code`: see `next_status`)."""
     th = ctx.constants.thresholds
-    if margin:
+    if np.ndim(margin) or margin:
         value, loose = value + margin, loose + margin
     want = rungs_cleared(value, th)
     np.maximum(want, rungs_cleared(loose, th, top=2), out=want)
@@ -150,9 +153,9 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     code = np.where(neutral, d.k_code, d.member_code[rows])
     code += (open_k & st.eligible_any.T[rows]) * 5
     wish = wished(ctx, code, value, loose, 0.0)
-    stay = wished(ctx, code, value, loose, params.exit_margin)
+    stay = wished(ctx, code, value, loose, per_run(params.exit_margin, 3))
     current = s.status[:, rows]
-    decide = draws.decide < params.decision_hazard
+    decide = draws.decide < per_run(params.decision_hazard, 3)
     # down: where the valuation falls exit_margin below the rung (hazard), or at renewal
     go_down = (stay < current) & decide
     renewing_k = ctx.compiled.renewing[seen.t]
@@ -187,7 +190,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
             grant_to = np.where(passable & above & deciding[:, rung] & (w >= rung), rung,
                                 grant_to)
             passable &= ~(above & d.unpassable[k, rung])
-        seasoned = (c == 0) | (s.tenure[:, rows][r, i, k] >= params.admission_tenure)
+        seasoned = (c == 0) | (s.tenure[:, rows][r, i, k] >= at_runs(params.admission_tenure, r))
         by_platform = ((grant_to > c) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
                        & ~(outside_only & (grant_to == MEMBER)))
         if by_platform.any():  # the platform's rule, only where it has something to decide
@@ -272,9 +275,10 @@ def update_platforms(s: RunState, ctx: Context, cols: np.ndarray | slice = slice
     viability = s.viability[:, cols]
     moves = has_core | (potential > 0)
     target = np.where(moves, participation * together, viability)
-    viability = viability + params.viability_rate * (target - viability)
+    viability = viability + per_run(params.viability_rate, 2) * (target - viability)
     depth = s.depth[:, cols]
     gap = viability - depth
-    depth = depth + np.where(gap > 0, params.depth_growth, params.depth_decay) * gap
+    depth = depth + np.where(gap > 0, per_run(params.depth_growth, 2),
+                             per_run(params.depth_decay, 2)) * gap
     return (np.where(s.is_open[:, cols], np.clip(viability, 0.0, 1.0), 0.0),
             np.clip(depth, 0.0, 1.0))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -23,5 +24,6 @@ def balancing_price(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
 def bloc_premium(s: RunState, ctx: Context, coherence: np.ndarray) -> np.ndarray:
     """(R, n, K) weighted premium on joining a bloc one is aligned with (`coherence`,
     `platforms.bloc_alignment`), growing with polarization."""
-    return (ctx.params.w_polarization * s.polarization[:, None, None] * ctx.structure.bloc
+    return (per_run(ctx.params.w_polarization, 3) * s.polarization[:, None, None]
+            * ctx.structure.bloc
             * coherence)

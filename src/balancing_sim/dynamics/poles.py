@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..world import Structure
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -27,8 +28,10 @@ def react(s: RunState, ctx: Context, poles: np.ndarray | slice = slice(None),
     st, params = ctx.structure, ctx.params
     drift = drift_to_rivals(s.align, st)[..., poles]
     near = st.proximity[:, :st.n_poles][:, poles]
-    target_stick = params.reaction_gain * st.coercion[poles] * near * drift
-    target_carrot = params.carrot_gain * st.pole_strength[year][poles] * drift
+    gain, carrot, rate = (per_run(v, 3) for v in (params.reaction_gain, params.carrot_gain,
+                                                  params.reaction_rate))
+    target_stick = gain * st.coercion[poles] * near * drift
+    target_carrot = carrot * st.pole_strength[year][poles] * drift
     reaction, carrots = s.reaction[..., poles], s.carrots[..., poles]
-    return (reaction + params.reaction_rate * (target_stick - reaction),
-            carrots + params.reaction_rate * (target_carrot - carrots))
+    return (reaction + rate * (target_stick - reaction),
+            carrots + rate * (target_carrot - carrots))

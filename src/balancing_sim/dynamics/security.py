@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..world import Structure
+from .runs import per_run
 from .state import RunState
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def effective_threat(s: RunState, ctx: Context, rows: np.ndarray | slice,
     eff = s.threat[:, rows] * st.power_ratio[year][rows]
     unaligned = 1.0 - s.align[:, rows, :P]
     eff[..., :P] += (s.coercion_on[:, rows]
-                     + ctx.params.troop_threat * s.troops[:, rows] * unaligned)
+                     + per_run(ctx.params.troop_threat, 3) * s.troops[:, rows] * unaligned)
     return eff
 
 
@@ -53,14 +54,14 @@ def local_strength(st: Structure, params: Params) -> np.ndarray:
     """(Y, N, P) each pole's power where the state is, relative to the strongest pole
     there, in each year: capability discounted by distance (Boulding's loss-of-strength
     gradient). A constant per year."""
-    distance = st.proximity[:, :st.n_poles] ** params.reach_decay          # (N, P)
-    reach = st.capability[:, None, :st.n_poles] * distance[None]
+    distance = st.proximity[:, :st.n_poles] ** per_run(params.reach_decay, 3)  # ([R,] N, P)
+    reach = st.capability[:, None, :st.n_poles] * distance[..., None, :, :]
     return reach / np.maximum(reach.max(axis=-1, keepdims=True), 1e-12)
 
 
 def platform_protection_weight(st: Structure, params: Params) -> np.ndarray:
     """(K,) w_security x the protection a platform's members receive. A constant."""
-    return params.w_security * st.protection
+    return per_run(params.w_security, 3) * st.protection
 
 
 # ---------------------------------------------------------------- terms
@@ -85,7 +86,7 @@ def platform_protection(s: RunState, ctx: Context, seen: Perceived) -> np.ndarra
     st, d, rows = ctx.structure, ctx.constants, seen.rows
     P = st.n_poles
     guarded = (np.take(seen.need, d.pole, axis=-1)
-               * np.take(s.credibility[:, rows], d.pole, axis=-1) * seen.strength[:, d.pole])
+               * np.take(s.credibility[:, rows], d.pole, axis=-1) * seen.strength[..., d.pole])
     restrained = (seen.eff[..., :P] @ d.pole_members_f
                   + seen.eff[..., P:P + st.n_states] @ d.core_f)
     return d.protection_w * np.where(d.protector, guarded, restrained)
@@ -107,7 +108,7 @@ def bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     if seen.yielding is not None:  # as perceived this month (`decision.perceive`)
         return seen.yielding
     st, rows = ctx.structure, seen.rows
-    leverage = s.coercion_on[:, rows] + ctx.params.troop_threat * s.troops[:, rows]
+    leverage = s.coercion_on[:, rows] + per_run(ctx.params.troop_threat, 3) * s.troops[:, rows]
     cover_by = s.credibility[:, rows] * seen.strength                  # (R, n, P)
     shelter = np.zeros_like(leverage)
     for p in range(st.n_poles):  # the best protector among each pole's rivals

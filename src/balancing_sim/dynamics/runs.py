@@ -1,0 +1,20 @@
+"""Parameters that may differ between runs: a float (every run the same) or an (R,)
+array over the block's runs (posterior draws, `draws.for_runs`). Terms shape them to
+their own arrays, whose first axis is the run; a float stays a float, so one
+parameter set computes exactly as before."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def per_run(value: float | np.ndarray, ndim: int) -> float | np.ndarray:
+    """`value` broadcasting over an array of `ndim` axes whose first is the run axis."""
+    if np.ndim(value) == 0:
+        return value
+    return np.reshape(value, (-1,) + (1,) * (ndim - 1))
+
+
+def at_runs(value: float | np.ndarray, runs: np.ndarray) -> float | np.ndarray:
+    """`value` for the runs of selected cases (index r of each case)."""
+    return value if np.ndim(value) == 0 else value[runs]

@@ -1,0 +1,173 @@
+"""The history against the record, in and out of sample: `balancing-sim-record` (`make
+validate`).
+
+Runs the history on a seed no calibration used, once per parameter setting (the
+calibrated point, the posterior, the posterior calibrated up to a cutoff), and prints:
+the in-sample record score and Brier score of each, the worst facts, P1-P5, and the
+out-of-sample table: the facts after the cutoff scored for the cutoff posterior, the
+full posterior (which saw them) and the two naive forecasts of `record` (persistence,
+base rates). With `--doc` it regenerates the record and score tables of
+docs/VALIDATION.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .config.loading import conf_dir
+from .record import (
+    Record,
+    Window,
+    WorldIds,
+    base_rate_forecasts,
+    brier,
+    fact_shares,
+    load_record,
+    model_forecasts,
+    month,
+    month_text,
+    persistence_forecasts,
+    record_markdown,
+    record_score,
+    replace_generated,
+)
+from .validation import Panel, load_patterns, pass_rates
+
+SEED = 31415926
+"""A seed no calibration uses (theirs: conf/calibration/*.yaml)."""
+CUTOFF = "2014-12"
+SCORES = ("<!-- scores:begin -->", "<!-- scores:end -->")
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str
+    params: str       # a params option of conf/params/
+    sees: str         # what its calibration saw
+
+
+SETTINGS = (Setting("calibrated point", "calibrated", "1992-2024, P1-P5"),
+            Setting("posterior", "posterior", "1992-2024, P1-P5"),
+            Setting("posterior to 2014", "posterior_to2014", "1992-2014 only"))
+
+
+def history_panel(params: str, runs: int, seed: int) -> Panel:
+    """The history's recorded runs under a params option (posterior settings: at least
+    one run per draw)."""
+    from .draws import load_draws
+    from .evaluation import Model
+
+    model = Model.of("history", [f"params={params}"], seed=seed)
+    if model.params.draws is not None:
+        runs = max(runs, len(load_draws(model.params.draws)[1]))
+    return Model(model.compiled, model.params, runs, seed, model.engine, 1).panel(model.params)
+
+
+def forecast_hold(forecasts: pd.DataFrame, required: float) -> float:
+    """Share of facts a forecast holds: p at least `required` at every checkpoint (a
+    naive forecast's analogue of the record score)."""
+    return float((forecasts.groupby("id")["p"].min() >= required).mean())
+
+
+def out_of_sample(panels: dict[str, Panel], record: Record, cutoff: str) -> pd.DataFrame:
+    """Brier score (all, memberships, postures) and record score on the facts after the
+    cutoff, for each model setting and the two naive forecasts; and the first setting
+    on the facts up to the cutoff (its fit where it was calibrated, for comparison)."""
+    window = Window(month(cutoff) + 1, record.window.end)
+    required = record.scoring.required_share
+    rows = []
+    training = Window(record.window.start, month(cutoff))
+    first = next(iter(panels))
+    for label, panel, win in [*((k, v, window) for k, v in panels.items()),
+                              (f"{first}, on its training years", panels[first], training)]:
+        scores = brier(model_forecasts(panel, record, win))
+        rows.append((label, scores["all"], scores["membership"], scores["posture"],
+                     record_score(panel, record, win), int(scores["checkpoints"])))
+    for label, forecasts in (("persistence of " + cutoff, persistence_forecasts),
+                             ("base rates to " + cutoff, base_rate_forecasts)):
+        found = forecasts(record, cutoff, window)
+        scores = brier(found)
+        rows.append((label, scores["all"], scores["membership"], scores["posture"],
+                     forecast_hold(found, required), int(scores["checkpoints"])))
+    return pd.DataFrame(rows, columns=["forecast", "Brier", "Brier memberships",
+                                       "Brier postures", "record score", "checkpoints"])
+
+
+def in_sample(panels: dict[str, Panel], record: Record, patterns: dict) -> pd.DataFrame:
+    rows = []
+    for label, panel in panels.items():
+        scores = brier(model_forecasts(panel, record))
+        rows.append({"setting": label, "record score": record_score(panel, record),
+                     "Brier": scores["all"], **pass_rates(panel, patterns)})
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns)
+    body = ["| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row)
+            + " |" for row in table.itertuples(index=False)]
+    return "\n".join([head, *body])
+
+
+def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int, seed: int,
+                    cutoff: str, record: Record) -> str:
+    return "\n\n".join((
+        f"_Generated by `balancing-sim-record --doc` (history, seed {seed}, {runs} "
+        "replicates a setting; the posterior settings run at least once per draw, run r "
+        "with draw r mod M)._",
+        "### In sample (1992-2024)", markdown(inside),
+        f"### Out of sample ({month_text(month(cutoff) + 1)} to "
+        f"{month_text(record.window.end)}; facts and checkpoints after {cutoff})",
+        markdown(outside)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="balancing-sim-record", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=100, help="replicates per setting")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--worst", type=int, default=12, help="worst facts shown")
+    parser.add_argument("--doc", type=Path, help="regenerate the tables of this document "
+                        "(docs/VALIDATION.md)")
+    args = parser.parse_args(argv)
+    root = conf_dir()
+    world = WorldIds.from_world(yaml.safe_load((root / "world" / "eurasia.yaml").read_text()))
+    record = load_record(root / "record" / "eurasia.yaml", world)
+    patterns = load_patterns(root / "validation" / "history.yaml")
+    panels = {s.label: history_panel(s.params, args.runs, args.seed) for s in SETTINGS}
+    inside = in_sample(panels, record, patterns)
+    pd.set_option("display.width", 160)
+    print(f"History, seed {args.seed}, {args.runs} replicates a setting.\n\nIn sample:")
+    print(inside.to_string(index=False, float_format="{:.3f}".format))
+    shares = fact_shares(panels["posterior"], record)
+    worst = shares.sort_values("share").head(args.worst)
+    print(f"\nWorst facts (posterior, share of runs holding them):\n"
+          f"{worst[['id', 'from', 'to', 'accept', 'share']].to_string(index=False)}")
+    outside = out_of_sample({s.label: panels[s.label] for s in SETTINGS[::-1]}, record,
+                            CUTOFF)
+    print(f"\nOut of sample (facts after {CUTOFF}; only the first row never saw them):")
+    print(outside.to_string(index=False, float_format="{:.3f}".format))
+    if args.doc:
+        text = args.doc.read_text(encoding="utf-8")
+        text = replace_generated(text, record_markdown(
+            record, world, dict(zip(shares["id"], shares["share"], strict=True))))
+        text = replace_generated(text, scores_markdown(inside, outside, args.runs, args.seed,
+                                                       CUTOFF, record), SCORES)
+        args.doc.write_text(text, encoding="utf-8")
+        print(f"\nregenerated: {args.doc}")
+    beats = outside.set_index("forecast")["Brier"]
+    model, persistence = beats["posterior to 2014"], beats[f"persistence of {CUTOFF}"]
+    print(f"\nHeld-out Brier: model {model:.3f} vs persistence {persistence:.3f}: "
+          f"{'the model beats persistence' if model < persistence else 'persistence wins'}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
