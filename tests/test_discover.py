@@ -60,6 +60,13 @@ def test_ranges_come_from_the_calibration_or_a_table_of_draws(tmp_path):
     assert load_ranges(str(draws)) == {"w_autonomy": (0.5, 1.5)}
 
 
+def test_the_default_ranges_are_the_posteriors_and_lie_inside_the_search_box():
+    posterior, box = load_ranges("posterior"), load_ranges("calibration")
+    assert posterior.keys() <= box.keys() and "w_autonomy" in posterior
+    for name, (low, high) in posterior.items():
+        assert box[name][0] <= low < high <= box[name][1], name
+
+
 def test_a_small_discovery_run_finds_a_box(tmp_path, capsys):
     out = tmp_path / "disc"
     code = main(["--outcome", "azerbaijan nonaligned", "--params", "w_autonomy,w_identity",

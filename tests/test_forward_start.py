@@ -31,8 +31,11 @@ def baseline():
     return panel("baseline", runs=100)
 
 
-def test_forward_run_starts_where_the_same_history_run_ends():
-    history, forward = panel("history", runs=6), panel("baseline", runs=6)
+@pytest.mark.parametrize("params", ["calibrated", "posterior"])
+def test_forward_run_starts_where_the_same_history_run_ends(params):
+    """Under the same parameters (each run its own draw with the posterior)."""
+    choice = [f"params={params}"]
+    history, forward = panel("history", choice, runs=6), panel("baseline", choice, runs=6)
     assert forward.months[0] == history.months[-1] + 1
     for name in ("align", "status", "viability", "depth"):
         np.testing.assert_array_equal(getattr(forward, name)[:, 0], getattr(history, name)[:, -1])

@@ -196,9 +196,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", required=True,
                    help="what to explain, e.g. '<actor> in_bloc', '<actor> hedging < 0.5', "
                         "'<actor> nonaligned', '<actor> member <platform>'")
-    p.add_argument("--ranges", default="calibration",
-                   help="calibration (conf/calibration/history.yaml), posterior (its draws' "
-                        "min-max) or a file (YAML with ranges:, or CSV/Parquet of draws)")
+    p.add_argument("--ranges", default="posterior",
+                   help="posterior (the default: its draws' min-max), calibration "
+                        "(conf/calibration/history.yaml) or a file (YAML with ranges:, or "
+                        "CSV/Parquet of draws)")
     p.add_argument("--params", default=None,
                    help="comma-separated parameters to vary (default: every one in the ranges)")
     p.add_argument("--samples", type=int, default=200, help="Latin hypercube points")
