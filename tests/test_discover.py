@@ -70,6 +70,7 @@ def test_the_default_ranges_are_the_posteriors_and_lie_inside_the_search_box():
 def test_a_small_discovery_run_finds_a_box(tmp_path, capsys):
     out = tmp_path / "disc"
     code = main(["--outcome", "azerbaijan nonaligned", "--params", "w_autonomy,w_identity",
+                 "--ranges", "calibration",
                  "--samples", "16", "--runs", "2", "--seed", "3",
                  "--set", "scenario.end=2024-12", "--out", str(out)])
     assert code == 0
