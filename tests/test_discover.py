@@ -72,7 +72,7 @@ def test_a_small_discovery_run_finds_a_box(tmp_path, capsys):
     code = main(["--outcome", "azerbaijan nonaligned", "--params", "w_autonomy,w_identity",
                  "--ranges", "calibration",
                  "--samples", "16", "--runs", "2", "--seed", "3",
-                 "--set", "scenario.end=2024-12", "--out", str(out)])
+                 "--set", "scenario.end=2024-12", "--set", "params=calibrated", "--out", str(out)])
     assert code == 0
     meta = json.loads((out / "discovery.json").read_text())
     samples = pd.read_csv(out / "samples.csv")
