@@ -119,6 +119,19 @@ def test_summary_splits_each_outcome_and_combines_exactly(drawn):
     assert "Spread from parameters vs chance (3 posterior draws, 8 runs each)" in lines
 
 
+def test_a_single_run_per_draw_shows_no_split(drawn):
+    """One run of a draw has no chance variance to measure: all would look like parameters."""
+    rec, compiled = drawn
+    from dataclasses import replace
+
+    few = replace(_slice(rec, slice(0, 4)), draw=np.arange(4))  # four draws, one run each
+    whole = summaries.combine([summaries.part(few, compiled.structure)],
+                              summary_names(compiled))
+    text = "\n".join(summaries.lines(whole))
+    assert "at least 2 runs per draw" in text
+    assert "% " not in text.split("Spread from parameters vs chance")[1]
+
+
 def test_the_tables_carry_the_draw_and_give_the_same_summary(drawn):
     rec, compiled = drawn
     tables = contract.build(rec, compiled, 1)

@@ -316,6 +316,11 @@ def lines(summary: dict) -> list[str]:
     spread_ = summary.get("spread")
     if spread_:
         low, high = spread_["runs_per_draw"]["min"], spread_["runs_per_draw"]["max"]
+        if low < 2:  # one run of a draw has no chance variance to measure
+            return [*out, "", f"Spread from parameters vs chance: not shown, some of the "
+                    f"{spread_['draws']} posterior draws have a single run (at least 2 runs "
+                    "per draw are needed to tell chance from the parameters: runs >= 2 x "
+                    "draws)"]
         out += ["", f"Spread from parameters vs chance ({spread_['draws']} posterior draws, "
                 f"{low if low == high else f'{low}-{high}'} runs each): share of each "
                 "outcome's variance due to the parameters"]
