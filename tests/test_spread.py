@@ -185,6 +185,16 @@ def test_metrics_split_a_synthetic_table_with_the_known_answer():
     assert b["variance"] == pytest.approx(0.0)
 
 
+def test_one_run_per_draw_has_no_split_in_the_metrics_or_the_figure():
+    single = synthetic(draw_means=(0.0, 1.0, 1.0), per_draw=1)
+    split = metrics.spread(single)
+    assert split["variance"].gt(0).any()
+    assert split["parameter"].isna().all() and split["chance"].isna().all()
+    fig = plots.spread_chart(single)
+    (ax,) = [a for a in fig.axes if a.get_visible()]
+    assert "one run per draw: no split" in ax.get_title()
+
+
 def test_no_draw_column_no_split():
     assert metrics.spread(synthetic().drop(columns="draw")).empty
 

@@ -456,7 +456,7 @@ def spread(traj: Frame, plat: Frame | None = None, config: dict | None = None
     Outcomes: P(final posture) of each actor and posture, the final hedging index, in a
     bloc at the end, and each platform's final viability. Columns: scenario, [point,
     swept columns,] outcome, actor, item, mean, variance, parameter, chance, draws,
-    runs_min, runs_max."""
+    runs_min, runs_max; parameter and chance are NaN where a draw has a single run."""
     df = with_hedging(with_scenario(traj, config))
     if "draw" not in df.columns:
         return pd.DataFrame()
@@ -487,6 +487,8 @@ def spread(traj: Frame, plat: Frame | None = None, config: dict | None = None
         frames.append(_split_frame(s["n"], mean, s["viability_sq"] / s["n"] - mean ** 2,
                                    "final viability", ""))
     out = pd.concat(frames, ignore_index=True)
+    # one run of a draw has no within-draw variance to measure: no split there, not 100%
+    out.loc[out["runs_min"] < 2, ["parameter", "chance"]] = np.nan
     return _tidy(out, ["actor", "item"], df)
 
 

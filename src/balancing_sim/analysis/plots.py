@@ -847,8 +847,10 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("share of the variance over runs (%)")
         draws = int(part["draws"].max()) if part["draws"].notna().any() else 0
+        single = "; one run per draw: no split" if part["runs_min"].min() < 2 else ""
         ax.set_title(f"{unit['title']}\n({draws} draws, "
-                     f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs each)")
+                     f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs each"
+                     f"{single})")
     axes[0].set_yticks(y, names)
     handles = [Patch(color="#0072B2", label="parameters (variance of the draws' means)"),
                Patch(color="#E69F00", label="chance (mean variance within a draw)")]
