@@ -3,6 +3,8 @@ in the contract, the summary (combined exactly from chunks), the metrics and the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,8 +90,6 @@ def drawn():
 
 
 def _slice(rec, rows: slice):
-    from dataclasses import replace
-
     return replace(rec, runs=rec.runs[rows], align=rec.align[rows], status=rec.status[rows],
                    viability=rec.viability[rows], depth=rec.depth[rows], draw=rec.draw[rows])
 
@@ -122,8 +122,6 @@ def test_summary_splits_each_outcome_and_combines_exactly(drawn):
 def test_a_single_run_per_draw_shows_no_split(drawn):
     """One run of a draw has no chance variance to measure: all would look like parameters."""
     rec, compiled = drawn
-    from dataclasses import replace
-
     few = replace(_slice(rec, slice(0, 4)), draw=np.arange(4))  # four draws, one run each
     whole = summaries.combine([summaries.part(few, compiled.structure)],
                               summary_names(compiled))

@@ -27,7 +27,7 @@ from .platforms import (
 )
 from .polarization import balancing_price, bloc_premium
 from .punishment import coercive_reach, platform_punishment, punishment
-from .runs import per_run
+from .runs import per_run, weights
 from .security import (
     bandwagoning,
     dependence,
@@ -59,14 +59,9 @@ def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
 def alignment_utility(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n, P+1) utility of leaning to each pole (first P columns) or to none (last):
     one term per mechanism (number on the right), each with its own weight."""
-    w, P = ctx.params, ctx.structure.n_poles
+    P = ctx.structure.n_poles
     u = np.zeros((*seen.eff.shape[:2], P + 1))
-    def w3(name: str):  # a weight over (R, n, .) terms; w2: over (R, n) terms
-        return per_run(getattr(w, name), 3)
-
-    def w2(name: str):
-        return per_run(getattr(w, name), 2)
-
+    w3, w2 = weights(ctx.params, 3), weights(ctx.params, 2)  # over (R, n, .) and (R, n)
     u[..., :P] = (
         w3("w_security") * protection(s, ctx, seen)             # 1, 2
         - w3("w_threat") * threat(s, ctx, seen)                 # 10
@@ -96,11 +91,7 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
     beyond `refusal_threat`. The offer's parts, the binding cost and the bloc premium
     come weighted: their weights sit in constants or multiply first, as the numbers
     were computed (docs/PERFORMANCE.md)."""
-    w = ctx.params
-
-    def w3(name: str):  # a weight over (R, n, K) terms
-        return per_run(getattr(w, name), 3)
-
+    w3 = weights(ctx.params, 3)  # over (R, n, K) terms
     coherence = bloc_alignment(s, ctx, seen)
     offer = (
         platform_gains(s, ctx, seen)                            # 4

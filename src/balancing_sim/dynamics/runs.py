@@ -5,6 +5,8 @@ parameter set computes exactly as before."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -13,6 +15,11 @@ def per_run(value: float | np.ndarray, ndim: int) -> float | np.ndarray:
     if np.ndim(value) == 0:
         return value
     return np.reshape(value, (-1,) + (1,) * (ndim - 1))
+
+
+def weights(params: object, ndim: int) -> Callable[[str], float | np.ndarray]:
+    """name -> that parameter of `params`, shaped by `per_run` for terms of `ndim` axes."""
+    return lambda name: per_run(getattr(params, name), ndim)
 
 
 def at_runs(value: float | np.ndarray, runs: np.ndarray) -> float | np.ndarray:
