@@ -15,12 +15,14 @@ from pathlib import Path
 
 import psutil
 import pytest
+from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim import cli
 from balancing_sim.results import IncompleteResults
 
-SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2"]
+SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2",
+         HAND_SET_START]
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:

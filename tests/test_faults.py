@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim.api import sweep
@@ -23,7 +24,7 @@ from balancing_sim.results import TABLES
 
 RUNS = 24
 SLOW = [f"runs={RUNS}", "seed=11", "scenario.end=2026-06", "runner.workers=1",
-        "runner.chunk_runs=1"]
+        "runner.chunk_runs=1", HAND_SET_START]
 """One run per chunk: many small atomic writes, so a signal lands mid-sweep."""
 SWEEP = ["-m", "params.w_autonomy=0.5,1.0"]
 
@@ -49,8 +50,8 @@ def start_and_wait(args: list[str], out: Path, markers: int = 2) -> subprocess.P
 
 def reference(tmp_path: Path) -> dict[str, pd.DataFrame]:
     """The sweep run in one go, in this process."""
-    res = sweep([[f"params.w_autonomy={w}", "scenario.end=2026-06", "runner.workers=1"]
-                 for w in (0.5, 1.0)], tmp_path / "reference", runs=RUNS, seed=11)
+    res = sweep([[f"params.w_autonomy={w}", "scenario.end=2026-06", "runner.workers=1",
+                  HAND_SET_START] for w in (0.5, 1.0)], tmp_path / "reference", runs=RUNS, seed=11)
     return {t: getattr(res, t) for t in TABLES}
 
 
@@ -147,7 +148,7 @@ def run_faulty(args: list[str], limit: int, code: str, message: str,
 def test_disk_full_is_one_line_exit_2_and_keeps_what_was_written(tmp_path):
     out = tmp_path / "full"
     args = ["-m", "scenario=baseline,armenia_pivot", "runs=6", "seed=1", "runner.workers=1",
-            "runner.chunk_runs=2", f"out={out}"]
+            "runner.chunk_runs=2", HAND_SET_START, f"out={out}"]
     # writes through the writer: sweep.json, then per point point.json, config.yaml,
     # layout.json, per chunk 3 table parts (staged by the worker) and its marker, then
     # summary.json and timing.json; the first point (3 chunks) and one chunk of the

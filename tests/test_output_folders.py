@@ -14,12 +14,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim import cli
 
 BIN = Path(sys.executable).parent
-SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2"]
+SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2",
+         HAND_SET_START]
 
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

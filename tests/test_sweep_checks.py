@@ -9,12 +9,13 @@ import warnings
 from pathlib import Path
 
 import pytest
+from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim import cli
 from balancing_sim.config.errors import ConfigError
 
-SHORT = ["runs=3", "seed=5", "scenario.end=2025-06", "runner.workers=1"]
+SHORT = ["runs=3", "seed=5", "scenario.end=2025-06", "runner.workers=1", HAND_SET_START]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -54,6 +55,16 @@ def test_the_points_are_the_jobs_hydra_composes():
         assert (config, data) == (p.config, p.data)
         assert places.subdir == p.places.subdir and places.out == p.places.out
 
+
+
+def test_a_sweep_may_start_from_the_hand_set_situation():
+    """A point that overrides `scenario.after` continues no history (it was given the
+    shared composition's continued scenario and refused)."""
+    from balancing_sim.config.points import points
+
+    found = points(["scenario=baseline,western_pressure", HAND_SET_START])
+    assert [p.config.prefix for p in found] == [None, None]
+    assert all(p.config.scenario.after == "" for p in found)
 
 def test_two_points_sharing_a_folder_are_refused(tmp_path):
     proc = run_cli("-m", "scenario.name=a/b,a_b", *SHORT, f"out={tmp_path / 's'}",

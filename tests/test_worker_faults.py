@@ -9,6 +9,7 @@ import time
 
 import psutil
 import pytest
+from options import HAND_SET_START
 
 from balancing_sim.config.loading import compose
 from balancing_sim.runner import OutputConflict, run, sinks
@@ -66,7 +67,8 @@ def test_a_part_computed_for_another_seed_is_caught_when_the_run_combines(tmp_pa
                                                                           monkeypatch):
     """What a worker of a killed run writing late would leave: a chunk of seed 1 in a
     run of seed 2. The run refuses to call that a result."""
-    base = ["runs=6", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2"]
+    base = ["runs=6", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2",
+            HAND_SET_START]
     other = tmp_path / "seed1"
     run(*compose([*base, "seed=1"]), other)
     late = (other / "trajectories.parquet" / "part-000001.parquet").read_bytes()

@@ -223,13 +223,19 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
     return ConfigError([Problem(file, str(key or "(top level)"), None, reason)])
 
 
+def _as_data(node: object) -> object:
+    """A section as plain data, interpolations resolved (against the whole config: a
+    section keeps its parent; copying the config without Hydra's node cost more than
+    composing it)."""
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+
 def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
     """A plain resolved dict of the composed config, without Hydra's own node; a
     generated world (conf/world/synthetic.yaml) is checked, then built."""
     from ..synthetic import expand
 
-    data = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]),
-                                  resolve=True)
+    data = {key: _as_data(cfg[key]) for key in cfg if key != "hydra"}
     world = data.get("world")
     if isinstance(world, Mapping) and "size" in world:
         build_size(world["size"], world_file)

@@ -71,6 +71,11 @@ def jobs(overrides: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     return own, [list(job) for job in lists[0]]
 
 
+DERIVING = ("world.size", "scenario.after")
+"""Keys from which `config_dict` derives more data (a generated world, the continued
+scenario): a point overriding one is composed in full."""
+
+
 def _plain(override) -> bool:
     """A plain value for a key (what a shared composition can take in its dict)."""
     value = None if override.is_delete() else override.value()
@@ -78,7 +83,7 @@ def _plain(override) -> bool:
     return not (_is_hydra(key) or key in GROUPS or "/" in key or override.is_add()
                 or override.is_delete() or override.is_force_add()
                 or override.is_sweep_override() or isinstance(value, list | dict)
-                or key.startswith("world.size"))
+                or key.startswith(DERIVING))
 
 
 def _interpolated(node: object) -> bool:

@@ -10,6 +10,8 @@ longer ones)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -116,6 +118,13 @@ def _parse(text: str, path: Path) -> object:
         loader.dispose()
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, path: str) -> object:
+    """`_parse`, remembered by content: a sweep or a session composes the same scenario,
+    situation and continued scenario many times (the callers get their own copy)."""
+    return _parse(text, Path(path))
+
+
 def load_yaml(path: str | Path) -> object:
     """Read one YAML file as plain data; a syntax error or a duplicate key is a
     ConfigError naming the file and the line."""
@@ -127,7 +136,7 @@ def load_yaml(path: str | Path) -> object:
         raise ConfigError([Problem(str(path), "(file)", None,
                                    f"a readable UTF-8 YAML file ({reason})")]) from None
     try:
-        return _parse(text, path)
+        return copy.deepcopy(_parsed(text, str(path)))
     except RecursionError:
         raise ConfigError([Problem(str(path), "(file)", None,
                                    "YAML nested less deeply (lists or mappings inside each "
