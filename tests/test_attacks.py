@@ -146,7 +146,7 @@ def test_a_quoted_unicode_folder_survives_a_stop_and_its_resume_command(tmp_path
 
 def test_a_killed_worker_is_one_line_and_the_command_resumes(tmp_path):
     out = tmp_path / "lost"
-    args = ["runs=160", "scenario=history", "runner.workers=2", "runner.chunk_runs=8",
+    args = ["runs=48", "scenario=history", "runner.workers=2", "runner.chunk_runs=8",
             "runner.progress=off", f"out={out}"]
     proc = subprocess.Popen([sys.executable, "-m", "balancing_sim.cli", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -165,7 +165,7 @@ def test_a_killed_worker_is_one_line_and_the_command_resumes(tmp_path):
     again = run_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
                     cwd=tmp_path, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert bs.load(out).summary["runs"] == 160
+    assert bs.load(out).summary["runs"] == 48
 
 
 def test_ctrl_c_before_hydra_starts_is_one_line(tmp_path, monkeypatch, capsys):

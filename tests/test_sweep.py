@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim.api import sweep
@@ -134,7 +135,7 @@ def test_every_named_experiment_is_documented():
 def test_a_named_experiment_runs_its_grid_in_one_command(tmp_path):
     out = tmp_path / "exp"
     proc = cli("-m", "experiment=three_plus_three_viability", "runs=2", "runner.workers=1",
-               f"out={out}", timeout=300)
+               HAND_SET_START, f"out={out}", timeout=300)
     assert proc.returncode == 0, proc.stderr
     res = bs.load(out)
     assert len(res.summary["points"]) == 9

@@ -14,6 +14,8 @@ as pandas DataFrames, read on first access (what notebooks and small runs want).
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 import tempfile
@@ -247,7 +249,7 @@ def load(path: str | Path) -> Results:
         tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
         if incomplete:
             _say_incomplete(root, incomplete, 1)
-        return Results(tables, summary=summary, config=_yaml(root / "config.yaml"), path=root,
+        return Results(tables, summary=summary, config=config_file(root / "config.yaml"), path=root,
                        incomplete=incomplete)
     infos = {p: info for p in points if (info := _json(p / "point.json")) is not None}
     keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
@@ -283,7 +285,18 @@ def _json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _yaml(path: Path) -> dict:
+def config_file(path: Path) -> dict:
+    """A run's `config.yaml` as plain data ({} when there is none); remembered by file
+    and modification time, as figures and reports read each point's config repeatedly
+    (a resolved config is some hundred kilobytes of YAML)."""
+    if not path.is_file():
+        return {}
+    stat = path.stat()
+    return copy.deepcopy(_parsed_yaml(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
     import yaml
 
-    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    return yaml.safe_load(Path(path).read_text()) or {}

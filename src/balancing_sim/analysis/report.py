@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from ..results import config_file
 from ..tables import Table
 from . import metrics, plots
 
@@ -81,7 +82,7 @@ def scenario_config(res, scenario: str | None = None) -> dict:
         if scenario is None or info.get("scenario") == scenario:
             path = root / "points" / str(pid) / "config.yaml" if root else None
             if path is not None and path.is_file():
-                return yaml.safe_load(path.read_text()) or {}
+                return config_file(path)
     return {}
 
 

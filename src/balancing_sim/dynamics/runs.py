@@ -12,9 +12,9 @@ import numpy as np
 
 def per_run(value: float | np.ndarray, ndim: int) -> float | np.ndarray:
     """`value` broadcasting over an array of `ndim` axes whose first is the run axis."""
-    if np.ndim(value) == 0:
+    if not isinstance(value, np.ndarray) or value.ndim == 0:  # hot: called per term
         return value
-    return np.reshape(value, (-1,) + (1,) * (ndim - 1))
+    return value.reshape((-1,) + (1,) * (ndim - 1))
 
 
 def weights(params: object, ndim: int) -> Callable[[str], float | np.ndarray]:
@@ -24,4 +24,4 @@ def weights(params: object, ndim: int) -> Callable[[str], float | np.ndarray]:
 
 def at_runs(value: float | np.ndarray, runs: np.ndarray) -> float | np.ndarray:
     """`value` for the runs of selected cases (index r of each case)."""
-    return value if np.ndim(value) == 0 else value[runs]
+    return value[runs] if isinstance(value, np.ndarray) and value.ndim else value
