@@ -68,7 +68,8 @@ def test_hedging_is_the_normalized_entropy_of_the_alignment(run_dir):
     shares = np.column_stack([weights, np.clip(1 - weights.sum(axis=1), 0, None)])
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.where(shares > 0, shares * np.log(shares), 0).sum(axis=1)
-    np.testing.assert_allclose(df["hedging"], entropy / np.log(shares.shape[1]), atol=2e-6)
+    # weights and index are stored to 16 significant bits (relative error 1.5e-5 each)
+    np.testing.assert_allclose(df["hedging"], entropy / np.log(shares.shape[1]), atol=5e-5)
     assert df["hedging"].between(0, 1).all() and df["hedging"].std() > 0.01
 
 

@@ -14,6 +14,7 @@ from balancing_sim import contract, outcomes
 from balancing_sim import summary as summaries
 from balancing_sim.analysis import metrics, plots, report
 from balancing_sim.config.loading import compose
+from balancing_sim.contract import stored
 from balancing_sim.results import Results
 from balancing_sim.runner.jobs import simulator
 from balancing_sim.runner.main import names as summary_names
@@ -104,7 +105,7 @@ def test_summary_splits_each_outcome_and_combines_exactly(drawn):
     spread = whole["spread"]
     assert spread["draws"] == DRAWS and spread["runs_per_draw"] == {"min": 8, "max": 8}
     actor = names.actors[0]
-    hedging = outcomes.hedging_index(rec.align[:, -1, 0]).astype(np.float32).astype(float)
+    hedging = stored(outcomes.hedging_index(rec.align[:, -1, 0])).astype(float)  # as in tables
     entry = spread["actors"][actor]["hedging"]
     by_draw = pd.Series(hedging).groupby(rec.draw)
     assert entry["mean"] == pytest.approx(hedging.mean())

@@ -17,7 +17,7 @@ import pytest
 import balancing_sim as bs
 from balancing_sim.analysis import frames, metrics
 from balancing_sim.config.loading import compose
-from balancing_sim.contract import TABLES, identity
+from balancing_sim.contract import SIGNIFICANT_BITS, TABLES, identity, stored
 from balancing_sim.runner import execute, layout, plan, run, store
 from balancing_sim.runner.folder import release
 from balancing_sim.runner.store import fingerprint
@@ -65,7 +65,7 @@ def test_pandas_pyarrow_duckdb_and_polars_read_each_dataset_unchanged(run_dir, t
         pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=name)
 
 
-def test_parts_are_sorted_dictionary_encoded_with_float32_weights(run_dir):
+def test_parts_are_sorted_dictionary_encoded_with_rounded_float32_values(run_dir):
     parts = sorted((run_dir / "trajectories.parquet").glob("part-*.parquet"))
     assert [p.name for p in parts] == ["part-000000.parquet", "part-000001.parquet",
                                        "part-000002.parquet"]  # 20 runs in chunks of 8
@@ -83,8 +83,15 @@ def test_parts_are_sorted_dictionary_encoded_with_float32_weights(run_dir):
     mem = pq.read_schema(run_dir / "memberships.parquet" / "part-000000.parquet")
     assert all(pa.types.is_dictionary(mem.field(c).type) for c in ("actor", "platform",
                                                                    "status"))
-    assert pq.read_schema(run_dir / "platforms.parquet" / "part-000000.parquet").field(
-        "viability").type == pa.float64()
+    platforms = pq.read_table(run_dir / "platforms.parquet" / "part-000000.parquet")
+    for table, columns in ((pq.read_table(parts[0]), [c for c in schema.names
+                                                      if c.startswith("align_")] + ["hedging"]),
+                           (platforms, ["viability", "depth"])):
+        for c in columns:  # float32 rounded to SIGNIFICANT_BITS: the low bits are zero
+            values = table[c].to_numpy()
+            assert values.dtype == np.float32, c
+            low = (1 << (24 - SIGNIFICANT_BITS)) - 1
+            assert not (values.view(np.uint32) & low).any() and values.std() > 0, c
 
 
 def test_summary_is_reproducible_and_timing_is_kept_apart(tmp_path):
@@ -202,3 +209,15 @@ def test_a_sweep_is_one_lazy_table_with_its_point_columns(tmp_path):
     half = table.select(**{"params.w_autonomy": 0.5})
     assert len(half.parts) == 1 and len(half) == len(table) // 2
     assert set(half.to_pandas()["params.w_autonomy"]) == {0.5}
+
+
+def test_stored_values_round_to_nearest_at_the_stated_precision():
+    rng = np.random.default_rng(1)
+    values = np.concatenate([rng.random(10_000), rng.random(100) * 1e-6, [0.0, 1.0, 0.5]])
+    kept = stored(values)
+    relative = np.abs(kept.astype(np.float64) - values) / np.where(values > 0, values, 1)
+    assert relative.max() <= 2.0 ** -SIGNIFICANT_BITS
+    assert relative.max() > 2.0 ** -(SIGNIFICANT_BITS + 2)  # rounded, not kept in float32
+    assert (stored(kept) == kept).all() and (kept[-3:] == [0.0, 1.0, 0.5]).all()
+    truncated = (values.astype(np.float32).view(np.uint32) & ~np.uint32(0xFF)).view(np.float32)
+    assert np.abs(kept - values).mean() < np.abs(truncated - values).mean()  # to nearest

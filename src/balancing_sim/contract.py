@@ -4,11 +4,14 @@ Three tables (PRODUCT.md): `trajectories` (run, step, state), `memberships` (run
 state, platform) and `platforms` (run, step, platform). Ids (`actor`, `platform`,
 `posture`, `status`) are dictionary-encoded with every id of the config as the
 dictionary, in config order, so every part of a table has the same categories.
-Alignment weights are float32 (7 significant digits: the engines compute in float64;
-their equality tests compare the float64 records); viability and depth stay float64.
-Each trajectory row also carries the state's `hedging` index (float32, computed from the
-float64 weights) and `in_bloc` (full member of a platform marked `bloc: true`); runs
-that draw their parameters from a posterior carry the draw's id (`draw`) in every table.
+Float columns (alignment weights, `hedging`, viability, depth) are stored as float32
+rounded to `SIGNIFICANT_BITS` significant bits (`stored`): a relative error of at most
+2**-16 (about 1.5e-5, four to five significant digits). The engines compute in float64
+and their equality tests compare the float64 records; postures are taken from the
+float64 weights before rounding. Each trajectory row also carries the state's `hedging`
+index (computed from the float64 weights) and `in_bloc` (full member of a platform
+marked `bloc: true`); runs that draw their parameters from a posterior carry the draw's
+id (`draw`) in every table.
 
 On disk a table is a Parquet dataset: a directory `<table>.parquet/` holding one part
 file per chunk of runs (`part-000000.parquet`, ...), rows sorted by run, then step, so
@@ -33,8 +36,11 @@ if TYPE_CHECKING:
 
 TABLES = ("trajectories", "memberships", "platforms")
 ALIGN_PREFIX = "align_"
-ALIGN_TYPE = np.float32
-HEDGING_TYPE = np.float32
+STORED_TYPE = np.float32
+SIGNIFICANT_BITS = 16
+"""Bits of the float32 significand (24) that the tables keep. The dropped low bits are
+far below the Monte Carlo spread of any outcome but, being noise, compress badly:
+rounding them away makes the files about a third smaller."""
 IDS = ("actor", "platform", "posture", "status")
 SORTED_BY = ("run", "step")
 ROW_GROUP_ROWS = 1 << 20
@@ -50,6 +56,16 @@ def table_dir(name: str) -> str:
     """The dataset directory of a table: `trajectories.parquet/` (the file name of the
     contract, now a directory of parts, as Spark and DuckDB write datasets)."""
     return f"{name}.parquet"
+
+
+def stored(values: np.ndarray) -> np.ndarray:
+    """Float values as the tables store them: float32, rounded to nearest at
+    `SIGNIFICANT_BITS` significant bits (on the bit pattern; a carry rounds up into the
+    exponent, as rounding should)."""
+    drop = 24 - SIGNIFICANT_BITS
+    bits = np.ascontiguousarray(values, dtype=STORED_TYPE).view(np.uint32)
+    mask = np.uint32((0xFFFFFFFF << drop) & 0xFFFFFFFF)
+    return ((bits + np.uint32(1 << (drop - 1))) & mask).view(STORED_TYPE)
 
 
 def _spread(values: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -94,8 +110,8 @@ def build(rec: Records, compiled: Compiled, seed: int, identity: str = "") -> di
             "actor": _ids(_spread(np.arange(N, dtype=np.int32), R * M, 1), st.states),
             "posture": _ids(rec.align.argmax(axis=-1).reshape(-1), st.postures)}
     for p, pole in enumerate(st.poles):
-        traj[ALIGN_PREFIX + pole] = rec.align[..., p].astype(ALIGN_TYPE).reshape(-1)
-    traj["hedging"] = hedging_index(rec.align).astype(HEDGING_TYPE).reshape(-1)
+        traj[ALIGN_PREFIX + pole] = stored(rec.align[..., p]).reshape(-1)
+    traj["hedging"] = stored(hedging_index(rec.align)).reshape(-1)
     traj["in_bloc"] = in_bloc(rec.status, st.bloc).reshape(-1)
     mem = {**keys(N * K),
            "actor": _ids(_spread(np.arange(N, dtype=np.int32), R * M, K), st.states),
@@ -103,7 +119,8 @@ def build(rec: Records, compiled: Compiled, seed: int, identity: str = "") -> di
            "status": _ids(rec.status.reshape(-1), STATUSES)}
     plat = {**keys(K),
             "platform": _ids(_spread(np.arange(K, dtype=np.int32), R * M, 1), st.platforms),
-            "viability": rec.viability.reshape(-1), "depth": rec.depth.reshape(-1)}
+            "viability": stored(rec.viability).reshape(-1),
+            "depth": stored(rec.depth).reshape(-1)}
     return {name: pa.table(columns).replace_schema_metadata(meta)
             for name, columns in zip(TABLES, (traj, mem, plat), strict=True)}
 
@@ -122,8 +139,8 @@ def identity(schema: pa.Schema) -> str | None:
 
 def parquet_bytes(table: pa.Table) -> pa.Buffer:
     """One part file: ids and sorted keys dictionary- and run-length encoded (lz4: they
-    are tiny already), float columns byte-stream-split and zstd (what makes float32
-    weights compress); statistics only where filters use them (run, step)."""
+    are tiny already), float columns byte-stream-split and zstd (what makes rounded
+    float32 values compress); statistics only where filters use them (run, step)."""
     floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, row_group_size=ROW_GROUP_ROWS,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config.schema import NONALIGNED, STATUSES
+from .contract import STORED_TYPE, stored
 from .measures import hedging_from_poles, hedging_index, in_bloc
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from .world import Structure
 
 MEMBER = STATUSES.index("member")
-HEDGING = np.float32   # the precision of the contract's `hedging` column
 QUANTILES = (("p05", 0.05), ("p95", 0.95))
 
 
@@ -69,9 +69,9 @@ class Part:
 
     first: int                   # first run of the block (parts combine in run order)
     joins: np.ndarray            # (N, K) runs in which the state was a member at some step
-    final_viability: np.ndarray  # (R, K) each run's final viability
+    final_viability: np.ndarray  # (R, K) each run's final viability (as in the tables)
     final_posture: np.ndarray    # (R, N) int8 index of each state's final posture
-    final_hedging: np.ndarray    # (R, N) final hedging index (float32, as in the tables)
+    final_hedging: np.ndarray    # (R, N) final hedging index (as in the tables)
     bloc_end: np.ndarray | None = None   # (R, N) in a bloc at the last recorded step
     bloc_ever: np.ndarray | None = None  # (R, N) in a bloc at some recorded step
     draw: np.ndarray | None = None       # (R,) posterior draw of each run
@@ -103,8 +103,8 @@ def part(rec: Records, structure: Structure | None = None) -> Part:
     final = rec.align[:, -1]                                           # (R, N, P+1)
     bloc = None if structure is None else in_bloc(rec.status, structure.bloc)  # (R, M, N)
     return Part(int(rec.runs[0]) if R else 0, joins.astype(np.int64),
-                rec.viability[:, -1].copy(), final.argmax(axis=-1).astype(np.int8),
-                hedging_index(final).astype(HEDGING),
+                stored(rec.viability[:, -1]).astype(np.float64),
+                final.argmax(axis=-1).astype(np.int8), stored(hedging_index(final)),
                 None if bloc is None else bloc[:, -1].copy(),
                 None if bloc is None else bloc.any(axis=1),
                 None if rec.draw is None else np.asarray(rec.draw, dtype=np.int32))
@@ -185,7 +185,7 @@ def combine(parts: Iterable[Part], names: Names) -> dict:
     N, P1, K = len(names.actors), len(names.postures), len(names.platforms)
     joins = sum((p.joins for p in parts), np.zeros((N, K), dtype=np.int64))
     posture = _stacked(parts, "final_posture", (0, N), np.int8)
-    hedging = _stacked(parts, "final_hedging", (0, N), HEDGING).astype(np.float64)
+    hedging = _stacked(parts, "final_hedging", (0, N), STORED_TYPE).astype(np.float64)
     final = _stacked(parts, "final_viability", (0, K), np.float64)
     bloc_end = _stacked(parts, "bloc_end", (0, N), bool)
     bloc_ever = _stacked(parts, "bloc_ever", (0, N), bool)
@@ -262,11 +262,11 @@ def from_frames(traj: pd.DataFrame, mem: pd.DataFrame, plat: pd.DataFrame) -> di
     traj = traj.assign(actor=traj["actor"].astype(str))
     if "hedging" not in traj:
         poles = [c for c in traj.columns if c.startswith("align_")]
-        traj["hedging"] = hedging_from_poles(traj[poles].to_numpy()).astype(HEDGING)
+        traj["hedging"] = stored(hedging_from_poles(traj[poles].to_numpy()))
     last = traj[traj["step"] == traj["step"].max()]
     code = pd.Categorical(last["posture"].astype(str), names.postures).codes
     posture = _per_run(last.assign(code=code), "code", names.actors).astype(np.int8)
-    hedging = _per_run(last, "hedging", names.actors).astype(HEDGING)
+    hedging = _per_run(last, "hedging", names.actors).astype(STORED_TYPE)
     bloc_end = bloc_ever = None
     if "in_bloc" in traj:
         bloc_end = _per_run(last, "in_bloc", names.actors).astype(bool)

@@ -6,7 +6,7 @@ writes `<DIR>/csv/<table>.csv` (one file per table; a sweep's files carry the co
 `point`, `scenario` and the swept keys first). Rows are streamed batch by batch with
 pyarrow's CSV writer, so a table of any size is written in bounded memory. Ids are
 written as text, dates as `YYYY-MM-DD`, booleans as `true`/`false`, floats with as many
-digits as round-trip at their precision (float32 weights: about 7 significant digits).
+digits as round-trip at their precision (float32 values, rounded to 16 significant bits).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.schema import NONALIGNED, STATUSES
-from ..contract import ALIGN_PREFIX
+from ..contract import ALIGN_PREFIX, stored
 from ..execution import is_model_input
 from ..measures import hedging_from_poles
 from ..summary import split
@@ -388,7 +388,7 @@ def with_hedging(traj: Frame) -> Frame:
     if "hedging" in traj.columns or isinstance(traj, Table):
         return traj
     weights = traj[[ALIGN_PREFIX + p for p in poles(traj)]].to_numpy()
-    return traj.assign(hedging=hedging_from_poles(weights).astype(np.float32))
+    return traj.assign(hedging=stored(hedging_from_poles(weights)))
 
 
 def hedging_final(traj: Frame, config: dict | None = None, bins: int = BINS) -> pd.DataFrame:
