@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
@@ -33,7 +34,6 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
-from .prefix import prefix_data
 from .prescan import user_files
 from .schema import Config
 from .validate import build_config, build_size
@@ -223,7 +223,8 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
     return ConfigError([Problem(file, str(key or "(top level)"), None, reason)])
 
 
-def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
+def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE,
+                searchpath: Sequence[str] | None = None) -> dict:
     """A plain resolved dict of the composed config, without Hydra's own node; a
     generated world (conf/world/synthetic.yaml) is checked, then built."""
     from ..synthetic import expand
@@ -237,12 +238,43 @@ def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
     scenario = data.get("scenario")
     after = scenario.get("after") if isinstance(scenario, Mapping) else None
     if after and isinstance(after, str):  # the continued scenario, as data (config.prefix)
-        searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
+        if searchpath is None:
+            searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
         data["prefix"] = prefix_data(after, [str(e) for e in searchpath])
     return data
 
 
+def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
+    """The scenario a forward scenario continues (`scenario.after`, docs/ODD.md,
+    Initialization): the scenario section Hydra composes for `scenario=<name>`, its
+    situation included. It goes into the composed config as `prefix`, so a run's config
+    shows what it continued and its identity changes when that timeline does."""
+    known = options("scenario", searchpath)
+    if name not in known:
+        raise ConfigError([Problem("scenario file", "scenario.after", name,
+                                   f"a scenario of conf/scenario/ ({', '.join(known)})")])
+    overrides = [f"scenario={name}", *searchpath_override(searchpath)]
+    check_names(overrides)
+    scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
+    if scenario.pop("after", None):
+        raise ConfigError([Problem(str(locate("scenario", name, searchpath)), "scenario.after",
+                                   None, "nothing: a continued scenario starts from its "
+                                   "situation")])
+    return scenario
+
+
+def searchpath_override(searchpath: Sequence[str]) -> list[str]:
+    """`hydra.searchpath=[...]` naming these folders, quoted for Hydra's grammar."""
+    quoted = ",".join("'" + str(e).replace("'", "\\'") + "'" for e in searchpath)
+    return [f"hydra.searchpath=[{quoted}]"] if searchpath else []
+
+
 def _compose_raw(overrides: Sequence[str]) -> DictConfig:
+    """Hydra's composition of conf/config.yaml with `overrides`, its `hydra` node included
+    (inside a running `@hydra.main` task, with the Hydra that runs it)."""
+    if GlobalHydra.instance().is_initialized():
+        return hydra_compose(config_name="config", overrides=list(overrides),
+                             return_hydra_config=True)
     with initialize_config_dir(config_dir=str(conf_dir()), version_base=None):
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)

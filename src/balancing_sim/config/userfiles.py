@@ -23,14 +23,13 @@ from hydra.errors import HydraException
 from ..synthetic import expand
 from .errors import ConfigError, Problem
 from .hydrasettings import file_problems
-from .loading import GROUPS, compose, sweep_params
-from .schema import Params
+from .loading import GROUPS, compose, searchpath_override, sweep_params
+from .schema import Params, Scenario
 from .validate import build_size, build_world
 from .yamlfile import load_yaml, package_of
 
 KINDS = GROUPS
-SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
-                  "events"}
+SITUATION_KEYS = set(Scenario.__dataclass_fields__)
 def kind_of(path: Path, data: object) -> str | None:
     """world, situation, scenario, params or experiment; None if it cannot be told."""
     if path.parent.name in KINDS:
@@ -127,8 +126,7 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         searchpath = [f"file://{root}"]
         if path.parent.name in KINDS:  # siblings in the user's own conf-like folder
             searchpath.append(f"file://{path.parent.parent.resolve()}")
-        quoted = ",".join("'" + entry.replace("'", "\\'") + "'" for entry in searchpath)
-        overrides.append(f"hydra.searchpath=[{quoted}]")
+        overrides += searchpath_override(searchpath)
         try:
             _, composed = compose(overrides)
             if kind == "experiment":
