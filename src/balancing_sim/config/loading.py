@@ -34,7 +34,7 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
-from .prescan import user_files
+from .prescan import choice_names, user_files
 from .schema import Config
 from .validate import build_config, build_size
 from .yamlfile import yaml_problem
@@ -119,7 +119,7 @@ def _parse(overrides: Sequence[str]) -> list:
             continue
         parsed.append(override)
         if override.key_or_group in GROUPS and not override.is_delete():
-            problems += [_not_a_path(override.key_or_group, name) for name in _names(override)
+            problems += [_not_a_path(override.key_or_group, name) for name in choice_names(override)
                          if not NAME.match(name)]
     problems += _given_twice(overrides, parsed) + command_line_problems(parsed)
     if problems:
@@ -141,15 +141,6 @@ def _not_a_path(group: str, value: object) -> Problem:
     return Problem("command line", group, value,
                    f"the name of a file in conf/{group}/ (letters, digits, _ and -), not a "
                    "path; add your own folder with hydra.searchpath=[file:///path/to/folder]")
-
-
-def _names(override: object) -> list[str]:
-    """The config names a group override chooses (several in a sweep or a list)."""
-    if override.is_sweep_override():
-        items = [n.strip("[]") for n in override.sweep_string_iterator()]
-        return [part.strip() for n in items for part in n.split(",") if part.strip()]
-    value = override.value()
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
 def _searchpath(parsed: Sequence) -> list[str]:
@@ -287,7 +278,7 @@ def hydra_files(hydra: object) -> dict[str, str]:
     choices = dict(hydra.runtime.choices)
     for o in OverridesParser.create().parse_overrides(list(hydra.overrides.task)):
         if o.key_or_group in GROUPS and o.key_or_group not in choices and not o.is_delete():
-            choices[o.key_or_group] = _names(o)
+            choices[o.key_or_group] = choice_names(o)
     return source_files(choices, list(hydra.searchpath or ()))
 
 
@@ -408,6 +399,6 @@ def check_choices(parsed: Sequence, searchpath: Sequence[str] = ()) -> None:
         problems += [Problem(str(locate(o.key_or_group, name, searchpath)), o.key_or_group,
                              name, f"one of: {', '.join(available) or '(none)'} "
                                    f"(files in {where})")
-                     for name in _names(o) if name not in available]
+                     for name in choice_names(o) if name not in available]
     if problems:
         raise ConfigError(problems)
