@@ -186,11 +186,7 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
     first = text.splitlines()[0] if text else type(exc).__name__
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, name = exc.missing_cfg_file.rpartition("/")
-        allowed = exc.options if exc.options is not None else options(group, searchpath)
-        where = ", ".join(str(d / group) + "/" for d in search_dirs(searchpath))
-        return ConfigError([Problem(str(locate(group, name, searchpath)), group or "config",
-                                    name, f"one of: {', '.join(allowed) or '(none)'} "
-                                    f"(files in {where})")])
+        return ConfigError([_unknown_choice(group, name, searchpath, exc.options)])
     if first.startswith("Could not override"):  # compose what exists, then find the key
         kept = [o for o, p in zip(overrides, parsed, strict=True)
                 if p.key_or_group in GROUPS or p.key_or_group.startswith("hydra.")]
@@ -305,13 +301,6 @@ def check_names(overrides: Sequence[str]) -> tuple[list, list[str]]:
     return parsed, searchpath
 
 
-def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
-    """Compose without validating: the resolved plain dict and the source file of each
-    section. Every composition failure is a ConfigError."""
-    found = composition(overrides)
-    return found.data, found.files
-
-
 @dataclass(frozen=True)
 class Composition:
     """A composed config: Hydra's (with its `hydra` node), the resolved plain dict, the
@@ -390,15 +379,17 @@ def check_searchpath(searchpath: Sequence[str]) -> None:
 def check_choices(parsed: Sequence, searchpath: Sequence[str] = ()) -> None:
     """Every config chosen on the command line exists (Hydra silently skips a missing
     `optional` one, such as an experiment)."""
-    problems = []
-    for o in parsed:
-        if o.key_or_group not in GROUPS or o.is_delete():
-            continue
-        available = options(o.key_or_group, searchpath)
-        where = ", ".join(str(d / o.key_or_group) + "/" for d in search_dirs(searchpath))
-        problems += [Problem(str(locate(o.key_or_group, name, searchpath)), o.key_or_group,
-                             name, f"one of: {', '.join(available) or '(none)'} "
-                                   f"(files in {where})")
-                     for name in choice_names(o) if name not in available]
+    problems = [_unknown_choice(o.key_or_group, name, searchpath)
+                for o in parsed if o.key_or_group in GROUPS and not o.is_delete()
+                for name in choice_names(o) if name not in options(o.key_or_group, searchpath)]
     if problems:
         raise ConfigError(problems)
+
+
+def _unknown_choice(group: str, name: str, searchpath: Sequence[str],
+                    available: Sequence[str] | None = None) -> Problem:
+    """A config name that no folder of the search path has, with the names that exist."""
+    available = options(group, searchpath) if available is None else available
+    where = ", ".join(str(d / group) + "/" for d in search_dirs(searchpath))
+    return Problem(str(locate(group, name, searchpath)), group or "config", name,
+                   f"one of: {', '.join(available) or '(none)'} (files in {where})")

@@ -22,7 +22,7 @@ from hydra.errors import HydraException
 
 from ..synthetic import expand
 from .errors import ConfigError, Problem
-from .hydrasettings import file_problems
+from .hydrasettings import file_problems, leaves
 from .loading import GROUPS, compose, searchpath_override, sweep_params
 from .schema import Params, Scenario
 from .validate import build_size, build_world
@@ -136,22 +136,13 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     return Checked(str(path), kind, None)
 
 
-def _leaves(node: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(node, dict):
-        out: dict[str, object] = {}
-        for key, value in node.items():
-            out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: node}
-
-
 def check_experiment(path: Path, data: object, composed: dict, overrides: list[str]) -> None:
     """An experiment's own values survive composition, and every value of its sweep
     gives a valid config (each checked on its own, not the whole grid)."""
     problems = []
-    own = {k: v for k, v in _leaves(data if isinstance(data, dict) else {}).items()
+    own = {k: v for k, v in leaves(data if isinstance(data, dict) else {})
            if not k.startswith(("defaults", "hydra"))}
-    flat = _leaves(composed)
+    flat = dict(leaves(composed))
     for key, value in own.items():
         if key in flat and flat[key] != value and "${" not in str(value):
             problems.append(Problem(
