@@ -15,10 +15,12 @@ are parsed only by Hydra's `OverridesParser`. Every failure of composition becom
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -240,6 +242,14 @@ def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
     if name not in known:
         raise ConfigError([Problem("scenario file", "scenario.after", name,
                                    f"a scenario of conf/scenario/ ({', '.join(known)})")])
+    files = tuple((str(p), p.stat().st_mtime_ns) for d in search_dirs(searchpath)
+                  for group in ("scenario", "situation") for p in (d / group).glob("*.yaml"))
+    return copy.deepcopy(_continued(name, tuple(searchpath), files))
+
+
+@lru_cache(maxsize=8)
+def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
+    """`prefix_data`, composed once per scenario, search path and state of its `files`."""
     overrides = [f"scenario={name}", *searchpath_override(searchpath)]
     check_names(overrides)
     scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
