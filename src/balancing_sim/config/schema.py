@@ -10,7 +10,7 @@ functions of `validate.py`. Numbers in a world or scenario carry their provenanc
 Field metadata read by the reader:
   range=(low, high)   bounds of a number (of `value` in a Sourced); Sourced default [0, 1]
   choices=...         allowed words (a dict maps aliases to the stored word)
-  pattern=regex       other text accepted besides `choices` (a scheduler address)
+  pattern=regex       text it must match; with `choices`, other text accepted besides them
   ref=name|tuple      ids of that namespace (poles, states, actors, platforms) or words;
                       on a dict: its keys; on a list: its items
   what="..."          what is allowed, when the default phrase would not say it
@@ -24,6 +24,8 @@ Field metadata read by the reader:
   flat=True           a Sourced spread over its record's own `value` and `source` keys
   need="..."          what to say when the mapping is empty (at least one ...)
   every="..."         a dict must name every id of its `ref`
+  most="..."          a dict's Sourced values sum to at most 1 (what to say if not)
+  inner={...}         metadata for the values of a dict, or the items of a list
   default_from=field  missing: the value of that field (a label defaults to the id)
   fields={...}        metadata for the fields of the records of a list (a link's other end)
   execution=True      a run setting that changes how a run executes, never its results
