@@ -11,8 +11,8 @@ Composing is slow (Hydra reads every file each time), so points that differ from
 other only in plain values (`params.w_autonomy=0.5`: a number or text for a key the
 config has) share one composition of the rest and get their values set in a copy of its
 plain dict. Anything else (a config choice, +key, ~key, a list or mapping, an
-interpolation in the config, a generated world's size) is composed in full, as Hydra
-will compose the job.
+interpolation in the config, a generated world's size, the scenario a run continues) is
+composed in full, as Hydra will compose the job.
 """
 
 from __future__ import annotations
@@ -72,13 +72,14 @@ def jobs(overrides: Sequence[str]) -> tuple[list[str], list[list[str]]]:
 
 
 def _plain(override) -> bool:
-    """A plain value for a key (what a shared composition can take in its dict)."""
+    """A plain value for a key (what a shared composition can take in its dict): not a
+    generated world's size nor the scenario a run continues (each composes more)."""
     value = None if override.is_delete() else override.value()
     key = override.key_or_group
     return not (_is_hydra(key) or key in GROUPS or "/" in key or override.is_add()
                 or override.is_delete() or override.is_force_add()
                 or override.is_sweep_override() or isinstance(value, list | dict)
-                or key.startswith("world.size"))
+                or key.startswith("world.size") or key == "scenario.after")
 
 
 def _interpolated(node: object) -> bool:
