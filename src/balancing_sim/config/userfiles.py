@@ -30,6 +30,8 @@ from .yamlfile import load_yaml, package_of
 
 KINDS = GROUPS
 SITUATION_KEYS = set(Scenario.__dataclass_fields__)
+
+
 def kind_of(path: Path, data: object) -> str | None:
     """world, situation, scenario, params or experiment; None if it cannot be told."""
     if path.parent.name in KINDS:
