@@ -38,7 +38,7 @@ from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
 from .prescan import choice_names, user_files
 from .schema import Config
-from .validate import build_config, build_size
+from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
 
 GROUPS = ("world", "situation", "scenario", "params", "experiment")
@@ -155,22 +155,12 @@ def _searchpath(parsed: Sequence) -> list[str]:
 
 def _missing_keys(base: DictConfig, parsed: Sequence, files: Mapping[str, str]) -> list:
     """Override keys that name nothing in the composed config, with the keys that exist."""
-    problems = []
-    for o in parsed:
-        key = o.key_or_group
-        if o.is_add() or o.is_delete() or key.startswith("hydra.") or key in GROUPS:
-            continue
-        node, path = base, []
-        for part in key.split("."):
-            if not (isinstance(node, DictConfig) and part in node):
-                keys = [str(k) for k in node if k != "hydra"] \
-                    if isinstance(node, DictConfig) else []
-                where = f"keys of {'.'.join(path)}" if path else "top-level keys"
-                problems.append(Problem(_section_file(key, files), key, o.value(),
-                                        f"an existing key ({where}: {', '.join(sorted(keys))})"))
-                break
-            node, path = node[part], [*path, part]
-    return problems
+    data = OmegaConf.to_container(base, resolve=False)
+    found = {o.key_or_group: (o.value(), find_key(data, o.key_or_group)) for o in parsed
+             if not (o.is_add() or o.is_delete() or o.key_or_group.startswith("hydra.")
+                     or o.key_or_group in GROUPS)}
+    return [Problem(_section_file(key, files), key, value, where)
+            for key, (value, where) in found.items() if isinstance(where, str)]
 
 
 def _section_file(key: str, files: Mapping[str, str]) -> str:

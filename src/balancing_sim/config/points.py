@@ -31,7 +31,7 @@ from .errors import ConfigError, Problem
 from .loading import GROUPS, Composition, check_names, compose_run, composition
 from .outputs import Places
 from .schema import Config
-from .validate import build_config
+from .validate import build_config, find_key
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,10 @@ def _interpolated(node: object) -> bool:
 
 def _set(data: dict, key: str, value: object) -> bool:
     """Set a dotted key that exists in `data`; False when it does not."""
-    *path, last = key.split(".")
-    node = data
-    for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    if not isinstance(node, dict) or last not in node:
+    found = find_key(data, key)
+    if isinstance(found, str):
         return False
-    node[last] = value
+    found[0][found[1]] = value
     return True
 
 

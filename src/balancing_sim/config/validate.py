@@ -102,6 +102,26 @@ def listing(ids: Collection) -> str:
     return ", ".join(first) + f", ... and {len(ids) - LISTED:,} more"
 
 
+def find_key(data: Any, key: str) -> tuple[Any, Any] | str:
+    """The container and index a dotted key path names in plain config data (list items
+    by index); when it names nothing, what exists where the path leaves the data."""
+    node, parts = data, key.split(".")
+    for depth, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            index: Any = int(part)
+        elif isinstance(node, Mapping) and part in node:
+            index = part
+        else:
+            names = [str(k) for k in (node if isinstance(node, Mapping) else range(len(node))
+                                      if isinstance(node, list) else ()) if k != "hydra"]
+            return (f"an existing key (keys of {'.'.join(parts[:depth]) or 'the config'}: "
+                    f"{listing(names) or 'none'})")
+        if depth == len(parts) - 1:
+            return node, index
+        node = node[index]
+    raise AssertionError(key)
+
+
 class _Without(Collection):
     """The ids of a namespace but one (a record's own id), without copying them: a
     reference is checked in constant time whatever the size of the world."""
