@@ -9,6 +9,7 @@ import pytest
 import yaml
 from worlds import src, tiny_world_dict
 
+from balancing_sim import cli
 from balancing_sim.config.errors import ConfigError, Problem
 from balancing_sim.config.loading import compose, conf_dir
 from balancing_sim.config.points import points
@@ -72,3 +73,20 @@ def test_a_sweep_over_the_continued_scenario_composes_each_points_prefix():
     found = points(["scenario=baseline", "scenario.after=history,''"])
     assert [(p.config.scenario.after, p.config.prefix is not None) for p in found] == [
         ("history", True), ("", False)]
+
+
+def test_a_run_continues_a_scenario_of_the_users_own_folder(tmp_path):
+    # inside Hydra's running task the continued scenario is found on the user's search path
+    folder = tmp_path / "myconf" / "scenario"
+    folder.mkdir(parents=True)
+    (folder / "myhist.yaml").write_text("# @package _global_\n"
+                                        "defaults: [override /situation: y1992]\n"
+                                        "scenario: {name: myhist, end: '2024-06'}\n")
+    (folder / "myfwd.yaml").write_text("# @package _global_\n"
+                                       "scenario: {name: myfwd, after: myhist, "
+                                       "end: '2024-12'}\n")
+    out = tmp_path / "out"
+    assert cli.main([f"hydra.searchpath=[file://{tmp_path / 'myconf'}]", "scenario=myfwd",
+                     "runs=2", "runner.workers=1", f"out={out}"]) == 0
+    saved = yaml.safe_load((out / "config.yaml").read_text())
+    assert (saved["prefix"]["name"], saved["prefix"]["end"]) == ("myhist", "2024-06")
