@@ -241,8 +241,11 @@ def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
 def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
     """`prefix_data`, composed once per scenario, search path and state of its `files`."""
     overrides = [f"scenario={name}", *searchpath_override(searchpath)]
-    check_names(overrides)
-    scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
+    parsed, _ = check_names(overrides)
+    try:
+        scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
+    except COMPOSE_ERRORS as exc:
+        raise hydra_problem(exc, overrides, parsed, searchpath, None) from None
     if scenario.pop("after", None):
         raise ConfigError([Problem(str(locate("scenario", name, searchpath)), "scenario.after",
                                    None, "nothing: a continued scenario starts from its "
