@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import conf_dir
 from balancing_sim.config.schema import EVENT_KINDS, FREE_PARAMETERS, STATUSES
-from balancing_sim.config.validate import PARAM_RANGES, build_config
+from balancing_sim.config.schema import FREE as PARAM_RANGES
+from balancing_sim.config.validate import build_config
 from balancing_sim.ensemble import simulate_block
 from balancing_sim.world import EVENT_CODES, compile_config
 

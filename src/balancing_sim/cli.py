@@ -107,7 +107,8 @@ def _task(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra has just reset logging
     hydra_cfg = HydraConfig.get()
     try:
-        data, out, root = hydra_job(config_dict(cfg), hydra_cfg)
+        data, out, root = hydra_job(config_dict(cfg, searchpath=hydra_cfg.searchpath),
+                                    hydra_cfg)
         files = hydra_files(hydra_cfg)
         config = build_config(data, files, os.cpu_count() or 1)
         results = run(config, data, out, root=root)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .config.errors import ConfigError, Problem
 from .config.schema import FREE_PARAMETERS, Config, Params
-from .config.validate import Collector, Reader, build_config
+from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
 from .validation import Panel, holds
@@ -204,23 +204,11 @@ def split_values(values: Values) -> tuple[dict[str, float], dict[str, Any]]:
 def set_key(data: dict, key: str, value: Any) -> None:
     """Set a dotted key path of a resolved config (list items by index); the key must
     exist, as on the command line."""
-    node: Any = data
-    parts = key.split(".")
-    for depth, part in enumerate(parts):
-        where = ".".join(parts[:depth]) or "the config"
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            index: Any = int(part)
-        elif isinstance(node, Mapping) and part in node:
-            index = part
-        else:
-            known = (list(map(str, node)) if isinstance(node, Mapping)
-                     else [str(i) for i in range(len(node))] if isinstance(node, list) else [])
-            raise ConfigError([Problem(SOURCE, key, value, f"an existing key (keys of {where}: "
-                                       f"{', '.join(known) or 'none'})")])
-        if depth == len(parts) - 1:
-            node[index] = value
-        else:
-            node = node[index]
+    found = find_key(data, key)
+    if isinstance(found, str):
+        raise ConfigError([Problem(SOURCE, key, value, found)])
+    node, index = found
+    node[index] = value
 
 
 def _frozen(values: Mapping[str, Any]) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 
 SHOWN = 40
@@ -20,37 +21,18 @@ def clip(text: str, width: int) -> str:
     return f"{text[:width - 30]}... ({len(text) - width + 30} more characters)"
 
 
-def _prefix(value: object, budget: int, seen: frozenset[int] = frozenset()) -> str:
-    """The start of `repr(value)`, at least `budget` characters when the whole is longer:
-    built item by item, so a container of any size (or one that holds itself) costs
-    only what is shown; an integer too long for Python to print is described."""
-    if isinstance(value, int) and value.bit_length() > 14_000:
-        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
-    if isinstance(value, str) and len(value) > 4 * budget:
-        return repr(value[:4 * budget])
-    brackets = {list: "[]", tuple: "()", dict: "{}", set: "{}", frozenset: "{}"}
-    kind = next((k for k in brackets if type(value) is k), None)
-    if kind is None or not value:
-        return repr(value)
-    if id(value) in seen:
-        return brackets[kind][0] + "..." + brackets[kind][1]
-    seen = seen | {id(value)}
-    text = brackets[kind][0]
-    items = value.items() if isinstance(value, dict) else value
-    for i, item in enumerate(items):
-        if len(text) > budget:
-            return text
-        left = budget - len(text)
-        text += (", " if i else "") + (
-            f"{_prefix(item[0], left, seen)}: {_prefix(item[1], left, seen)}"
-            if isinstance(value, dict) else _prefix(item, left, seen))
-    return text + ("," if kind is tuple and len(value) == 1 else "") + brackets[kind][1]
+_REPR = reprlib.Repr(maxlevel=4, maxdict=12, maxlist=12, maxtuple=12, maxset=12,
+                     maxfrozenset=12, maxstring=4 * WIDTH["value"], maxother=WIDTH["value"])
+"""`repr` of bounded size and cost (the standard library's): a container of any size, or
+one that holds itself, costs only what is shown."""
 
 
 def shown(value: object) -> str:
-    """A value as a message shows it: its repr, cut at `WIDTH["value"]` characters."""
-    width = WIDTH["value"]
-    text = _prefix(value, width + 1)
+    """A value as a message shows it: its repr, cut at `WIDTH["value"]` characters (an
+    integer too long for Python to print is described)."""
+    if isinstance(value, int) and value.bit_length() > 14_000:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    text, width = _REPR.repr(value), WIDTH["value"]
     return text if len(text) <= width else text[:width - 3] + "..."
 
 

@@ -90,9 +90,11 @@ def command_line_problems(parsed: Sequence) -> list[Problem]:
     return problems
 
 
-def _leaves(node: object, prefix: str) -> list[tuple[str, object]]:
+def leaves(node: object, prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted key, value) of every value that is not a non-empty mapping."""
     if isinstance(node, Mapping) and node:
-        return [leaf for k, v in node.items() for leaf in _leaves(v, f"{prefix}.{k}")]
+        return [leaf for k, v in node.items()
+                for leaf in leaves(v, f"{prefix}.{k}" if prefix else str(k))]
     return [(prefix, node)]
 
 
@@ -121,17 +123,17 @@ def file_problems(data: object, package: str | None, file: str) -> list[Problem]
         hydra = data["hydra"]
         sweep = hydra.get("sweeper", {}).get("params") if isinstance(hydra, Mapping) and \
             isinstance(hydra.get("sweeper"), Mapping) else None
-        leaves = [(f"{ALLOWED_IN_FILES}.{k}", v) for k, v in sweep.items() if not _scalar(v)] \
+        found = [(f"{ALLOWED_IN_FILES}.{k}", v) for k, v in sweep.items() if not _scalar(v)] \
             if isinstance(sweep, Mapping) else []
         rest = {**hydra, "sweeper": {k: v for k, v in hydra["sweeper"].items()
                                      if k != "params"}} if isinstance(sweep, Mapping) else hydra
-        leaves += [(k, v) for k, v in _leaves(rest, "hydra") if v != {}]
+        found += [(k, v) for k, v in leaves(rest, "hydra") if v != {}]
         problems += [Problem(
             file, key, value,
             f"no Hydra settings in a world, situation, scenario, params or experiment "
             f"file except {ALLOWED_IN_FILES} (a sweep's values, as text or numbers): "
             f"callbacks, logging, launchers and output paths would let a shared file "
-            f"run code or write elsewhere ({WHY})") for key, value in leaves]
+            f"run code or write elsewhere ({WHY})") for key, value in found]
     defaults = data.get("defaults")
     for i, entry in enumerate(defaults if isinstance(defaults, list) else []):
         texts = [f"{k} {v}" for k, v in entry.items()] if isinstance(entry, Mapping) \
@@ -155,7 +157,7 @@ def node_problems(hydra: Mapping, file: str) -> list[Problem]:
                          f"no environment variables for the run's processes ({WHY})")
                  for key in ("env_set", "env_copy") if job.get(key)]
     for section in ("job_logging", "hydra_logging"):
-        for key, value in _leaves(hydra.get(section) or {}, f"hydra.{section}"):
+        for key, value in leaves(hydra.get(section) or {}, f"hydra.{section}"):
             name = key.rsplit(".", 1)[-1]
             if ("()" in key.split(".") or name == "class" and value not in LOGGING_CLASSES
                     or isinstance(value, str) and value.startswith("ext://")

@@ -15,15 +15,18 @@ are parsed only by Hydra's `OverridesParser`. Every failure of composition becom
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
@@ -33,10 +36,9 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
-from .prefix import prefix_data
-from .prescan import user_files
+from .prescan import choice_names, user_files
 from .schema import Config
-from .validate import build_config, build_size
+from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
 
 GROUPS = ("world", "situation", "scenario", "params", "experiment")
@@ -119,7 +121,7 @@ def _parse(overrides: Sequence[str]) -> list:
             continue
         parsed.append(override)
         if override.key_or_group in GROUPS and not override.is_delete():
-            problems += [_not_a_path(override.key_or_group, name) for name in _names(override)
+            problems += [_not_a_path(override.key_or_group, name) for name in choice_names(override)
                          if not NAME.match(name)]
     problems += _given_twice(overrides, parsed) + command_line_problems(parsed)
     if problems:
@@ -143,15 +145,6 @@ def _not_a_path(group: str, value: object) -> Problem:
                    "path; add your own folder with hydra.searchpath=[file:///path/to/folder]")
 
 
-def _names(override: object) -> list[str]:
-    """The config names a group override chooses (several in a sweep or a list)."""
-    if override.is_sweep_override():
-        items = [n.strip("[]") for n in override.sweep_string_iterator()]
-        return [part.strip() for n in items for part in n.split(",") if part.strip()]
-    value = override.value()
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
 def _searchpath(parsed: Sequence) -> list[str]:
     for o in parsed:
         if o.key_or_group == "hydra.searchpath" and not o.is_delete():
@@ -162,22 +155,12 @@ def _searchpath(parsed: Sequence) -> list[str]:
 
 def _missing_keys(base: DictConfig, parsed: Sequence, files: Mapping[str, str]) -> list:
     """Override keys that name nothing in the composed config, with the keys that exist."""
-    problems = []
-    for o in parsed:
-        key = o.key_or_group
-        if o.is_add() or o.is_delete() or key.startswith("hydra.") or key in GROUPS:
-            continue
-        node, path = base, []
-        for part in key.split("."):
-            if not (isinstance(node, DictConfig) and part in node):
-                keys = [str(k) for k in node if k != "hydra"] \
-                    if isinstance(node, DictConfig) else []
-                where = f"keys of {'.'.join(path)}" if path else "top-level keys"
-                problems.append(Problem(_section_file(key, files), key, o.value(),
-                                        f"an existing key ({where}: {', '.join(sorted(keys))})"))
-                break
-            node, path = node[part], [*path, part]
-    return problems
+    data = OmegaConf.to_container(base, resolve=False)
+    found = {o.key_or_group: (o.value(), find_key(data, o.key_or_group)) for o in parsed
+             if not (o.is_add() or o.is_delete() or o.key_or_group.startswith("hydra.")
+                     or o.key_or_group in GROUPS)}
+    return [Problem(_section_file(key, files), key, value, where)
+            for key, (value, where) in found.items() if isinstance(where, str)]
 
 
 def _section_file(key: str, files: Mapping[str, str]) -> str:
@@ -195,11 +178,7 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
     first = text.splitlines()[0] if text else type(exc).__name__
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, name = exc.missing_cfg_file.rpartition("/")
-        allowed = exc.options if exc.options is not None else options(group, searchpath)
-        where = ", ".join(str(d / group) + "/" for d in search_dirs(searchpath))
-        return ConfigError([Problem(str(locate(group, name, searchpath)), group or "config",
-                                    name, f"one of: {', '.join(allowed) or '(none)'} "
-                                    f"(files in {where})")])
+        return ConfigError([_unknown_choice(group, name, searchpath, exc.options)])
     if first.startswith("Could not override"):  # compose what exists, then find the key
         kept = [o for o, p in zip(overrides, parsed, strict=True)
                 if p.key_or_group in GROUPS or p.key_or_group.startswith("hydra.")]
@@ -230,7 +209,8 @@ def _as_data(node: object) -> object:
     return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 
 
-def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
+def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE,
+                searchpath: Sequence[str] | None = None) -> dict:
     """A plain resolved dict of the composed config, without Hydra's own node; a
     generated world (conf/world/synthetic.yaml) is checked, then built."""
     from ..synthetic import expand
@@ -243,12 +223,54 @@ def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE) -> dict:
     scenario = data.get("scenario")
     after = scenario.get("after") if isinstance(scenario, Mapping) else None
     if after and isinstance(after, str):  # the continued scenario, as data (config.prefix)
-        searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
+        if searchpath is None:
+            searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
         data["prefix"] = prefix_data(after, [str(e) for e in searchpath])
     return data
 
 
+def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
+    """The scenario a forward scenario continues (`scenario.after`, docs/ODD.md,
+    Initialization): the scenario section Hydra composes for `scenario=<name>`, its
+    situation included. It goes into the composed config as `prefix`, so a run's config
+    shows what it continued and its identity changes when that timeline does."""
+    known = options("scenario", searchpath)
+    if name not in known:
+        raise ConfigError([Problem("scenario file", "scenario.after", name,
+                                   f"a scenario of conf/scenario/ ({', '.join(known)})")])
+    files = tuple((str(p), p.stat().st_mtime_ns) for d in search_dirs(searchpath)
+                  for group in ("scenario", "situation") for p in (d / group).glob("*.yaml"))
+    return copy.deepcopy(_continued(name, tuple(searchpath), files))
+
+
+@lru_cache(maxsize=8)
+def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
+    """`prefix_data`, composed once per scenario, search path and state of its `files`."""
+    overrides = [f"scenario={name}", *searchpath_override(searchpath)]
+    parsed, _ = check_names(overrides)
+    try:
+        scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
+    except COMPOSE_ERRORS as exc:
+        raise hydra_problem(exc, overrides, parsed, searchpath, None) from None
+    if scenario.pop("after", None):
+        raise ConfigError([Problem(str(locate("scenario", name, searchpath)), "scenario.after",
+                                   None, "nothing: a continued scenario starts from its "
+                                   "situation")])
+    return scenario
+
+
+def searchpath_override(searchpath: Sequence[str]) -> list[str]:
+    """`hydra.searchpath=[...]` naming these folders, quoted for Hydra's grammar."""
+    quoted = ",".join("'" + str(e).replace("'", "\\'") + "'" for e in searchpath)
+    return [f"hydra.searchpath=[{quoted}]"] if searchpath else []
+
+
 def _compose_raw(overrides: Sequence[str]) -> DictConfig:
+    """Hydra's composition of conf/config.yaml with `overrides`, its `hydra` node included
+    (inside a running `@hydra.main` task, with the Hydra that runs it)."""
+    if GlobalHydra.instance().is_initialized():
+        return hydra_compose(config_name="config", overrides=list(overrides),
+                             return_hydra_config=True)
     with initialize_config_dir(config_dir=str(conf_dir()), version_base=None):
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
@@ -261,7 +283,7 @@ def hydra_files(hydra: object) -> dict[str, str]:
     choices = dict(hydra.runtime.choices)
     for o in OverridesParser.create().parse_overrides(list(hydra.overrides.task)):
         if o.key_or_group in GROUPS and o.key_or_group not in choices and not o.is_delete():
-            choices[o.key_or_group] = _names(o)
+            choices[o.key_or_group] = choice_names(o)
     return source_files(choices, list(hydra.searchpath or ()))
 
 
@@ -286,13 +308,6 @@ def check_names(overrides: Sequence[str]) -> tuple[list, list[str]]:
     if problems:
         raise ConfigError(problems)
     return parsed, searchpath
-
-
-def compose_dict(overrides: Sequence[str] = ()) -> tuple[dict, dict[str, str]]:
-    """Compose without validating: the resolved plain dict and the source file of each
-    section. Every composition failure is a ConfigError."""
-    found = composition(overrides)
-    return found.data, found.files
 
 
 @dataclass(frozen=True)
@@ -373,15 +388,17 @@ def check_searchpath(searchpath: Sequence[str]) -> None:
 def check_choices(parsed: Sequence, searchpath: Sequence[str] = ()) -> None:
     """Every config chosen on the command line exists (Hydra silently skips a missing
     `optional` one, such as an experiment)."""
-    problems = []
-    for o in parsed:
-        if o.key_or_group not in GROUPS or o.is_delete():
-            continue
-        available = options(o.key_or_group, searchpath)
-        where = ", ".join(str(d / o.key_or_group) + "/" for d in search_dirs(searchpath))
-        problems += [Problem(str(locate(o.key_or_group, name, searchpath)), o.key_or_group,
-                             name, f"one of: {', '.join(available) or '(none)'} "
-                                   f"(files in {where})")
-                     for name in _names(o) if name not in available]
+    problems = [_unknown_choice(o.key_or_group, name, searchpath)
+                for o in parsed if o.key_or_group in GROUPS and not o.is_delete()
+                for name in choice_names(o) if name not in options(o.key_or_group, searchpath)]
     if problems:
         raise ConfigError(problems)
+
+
+def _unknown_choice(group: str, name: str, searchpath: Sequence[str],
+                    available: Sequence[str] | None = None) -> Problem:
+    """A config name that no folder of the search path has, with the names that exist."""
+    available = options(group, searchpath) if available is None else available
+    where = ", ".join(str(d / group) + "/" for d in search_dirs(searchpath))
+    return Problem(str(locate(group, name, searchpath)), group or "config", name,
+                   f"one of: {', '.join(available) or '(none)'} (files in {where})")

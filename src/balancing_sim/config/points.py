@@ -11,8 +11,8 @@ Composing is slow (Hydra reads every file each time), so points that differ from
 other only in plain values (`params.w_autonomy=0.5`: a number or text for a key the
 config has) share one composition of the rest and get their values set in a copy of its
 plain dict. Anything else (a config choice, +key, ~key, a list or mapping, an
-interpolation in the config, a generated world's size) is composed in full, as Hydra
-will compose the job.
+interpolation in the config, a generated world's size, the scenario a run continues) is
+composed in full, as Hydra will compose the job.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .errors import ConfigError, Problem
 from .loading import GROUPS, Composition, check_names, compose_run, composition
 from .outputs import Places
 from .schema import Config
-from .validate import build_config
+from .validate import build_config, find_key
 
 
 @dataclass(frozen=True)
@@ -71,19 +71,15 @@ def jobs(overrides: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     return own, [list(job) for job in lists[0]]
 
 
-DERIVING = ("world.size", "scenario.after")
-"""Keys from which `config_dict` derives more data (a generated world, the continued
-scenario): a point overriding one is composed in full."""
-
-
 def _plain(override) -> bool:
-    """A plain value for a key (what a shared composition can take in its dict)."""
+    """A plain value for a key (what a shared composition can take in its dict): not a
+    generated world's size nor the scenario a run continues (each composes more)."""
     value = None if override.is_delete() else override.value()
     key = override.key_or_group
     return not (_is_hydra(key) or key in GROUPS or "/" in key or override.is_add()
                 or override.is_delete() or override.is_force_add()
                 or override.is_sweep_override() or isinstance(value, list | dict)
-                or key.startswith(DERIVING))
+                or key.startswith("world.size") or key == "scenario.after")
 
 
 def _interpolated(node: object) -> bool:
@@ -96,13 +92,10 @@ def _interpolated(node: object) -> bool:
 
 def _set(data: dict, key: str, value: object) -> bool:
     """Set a dotted key that exists in `data`; False when it does not."""
-    *path, last = key.split(".")
-    node = data
-    for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    if not isinstance(node, dict) or last not in node:
+    found = find_key(data, key)
+    if isinstance(found, str):
         return False
-    node[last] = value
+    found[0][found[1]] = value
     return True
 
 

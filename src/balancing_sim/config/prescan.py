@@ -43,16 +43,17 @@ def _entries(defaults: object, group: str) -> Iterator[tuple[str, str]]:
                     yield f"{group}/{absolute}", absolute
 
 
+def choice_names(override: object) -> list[str]:
+    """The config names a group override chooses: one, a list, or a sweep of either."""
+    values = list(override.sweep_iterator()) if override.is_sweep_override() \
+        else [override.value()]
+    return [str(n) for v in values for n in (v if isinstance(v, list) else [v])]
+
+
 def _choices(parsed: Sequence, groups: Sequence[str]) -> Iterator[str]:
     for o in parsed:
-        key = o.key_or_group
-        if o.is_delete() or "/" not in key and key not in groups:
-            continue
-        values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
-        for value in values:
-            for name in value if isinstance(value, list) else [value]:
-                text = str(name).strip("[]")
-                yield from (f"{key}/{n.strip()}" for n in text.split(",") if n.strip())
+        if not o.is_delete() and ("/" in o.key_or_group or o.key_or_group in groups):
+            yield from (f"{o.key_or_group}/{name}" for name in choice_names(o))
 
 
 def user_files(parsed: Sequence, folders: Sequence[Path], shipped: Path,

@@ -10,7 +10,7 @@ functions of `validate.py`. Numbers in a world or scenario carry their provenanc
 Field metadata read by the reader:
   range=(low, high)   bounds of a number (of `value` in a Sourced); Sourced default [0, 1]
   choices=...         allowed words (a dict maps aliases to the stored word)
-  pattern=regex       other text accepted besides `choices` (a scheduler address)
+  pattern=regex       text it must match; with `choices`, other text accepted besides them
   ref=name|tuple      ids of that namespace (poles, states, actors, platforms) or words;
                       on a dict: its keys; on a list: its items
   what="..."          what is allowed, when the default phrase would not say it
@@ -24,6 +24,8 @@ Field metadata read by the reader:
   flat=True           a Sourced spread over its record's own `value` and `source` keys
   need="..."          what to say when the mapping is empty (at least one ...)
   every="..."         a dict must name every id of its `ref`
+  most="..."          a dict's Sourced values sum to at most 1 (what to say if not)
+  inner={...}         metadata for the values of a dict, or the items of a list
   default_from=field  missing: the value of that field (a label defaults to the id)
   fields={...}        metadata for the fields of the records of a list (a link's other end)
   execution=True      a run setting that changes how a run executes, never its results
@@ -31,7 +33,7 @@ Field metadata read by the reader:
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, make_dataclass
 from typing import Any
 
 STATUSES: tuple[str, ...] = ("none", "observer", "partner", "candidate", "member")
@@ -109,7 +111,8 @@ class Actor:
     cow: tuple[CowSpan, ...] = ()
 
 
-SHARES = spec({}, inner={"what": "a group name"})
+SHARES = spec({}, inner={"what": "a group name",
+                         "most": "shares of one facet summing to at most 1"})
 """Identity as sourced shares of groups per facet (`{facet: {group: {value, source}}}`)."""
 
 
@@ -181,7 +184,7 @@ class Platform:
                                                 other_than="id")
     outside_members: tuple[Dated, ...] = ()  # members that are not actors of the world
     outside_potential: Sourced | None = spec(None, range=(0.0, 1e4))
-    renewals: tuple[str, ...] = spec((), noun="month")  # a fixed-term treaty re-signed
+    renewals: tuple[str, ...] = spec((), noun="month", inner={"month": True})  # treaty re-signed
     opens: str | None = spec(None, month=True, what="null or a month YYYY-MM")
 
 
@@ -195,7 +198,8 @@ class World:
     external: tuple[External, ...] = spec((), keyed=True)
     platforms: tuple[Platform, ...] = spec((), keyed=True)
     capability_data: str | None = spec(
-        None, what="null or a .csv file of COW NMC rows under the config folder")
+        None, pattern=r"^(?!/)(?!.*\.\.).*\.csv$",
+        what="null or a .csv file of COW NMC rows under the config folder")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,64 +272,43 @@ class Scenario:
     end: str = spec(month=True)
     conditions: Conditions
     alignment: dict[str, dict[str, Sourced]] = spec(
-        {}, ref="states", what="a deciding state id", inner={"ref": "poles", "what": "a pole id"})
+        {}, ref="states", what="a deciding state id", inner={
+            "ref": "poles", "what": "a pole id",
+            "most": "alignment weights summing to at most 1 (the rest is non-aligned)"})
     memberships: tuple[Membership, ...] = ()
     events: tuple[Event, ...] = spec((), keyed=True)
     after: str = ""  # a scenario whose run r's end state run r starts from (config.prefix)
 
 
-def param(low: float = 0.0, high: float = 1e6) -> Any:
-    return spec(range=(low, high))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Params:
-    """Free parameters of the decision rule; see docs/ODD.md, section Submodels."""
-
-    w_security: float = param()
-    w_punishment: float = param()
-    w_economy: float = param()
-    w_identity: float = param()
-    w_kinship: float = param()
-    w_autonomy: float = param()
-    w_polarization: float = param()
-    w_alliance: float = param()
-    w_threat: float = param()
-    w_depth: float = param()
-    w_viability: float = param()
-    w_bloc_alignment: float = param()
-    reach_decay: float = param()
-    temperature: float = param(1e-6)
-    adjustment_rate: float = param(0.0, 1.0)
-    perception_noise: float = param()
-    decision_hazard: float = param(0.0, 1.0)
-    threshold_observer: float = param()
-    threshold_partner: float = param()
-    threshold_candidate: float = param()
-    threshold_member: float = param()
-    refusal_threat: float = param()
-    reaction_gain: float = param()
-    carrot_gain: float = param()
-    reaction_rate: float = param(0.0, 1.0)
-    troop_threat: float = param()
-    viability_rate: float = param(0.0, 1.0)
-    depth_growth: float = param(0.0, 1.0)
-    depth_decay: float = param(0.0, 1.0)
-    w_dependence: float = param()
-    w_bandwagon: float = param()
-    w_cooperation: float = param()
-    w_signal: float = param()
-    w_admission_risk: float = param()
-    admission_bar: float = param()
-    exit_margin: float = param()
-    admission_tenure: float = param(0.0, 1200.0)
-    draws: str | None = spec(None, what="null or a CSV table of posterior draws (a path "
-                             "relative to the config folder, e.g. params/posterior.csv)")
-    hold: tuple[str, ...] = spec((), noun="free parameter")  # held, not drawn (draws.py)
-
-
-FREE_PARAMETERS: tuple[str, ...] = tuple(f.name for f in fields(Params) if "range" in f.metadata)
+WEIGHT, SHARE = (0.0, 1e6), (0.0, 1.0)
+FREE: dict[str, tuple[float, float]] = {
+    "w_security": WEIGHT, "w_punishment": WEIGHT, "w_economy": WEIGHT, "w_identity": WEIGHT,
+    "w_kinship": WEIGHT, "w_autonomy": WEIGHT, "w_polarization": WEIGHT,
+    "w_alliance": WEIGHT, "w_threat": WEIGHT, "w_depth": WEIGHT, "w_viability": WEIGHT,
+    "w_bloc_alignment": WEIGHT, "reach_decay": WEIGHT, "temperature": (1e-6, 1e6),
+    "adjustment_rate": SHARE, "perception_noise": WEIGHT, "decision_hazard": SHARE,
+    "threshold_observer": WEIGHT, "threshold_partner": WEIGHT,
+    "threshold_candidate": WEIGHT, "threshold_member": WEIGHT, "refusal_threat": WEIGHT,
+    "reaction_gain": WEIGHT, "carrot_gain": WEIGHT, "reaction_rate": SHARE,
+    "troop_threat": WEIGHT, "viability_rate": SHARE, "depth_growth": SHARE,
+    "depth_decay": SHARE, "w_dependence": WEIGHT, "w_bandwagon": WEIGHT,
+    "w_cooperation": WEIGHT, "w_signal": WEIGHT, "w_admission_risk": WEIGHT,
+    "admission_bar": WEIGHT, "exit_margin": WEIGHT, "admission_tenure": (0.0, 1200.0),
+}
+"""The free parameters of the decision rule and their ranges, in the order of the params
+files (docs/ODD.md, section Submodels): one table, so `Params` is built from it."""
+FREE_PARAMETERS: tuple[str, ...] = tuple(FREE)
 """The free parameters, numbers all (`Params.draws` names a table of their draws)."""
+
+Params = make_dataclass("Params", [
+    *((name, float, spec(range=bounds)) for name, bounds in FREE.items()),
+    ("draws", str | None, spec(None, what="null or a CSV table of posterior draws (a path "
+                                          "relative to the config folder, e.g. "
+                                          "params/posterior.csv)")),
+    ("hold", tuple[str, ...], spec((), noun="free parameter")),  # held, not drawn (draws.py)
+], frozen=True, kw_only=True, module=__name__, namespace={
+    "__doc__": "Free parameters of the decision rule (`FREE`), a posterior table of their "
+               "draws and the ones held at their value."})
 
 
 @dataclass(frozen=True, kw_only=True)

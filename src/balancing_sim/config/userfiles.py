@@ -22,15 +22,16 @@ from hydra.errors import HydraException
 
 from ..synthetic import expand
 from .errors import ConfigError, Problem
-from .hydrasettings import file_problems
-from .loading import GROUPS, compose, sweep_params
-from .schema import Params
+from .hydrasettings import file_problems, leaves
+from .loading import GROUPS, compose, searchpath_override, sweep_params
+from .schema import Params, Scenario
 from .validate import build_size, build_world
 from .yamlfile import load_yaml, package_of
 
 KINDS = GROUPS
-SITUATION_KEYS = {"start", "conditions", "alignment", "memberships", "name", "question", "end",
-                  "events"}
+SITUATION_KEYS = set(Scenario.__dataclass_fields__)
+
+
 def kind_of(path: Path, data: object) -> str | None:
     """world, situation, scenario, params or experiment; None if it cannot be told."""
     if path.parent.name in KINDS:
@@ -127,8 +128,7 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         searchpath = [f"file://{root}"]
         if path.parent.name in KINDS:  # siblings in the user's own conf-like folder
             searchpath.append(f"file://{path.parent.parent.resolve()}")
-        quoted = ",".join("'" + entry.replace("'", "\\'") + "'" for entry in searchpath)
-        overrides.append(f"hydra.searchpath=[{quoted}]")
+        overrides += searchpath_override(searchpath)
         try:
             _, composed = compose(overrides)
             if kind == "experiment":
@@ -138,22 +138,13 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     return Checked(str(path), kind, None)
 
 
-def _leaves(node: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(node, dict):
-        out: dict[str, object] = {}
-        for key, value in node.items():
-            out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: node}
-
-
 def check_experiment(path: Path, data: object, composed: dict, overrides: list[str]) -> None:
     """An experiment's own values survive composition, and every value of its sweep
     gives a valid config (each checked on its own, not the whole grid)."""
     problems = []
-    own = {k: v for k, v in _leaves(data if isinstance(data, dict) else {}).items()
+    own = {k: v for k, v in leaves(data if isinstance(data, dict) else {})
            if not k.startswith(("defaults", "hydra"))}
-    flat = _leaves(composed)
+    flat = dict(leaves(composed))
     for key, value in own.items():
         if key in flat and flat[key] != value and "${" not in str(value):
             problems.append(Problem(

@@ -29,17 +29,16 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from .errors import Collector
 from .schema import (
     EVENT_KINDS,
+    FREE,
     NONALIGNED,
     STATUSES,
     Config,
     Event,
     Params,
     Platform,
-    Pole,
     RunSettings,
     Scenario,
     Sourced,
-    State,
     World,
     WorldSize,
 )
@@ -49,8 +48,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 RESERVED_IDS = (NONALIGNED, "none")
 """Words the engine gives a meaning of its own (the non-aligned posture, no status)."""
-SECTIONS = ("poles", "states", "external", "platforms")
-PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params) if "range" in f.metadata}
+SECTIONS = tuple(f.name for f in fields(World) if f.metadata.get("keyed"))
+"""The sections of a world whose keys are ids (one namespace across them all)."""
 ROOT_KEYS = ("world", "scenario", "params", "hydra", "prefix",
              *dict.fromkeys(f.metadata.get("key", f.name).split(".")[0]
                             for f in fields(RunSettings)))
@@ -101,6 +100,26 @@ def listing(ids: Collection) -> str:
         return ", ".join(sorted(map(str, ids)))
     first = heapq.nsmallest(LISTED, map(str, ids))
     return ", ".join(first) + f", ... and {len(ids) - LISTED:,} more"
+
+
+def find_key(data: Any, key: str) -> tuple[Any, Any] | str:
+    """The container and index a dotted key path names in plain config data (list items
+    by index); when it names nothing, what exists where the path leaves the data."""
+    node, parts = data, key.split(".")
+    for depth, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            index: Any = int(part)
+        elif isinstance(node, Mapping) and part in node:
+            index = part
+        else:
+            names = [str(k) for k in (node if isinstance(node, Mapping) else range(len(node))
+                                      if isinstance(node, list) else ()) if k != "hydra"]
+            return (f"an existing key (keys of {'.'.join(parts[:depth]) or 'the config'}: "
+                    f"{listing(names) or 'none'})")
+        if depth == len(parts) - 1:
+            return node, index
+        node = node[index]
+    raise AssertionError(key)
 
 
 class _Without(Collection):
@@ -309,11 +328,10 @@ class Reader:
                 return raw
             self.add(key, raw, f"{m['what']}: {listing(ids)}")
             return None
-        elif not isinstance(raw, str) or m.get("nonempty") and not raw.strip():
-            self.add(key, raw, m.get("what", "text"))
-            return None
-        elif m.get("month") and not is_month(raw):
-            self.add(key, raw, m.get("what", "a month YYYY-MM"))
+        elif not (isinstance(raw, str) and (raw.strip() or not m.get("nonempty"))
+                  and (is_month(raw) or not m.get("month"))
+                  and re.search(m.get("pattern", ""), raw)):
+            self.add(key, raw, m.get("what") or ("a month YYYY-MM" if m.get("month") else "text"))
             return None
         elif m.get("month") and not MONTHS[0] <= month_index(raw) <= MONTHS[1]:
             self.add(key, raw, f"a month from {FIRST_MONTH} to {LAST_MONTH} (the dates the "
@@ -344,9 +362,9 @@ class Reader:
             elif "ref" in m and not known(item, ids := self.ref_ids(m, values)):
                 self.add(where, item, f"one of the {m['noun']} ids: {listing(ids)}")
                 item = None
-            elif "ref" not in m and not isinstance(item, str):
-                self.add(where, item, f"{article(m['noun'])} {m['noun']} name (text)")
-                item = None
+            elif "ref" not in m:
+                item = self.text(item, where, m.get("inner") or {
+                    "what": f"{article(m['noun'])} {m['noun']} name (text)"}, values)
             if item is not None:
                 out.append(item)
         return tuple(out)
@@ -368,6 +386,9 @@ class Reader:
             item = self.value(tp, item, f"{key}.{name}", inner, values)
             if item is not None:
                 out[name] = item
+        total = sum(v.value for v in out.values() if isinstance(v, Sourced))
+        if "most" in m and total > 1.0 + 1e-9:
+            self.add(key, round(total, 6), m["most"])
         if "every" in m and set(ids or ()) - set(out):
             self.add(key, sorted(out), f"{m['every']} (missing: {listing(set(ids) - set(out))})")
         return out
@@ -398,38 +419,14 @@ class Reader:
 
 
 def _platform(r: Reader, plat: Platform, key: str, data: Mapping) -> Platform:
-    """A ladder holds none and member, and is kept in the order of STATUSES; renewals
-    are months; the states eligible default to the core."""
+    """A ladder holds none and member, and is kept in the order of STATUSES; the states
+    eligible default to the core."""
     if isinstance(data.get("statuses", []), list) and (
             "none" not in plat.statuses or "member" not in plat.statuses):
         r.add(f"{key}.statuses", list(plat.statuses),
               f"a list from {', '.join(STATUSES)} including none and member")
-    for i, month in enumerate(plat.renewals):
-        if not is_month(month):
-            r.add(f"{key}.renewals[{i}]", month, "a month YYYY-MM")
     return replace(plat, statuses=tuple(s for s in STATUSES if s in plat.statuses),
                    eligible=plat.eligible or plat.core)
-
-
-def _shares(r: Reader, actor: Any, key: str, data: Mapping) -> Any:
-    """Identity shares of one facet sum to at most 1 (the rest is other groups)."""
-    for facet, groups in actor.shares.items():
-        total = sum(v.value for v in groups.values())
-        if total > 1.0 + 1e-9:
-            r.add(f"{key}.shares.{facet}", round(total, 6),
-                  "shares of one facet summing to at most 1")
-    return actor
-
-
-def _world_rule(r: Reader, world: World, key: str, data: Mapping) -> World:
-    """Capability data is a CSV file inside the config folder."""
-    path = world.capability_data
-    if path is not None and not (path.endswith(".csv") and ".." not in path
-                                 and not path.startswith("/")):
-        r.add(f"{key}.capability_data", path,
-              "null or a .csv file of COW NMC rows under the config folder")
-        return replace(world, capability_data=None)
-    return world
 
 
 def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | None:
@@ -463,16 +460,11 @@ def _event(r: Reader, event: Event, key: str, data: Mapping) -> Event:
 
 
 def _scenario(r: Reader, sc: Scenario, key: str, data: Mapping) -> Scenario:
-    """Dates in order, alignment rows within 1, memberships and events within the scenario."""
+    """Dates in order, memberships and events within the scenario."""
     t0 = month_index(sc.start) if is_month(sc.start) else None
     t1 = month_index(sc.end) if is_month(sc.end) else None
     if t0 is not None and t1 is not None and t1 <= t0:
         r.add(f"{key}.end", sc.end, f"a month after {key}.start ({sc.start})")
-    for sid, row in sc.alignment.items():
-        total = sum(s.value for s in row.values())
-        if total > 1.0 + 1e-9:
-            r.add(f"{key}.alignment.{sid}", round(total, 6),
-                  "alignment weights summing to at most 1 (the rest is non-aligned)")
     _membership_rules(r, sc, t0)
     for ev in sc.events:
         if t0 is not None and t1 is not None and is_month(ev.date) and not (
@@ -534,7 +526,7 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     parameter set to another value than its params file gives (an override, a sweep
     point) is held at that value in every run (`hold`)."""
     for i, name in enumerate(params.hold):
-        if name not in PARAM_RANGES:
+        if name not in FREE:
             r.add(f"{key}.hold[{i}]", name, "the name of a free parameter")
     if params.draws is not None:
         from ..draws import draws_path, load_draws
@@ -550,7 +542,7 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
         option = Path(r.file)
         given = load_yaml(option) if option.suffix == ".yaml" and option.is_file() else {}
         changed = {n for n, v in (given if isinstance(given, Mapping) else {}).items()
-                   if n in PARAM_RANGES and data.get(n) != v}
+                   if n in FREE and data.get(n) != v}
         if changed - set(params.hold):
             return replace(params, hold=tuple(sorted({*params.hold, *changed})))
     return params
@@ -558,7 +550,6 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
 
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Pole: _shares, State: _shares, World: _world_rule,
                                Params: _draws}
 
 

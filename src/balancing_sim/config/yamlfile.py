@@ -62,10 +62,10 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
-def expanded_size(root: yaml.Node) -> int:
+def expanded_size(root: yaml.Node) -> tuple[int, int]:
     """How many values the document holds once every alias is expanded (each alias
-    counts the whole of what it repeats); raises ValueError when an alias contains
-    itself. Iterative and linear in the distinct nodes."""
+    counts the whole of what it repeats), and how many it spells out; raises ValueError
+    when an alias contains itself. Iterative and linear in the distinct nodes."""
     size: dict[int, int] = {}
     active: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -83,17 +83,7 @@ def expanded_size(root: yaml.Node) -> int:
         active.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in size)
-    return size[id(root)]
-
-
-def _distinct(root: yaml.Node) -> int:
-    seen, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen.add(id(node))
-            stack.extend(_children(node))
-    return len(seen)
+    return size[id(root)], len(size)
 
 
 def _parse(text: str, path: Path) -> object:
@@ -104,7 +94,7 @@ def _parse(text: str, path: Path) -> object:
         if root is None:
             return None
         try:
-            total, own = expanded_size(root), _distinct(root)
+            total, own = expanded_size(root)
         except ValueError as exc:
             raise ConfigError([Problem(str(path), "(file)", None,
                                        f"YAML without {exc}")]) from None

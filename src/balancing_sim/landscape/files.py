@@ -36,7 +36,7 @@ class Noted(Sourced):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Actor:
+class LandscapeActor:
     name: str = spec(nonempty=True, what="a non-empty name")
     size: Noted = spec(range=ANY)
     attributes: dict[str, Any] = spec({})  # text, or {value, assumption}
@@ -94,7 +94,7 @@ class LandscapeFile:
     published: Any = None
     observed_labels: tuple[str, ...] | None = spec(None, noun="bloc label")
     assumptions: Any = None
-    actors: tuple[Actor, ...]
+    actors: tuple[LandscapeActor, ...]
     propensity: Propensity
 
 
@@ -293,7 +293,7 @@ def propensity_from_codings(
 # ------------------------------------------------------------------ worlds
 
 
-def _propensity(r: Reader, prop: Propensity, names: list[str], actors: Sequence[Actor],
+def _propensity(r: Reader, prop: Propensity, names: list[str], actors: Sequence[LandscapeActor],
                 assumptions: list[str]) -> tuple[np.ndarray | None, dict]:
     given = [k for k in FORMS if getattr(prop, k) is not None]
     if len(given) != 1:
