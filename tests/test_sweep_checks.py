@@ -57,15 +57,6 @@ def test_the_points_are_the_jobs_hydra_composes():
 
 
 
-def test_a_sweep_may_start_from_the_hand_set_situation():
-    """A point that overrides `scenario.after` continues no history (it was given the
-    shared composition's continued scenario and refused)."""
-    from balancing_sim.config.points import points
-
-    found = points(["scenario=baseline,western_pressure", HAND_SET_START])
-    assert [p.config.prefix for p in found] == [None, None]
-    assert all(p.config.scenario.after == "" for p in found)
-
 def test_two_points_sharing_a_folder_are_refused(tmp_path):
     proc = run_cli("-m", "scenario.name=a/b,a_b", *SHORT, f"out={tmp_path / 's'}",
                    cwd=tmp_path)
