@@ -61,6 +61,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "bases": ("state", "pole"),
     "arms": ("state", "pole"),
     "neutrality": ("state",),
+    "duress": ("state", "pole"),
 }
 """Events change conditions states respond to; none sets an alignment or a membership."""
 
@@ -231,6 +232,7 @@ class Conditions:
     bases: tuple[Link, ...] = _links("pole", "poles")
     arms: tuple[Link, ...] = _links("pole", "poles")
     neutrality: dict[str, Sourced] = spec({}, ref="states", what="a deciding state id")
+    duress: tuple[Link, ...] = _links("pole", "poles")
     depth: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
     viability: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
     openness: dict[str, dict[str, Sourced]] = spec(
@@ -319,6 +321,9 @@ class Params:
     admission_bar: float = param()
     exit_margin: float = param()
     admission_tenure: float = param(0.0, 1200.0)
+    w_duress: float = param()
+    term_margin: float = param()
+    signal_sunk: float = param(0.0, 1.0)
     draws: str | None = spec(None, what="null or a CSV table of posterior draws (a path "
                              "relative to the config folder, e.g. params/posterior.csv)")
     hold: tuple[str, ...] = spec((), noun="free parameter")  # held, not drawn (draws.py)
