@@ -225,16 +225,23 @@ def test_loose_ties_are_taken_without_wanting_membership(pact_world):
     assert rival[0, BETA, PACT] < loose[0, BETA, PACT]
 
 
-def test_leaving_costs_except_at_a_treaty_renewal(tiny_dict):
-    """15, 16. A member whose valuation falls a little below the member rung stays (exit
-    costs); at the renewal of a fixed-term treaty it leaves."""
-    tiny_dict["world"]["platforms"]["league"]["renewals"] = ["2000-03"]
+def treaty_member(tiny_dict, renewal: str):
+    """Gamma a member of the league, a fixed-term treaty renewed in `renewal`, and its
+    valuation of the league in month 1 (under the calibrated parameters)."""
+    tiny_dict["world"]["platforms"]["league"]["renewals"] = [renewal]
     config = build_config(tiny_dict)
     compiled = compile_config(config)
     s = initial_state(compiled, 1)
     s.status[:, GAMMA, LEAGUE] = MEMBER
     plain = context(config, compiled)
     value = platform_value(s, plain, perceive(s, plain, slice(None), 1))[0][0, GAMMA, LEAGUE]
+    return config, compiled, s, value
+
+
+def test_leaving_costs_except_at_a_treaty_renewal(tiny_dict):
+    """15, 16. A member whose valuation falls a little below the member rung stays (exit
+    costs); at the renewal of a fixed-term treaty it leaves."""
+    config, compiled, s, value = treaty_member(tiny_dict, "2000-03")
     ctx = context(config, compiled, threshold_observer=value - 0.7,
                   threshold_partner=value - 0.5, threshold_candidate=value + 0.05,
                   threshold_member=value + 0.1, exit_margin=0.5)
@@ -339,13 +346,7 @@ def test_a_fixed_term_treaty_is_left_at_its_renewal_not_during_its_term(tiny_dic
     """16. While a term runs, leaving a fixed-term treaty costs `term_margin` more than
     leaving another platform: a member whose valuation has fallen stays until the
     renewal (and leaves then)."""
-    tiny_dict["world"]["platforms"]["league"]["renewals"] = ["2000-06"]
-    config = build_config(tiny_dict)
-    compiled = compile_config(config)
-    s = initial_state(compiled, 1)
-    s.status[:, GAMMA, LEAGUE] = MEMBER
-    plain = context(config, compiled)
-    value = platform_value(s, plain, perceive(s, plain, slice(None), 1))[0][0, GAMMA, LEAGUE]
+    config, compiled, s, value = treaty_member(tiny_dict, "2000-06")
     levels = dict(threshold_observer=value + 1.0, threshold_partner=value + 1.1,
                   threshold_candidate=value + 1.2, threshold_member=value + 1.3,
                   exit_margin=0.5)
