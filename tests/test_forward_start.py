@@ -81,8 +81,10 @@ def test_documented_memberships_of_june_2024_persist_into_2025(baseline):
 @pytest.mark.parametrize("fact_id", ["kazakhstan_csto_member", "kyrgyzstan_csto_member",
                                      "armenia_eaeu_member", "kazakhstan_eaeu_member",
                                      "azerbaijan_3plus3_member", "armenia_csto_frozen",
-                                     "armenia_3plus3_member"])
+                                     "armenia_3plus3_member", "armenia_nam_observer"])
 def test_memberships_the_issue_saw_drift_now_persist(baseline, fact_id):
+    """Including Armenia's NAM observer seat, which eroded as Armenia leaned West until a
+    held seat's signal was sunk (mechanism 18)."""
     fact = next(f for f in ongoing_facts() if f.id == fact_id)
     assert share_at(baseline, fact, "2025-12") >= 0.8
 

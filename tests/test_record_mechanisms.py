@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from worlds import src
 
 from balancing_sim.capabilities import capability_by_year, code_series
 from balancing_sim.config.schema import STATUSES, Sourced
@@ -224,16 +225,23 @@ def test_loose_ties_are_taken_without_wanting_membership(pact_world):
     assert rival[0, BETA, PACT] < loose[0, BETA, PACT]
 
 
-def test_leaving_costs_except_at_a_treaty_renewal(tiny_dict):
-    """15, 16. A member whose valuation falls a little below the member rung stays (exit
-    costs); at the renewal of a fixed-term treaty it leaves."""
-    tiny_dict["world"]["platforms"]["league"]["renewals"] = ["2000-03"]
+def treaty_member(tiny_dict, renewal: str):
+    """Gamma a member of the league, a fixed-term treaty renewed in `renewal`, and its
+    valuation of the league in month 1 (under the calibrated parameters)."""
+    tiny_dict["world"]["platforms"]["league"]["renewals"] = [renewal]
     config = build_config(tiny_dict)
     compiled = compile_config(config)
     s = initial_state(compiled, 1)
     s.status[:, GAMMA, LEAGUE] = MEMBER
     plain = context(config, compiled)
     value = platform_value(s, plain, perceive(s, plain, slice(None), 1))[0][0, GAMMA, LEAGUE]
+    return config, compiled, s, value
+
+
+def test_leaving_costs_except_at_a_treaty_renewal(tiny_dict):
+    """15, 16. A member whose valuation falls a little below the member rung stays (exit
+    costs); at the renewal of a fixed-term treaty it leaves."""
+    config, compiled, s, value = treaty_member(tiny_dict, "2000-03")
     ctx = context(config, compiled, threshold_observer=value - 0.7,
                   threshold_partner=value - 0.5, threshold_candidate=value + 0.05,
                   threshold_member=value + 0.1, exit_margin=0.5)
@@ -306,3 +314,79 @@ def test_membership_criterion_on_identity(tiny_dict):
     assert after[ALPHA, CLUB] == MEMBER
     assert after[BETA, CLUB] == OBSERVER
     assert STATUSES[int(after[BETA, CLUB])] == "observer"
+
+
+# ---------------------------------------------------------------- duress, terms, seats
+
+
+def test_duress_makes_a_state_join_the_bloc_of_the_pole_deciding_its_war(pact_world):
+    """17. A state losing a war on its territory that a pole can decide values the
+    pole's security platform more, no longer refuses it for the pole's threat, and the
+    platform admits it although the state does not lean to its leader."""
+    config, compiled = pact_world
+    ctx = context(config, compiled, w_duress=3.0, refusal_threat=1e6)
+    s = initial_state(compiled, 1)
+    s.align[:, BETA] = [0.0, 0.3, 0.7]
+    s.pressure[:, BETA, NORTH] = 0.9                     # the pole bears down on it
+    calm = platform_value(s, ctx, perceive(s, ctx))[0][0, BETA, PACT]
+    s.duress[:, BETA, NORTH] = 1.0
+    assert platform_value(s, ctx, perceive(s, ctx))[0][0, BETA, PACT] > calm
+    strict = context(config, compiled, w_duress=3.0, admission_tenure=0.0,
+                     refusal_threat=0.5, threshold_member=0.5)
+    s.status[:, BETA, PACT] = PARTNER
+    assert statuses(strict, s)[BETA, PACT] == CANDIDATE  # candidacy first, then membership
+    s.status[:, BETA, PACT] = CANDIDATE
+    assert statuses(strict, s)[BETA, PACT] == MEMBER
+    s.duress[:, BETA, NORTH] = 0.0
+    assert platform_value(s, strict, perceive(s, strict))[0][0, BETA, PACT] == -np.inf
+    assert statuses(strict, s)[BETA, PACT] < MEMBER       # refused, and not admitted
+
+
+def test_a_fixed_term_treaty_is_left_at_its_renewal_not_during_its_term(tiny_dict):
+    """16. While a term runs, leaving a fixed-term treaty costs `term_margin` more than
+    leaving another platform: a member whose valuation has fallen stays until the
+    renewal (and leaves then)."""
+    config, compiled, s, value = treaty_member(tiny_dict, "2000-06")
+    levels = dict(threshold_observer=value + 1.0, threshold_partner=value + 1.1,
+                  threshold_candidate=value + 1.2, threshold_member=value + 1.3,
+                  exit_margin=0.5)
+    assert statuses(context(config, compiled, term_margin=0.0, **levels), s,
+                    )[GAMMA, LEAGUE] < MEMBER            # an ordinary platform: it leaves
+    assert statuses(context(config, compiled, term_margin=1.0, **levels), s,
+                    )[GAMMA, LEAGUE] == MEMBER           # in term: it stays
+    after = context(config, compiled, term_margin=1.0, **levels)
+    seen = perceive(s, after, slice(None), 6)            # past the last renewal: no term
+    v, loose = platform_value(s, after, seen)
+    draws = Draws(noise=np.zeros(s.align.shape), decide=np.zeros(s.status.shape))
+    assert next_status(s, after, seen, v, loose, draws)[0][GAMMA, LEAGUE] < MEMBER
+
+
+def test_a_held_observer_seat_outlasts_a_turn_away_from_its_leader(tiny_dict):
+    """18. A state that turns to a pole rival to a club's pole keeps the observer seat it
+    holds when the seat's signal is sunk, and drops it when it is not."""
+    tiny_dict["world"]["platforms"]["club"]["pole_members"] = ["south"]
+    tiny_dict["world"]["platforms"]["club"]["cooperation"] = src(0.1)
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    s = initial_state(compiled, 1)
+    s.align[:, ALPHA] = [0.9, 0.0, 0.1]                  # alpha leans to south's rival
+    s.status[:, ALPHA, CLUB] = OBSERVER
+    kept = statuses(context(config, compiled, signal_sunk=1.0), s)
+    dropped = statuses(context(config, compiled, signal_sunk=0.0), s)
+    assert kept[ALPHA, CLUB] == OBSERVER
+    assert dropped[ALPHA, CLUB] == NONE
+
+
+def test_a_platform_that_refuses_membership_may_grant_an_observer_seat(tiny_dict):
+    """18. An observer seat commits a platform to less than membership: a state whose
+    leaning is too slight for membership is seated as an observer instead."""
+    tiny_dict["world"]["platforms"]["league"]["statuses"] = ["none", "observer", "member"]
+    tiny_dict["world"]["platforms"]["league"]["grants"] = ["observer", "member"]
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    ctx = eager(config, compiled, admission_bar=0.6, w_admission_risk=0.0)
+    s = initial_state(compiled, 1)
+    s.align[:, GAMMA] = [0.0, 0.3, 0.7]                  # too slight a leaning for a member
+    assert statuses(ctx, s)[GAMMA, LEAGUE] == OBSERVER
+    s.align[:, GAMMA] = [0.0, 0.8, 0.2]
+    assert statuses(ctx, s)[GAMMA, LEAGUE] == MEMBER

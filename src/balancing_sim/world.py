@@ -19,7 +19,8 @@ from .identities import identity_arrays
 
 EVENT_CODES = {kind: i for i, kind in enumerate(
     ("threat", "credibility", "pressure", "economy", "troops", "alliance", "polarization",
-     "depth", "open", "openness", "bases", "arms", "neutrality"))}
+     "depth", "open", "openness", "bases", "arms", "neutrality",
+     "duress"))}
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Initial:
     arms: np.ndarray         # (N, P) share of i's arms imports from p
     neutrality: np.ndarray   # (N,) legal neutral status recognized internationally
     openness: np.ndarray     # (K, 5) whether the platform is deciding on each rung now
+    duress: np.ndarray       # (N, P) a lost war on i's territory that p can decide
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,7 @@ def _initial(structure: Structure, scenario: Scenario) -> Initial:
         pressure=links(c.pressure, (N, P), pidx), depth=depth, viability=viability,
         align=align, status=status, bases=links(c.bases, (N, P), pidx),
         arms=links(c.arms, (N, P), pidx), neutrality=neutrality, openness=openness,
+        duress=links(c.duress, (N, P), pidx),
     )
 
 

@@ -63,6 +63,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "bases": ("state", "pole"),
     "arms": ("state", "pole"),
     "neutrality": ("state",),
+    "duress": ("state", "pole"),
 }
 """Events change conditions states respond to; none sets an alignment or a membership."""
 
@@ -235,6 +236,7 @@ class Conditions:
     bases: tuple[Link, ...] = _links("pole", "poles")
     arms: tuple[Link, ...] = _links("pole", "poles")
     neutrality: dict[str, Sourced] = spec({}, ref="states", what="a deciding state id")
+    duress: tuple[Link, ...] = _links("pole", "poles")
     depth: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
     viability: dict[str, Sourced] = spec({}, ref="platforms", what="a platform id")
     openness: dict[str, dict[str, Sourced]] = spec(
@@ -294,6 +296,7 @@ FREE: dict[str, tuple[float, float]] = {
     "depth_decay": SHARE, "w_dependence": WEIGHT, "w_bandwagon": WEIGHT,
     "w_cooperation": WEIGHT, "w_signal": WEIGHT, "w_admission_risk": WEIGHT,
     "admission_bar": WEIGHT, "exit_margin": WEIGHT, "admission_tenure": (0.0, 1200.0),
+    "w_duress": WEIGHT, "term_margin": WEIGHT, "signal_sunk": SHARE,
 }
 """The free parameters of the decision rule and their ranges, in the order of the params
 files (docs/ODD.md, section Submodels): one table, so `Params` is built from it."""

@@ -34,9 +34,11 @@ from .security import (
     effective_threat,
     platform_bandwagoning,
     platform_dependence,
+    platform_duress,
     platform_protection,
     protection,
     protection_need,
+    refused_threat,
     threat,
 )
 from .state import Draws, RunState
@@ -88,9 +90,9 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
     much as the platform can deliver (its viability and depth, mechanisms 7 and 8).
     Alignment with its leader adds, the autonomy it binds and the punishment its
     rivals threaten subtract; a state refuses a format with a pole that threatens it
-    beyond `refusal_threat`. The offer's parts, the binding cost and the bloc premium
-    come weighted: their weights sit in constants or multiply first, as the numbers
-    were computed (docs/PERFORMANCE.md)."""
+    beyond `refusal_threat`, unless it is under duress from that pole. The offer's
+    parts, the binding cost and the bloc premium come weighted: their weights sit in
+    constants or multiply first, as the numbers were computed (docs/PERFORMANCE.md)."""
     w3 = weights(ctx.params, 3)  # over (R, n, K) terms
     coherence = bloc_alignment(s, ctx, seen)
     offer = (
@@ -106,8 +108,9 @@ def platform_value(s: RunState, ctx: Context, seen: Perceived
         + bloc_premium(s, ctx, coherence)                       # 6
         + w3("w_dependence") * platform_dependence(s, ctx, seen)  # 11
         + w3("w_bandwagon") * platform_bandwagoning(s, ctx, seen)  # 12
+        + w3("w_duress") * platform_duress(s, ctx, seen)        # 17
     )
-    threat_inside = refusing_threat(seen.eff, ctx.constants.bloc_members,
+    threat_inside = refusing_threat(refused_threat(s, ctx, seen), ctx.constants.bloc_members,
                                     ctx.structure.n_platforms)
     refused = threat_inside > w3("refusal_threat")
     loose = loose_ties(s, ctx, seen)                            # 13

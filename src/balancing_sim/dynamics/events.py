@@ -22,6 +22,7 @@ _TARGET = {
     "alliance": "alliance",
     "bases": "bases",
     "arms": "arms",
+    "duress": "duress",
 }
 _BY_CODE = {code: kind for kind, code in EVENT_CODES.items()}
 CHANGES = (*_TARGET.values(), "polarization", "depth", "is_open", "viability", "openness",

@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 MEMBER = STATUSES.index("member")
 CANDIDATE = STATUSES.index("candidate")
 PARTNER = STATUSES.index("partner")
+OBSERVER = STATUSES.index("observer")
 STATUS_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 """Participation a status represents, from none (0) to member (1)."""
+COMMITMENT = np.array([0.0, 0.25, 0.5, 1.0, 1.0])
+"""What granting a status commits a platform to: a share of membership's for a loose tie,
+all of it for candidacy (the promise of membership)."""
 
 
 def leaning(s: RunState, ctx: Context, seen: Perceived) -> tuple[np.ndarray, np.ndarray]:
@@ -95,22 +99,40 @@ def admission_risk(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
 
 
 def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
-             k: np.ndarray) -> np.ndarray:
+             k: np.ndarray, rung: np.ndarray) -> np.ndarray:
     """(m,) bool: whether platform k would grant state i (a row of `seen.rows`) of run r
-    a rung it decides on: its leader's interest in the state (how far the state leans
-    to it, or belongs to the identity the platform embodies; a format without a leader
-    admits whom it invites) outweighs the risk of war the admission carries (mechanism
-    14; `admission_risk`, evaluated only for the m cases the platform decides)."""
+    the rung it decides on: its leader's interest in the state (how far the state leans
+    to it, belongs to the identity the platform embodies, or is under duress the leader
+    can relieve; a format without a leader admits whom it invites) outweighs the risk of
+    war the admission carries and a bar, both in proportion to what the rung commits
+    the platform to (an observer seat commits little: mechanisms 14, 17, 18;
+    `admission_risk`, evaluated only for the m cases the platform decides)."""
     st, d, params = ctx.structure, ctx.constants, ctx.params
     P = st.n_poles
     lead, _ = leaning(s, ctx, seen)
     state = np.arange(st.n_states)[seen.rows][i]
-    interest = np.where(d.led[k], np.maximum(lead[r, i, k], st.identity_platform[state, k]),
+    duress = np.where(d.protector[k], s.duress[r, state, d.pole[k]], 0.0)
+    interest = np.where(d.led[k], np.maximum(np.maximum(lead[r, i, k],
+                                                        st.identity_platform[state, k]), duress),
                         1.0)
     exposure = s.troops[r, state] + s.threat[r, state, :P] * st.power_ratio[seen.year][state, :P]
     risk = (exposure @ st.platform_rivalry.T)[np.arange(len(k)), k] * st.protection[k]
-    return (interest - at_runs(params.w_admission_risk, r) * risk
-            > at_runs(params.admission_bar, r))
+    return interest > COMMITMENT[rung] * (at_runs(params.w_admission_risk, r) * risk
+                                             + at_runs(params.admission_bar, r))
+
+
+def kept_loose_ties(s: RunState, ctx: Context, seen: Perceived, loose: np.ndarray,
+                    current: np.ndarray) -> np.ndarray:
+    """(R, n, K) value of keeping the loose tie a state holds (mechanism 18): a held
+    observer or partner seat binds nothing and its signal was sent when it was taken, so
+    a share `signal_sunk` of a signal turned negative no longer counts against it (what
+    leaving would signal is the news). Elsewhere the value of loose ties as it is."""
+    params = ctx.params
+    lead, tension = leaning(s, ctx, seen)
+    sunk = (per_run(params.signal_sunk, 3) * per_run(params.w_signal, 3)
+            * np.maximum(tension - lead, 0.0))
+    held = (current == OBSERVER) | (current == PARTNER)
+    return np.where(held, loose + sunk, loose)
 
 
 def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
@@ -153,8 +175,11 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     code = np.where(neutral, d.k_code, d.member_code[rows])
     code += (open_k & st.eligible_any.T[rows]) * 5
     wish = wished(ctx, code, value, loose, 0.0)
-    stay = wished(ctx, code, value, loose, per_run(params.exit_margin, 3))
     current = s.status[:, rows]
+    # leaving costs exit_margin, more while a fixed-term treaty's term runs (mechanism 16)
+    in_term = ctx.compiled.renewing[seen.t + 1:].any(axis=0)
+    margin = per_run(params.exit_margin, 3) + per_run(params.term_margin, 3) * in_term
+    stay = wished(ctx, code, value, kept_loose_ties(s, ctx, seen, loose, current), margin)
     decide = draws.decide < per_run(params.decision_hazard, 3)
     # down: where the valuation falls exit_margin below the rung (hazard), or at renewal
     go_down = (stay < current) & decide
@@ -195,7 +220,8 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                        & ~(outside_only & (grant_to == MEMBER)))
         if by_platform.any():  # the platform's rule, only where it has something to decide
             m = np.flatnonzero(by_platform)
-            by_platform[m] = admitted(s, ctx, seen, r[m], i[m], k[m])
+            by_platform[m], grant_to[m] = granted(s, ctx, seen, r[m], i[m], k[m], c[m],
+                                                  grant_to[m], deciding[m])
         # the next rung on offer is taken when the state gets round to it
         step_up = d.up[k, c]
         offered = ~st.grants[k, step_up] & (s.openness[r, k, step_up] > 0.5)
@@ -210,6 +236,25 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                 new = _enter_one_of_exclusive(new, current, value, entering, clash,
                                               d.exclusive_f)
     return np.where(open_k, new, 0).astype(np.int8)
+
+
+def granted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
+            k: np.ndarray, c: np.ndarray, asked: np.ndarray,
+            deciding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(m,) bool and (m,) rung: whether the platform grants each state a rung above its
+    present one `c`, and which: the rung asked for, else the highest lesser rung the
+    platform decides on now and would commit to (a platform that will not take a state
+    in may still seat it as an observer: mechanism 18)."""
+    grant_to = asked.copy()
+    granted = admitted(s, ctx, seen, r, i, k, grant_to)
+    for rung in range(MEMBER - 1, 0, -1):
+        retry = np.flatnonzero(~granted & (grant_to > rung) & (c < rung) & deciding[:, rung])
+        if len(retry):
+            ok = retry[admitted(s, ctx, seen, r[retry], i[retry], k[retry],
+                                np.full(len(retry), rung))]
+            grant_to[ok] = rung
+            granted[ok] = True
+    return granted, grant_to
 
 
 def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,

@@ -131,3 +131,25 @@ def platform_bandwagoning(s: RunState, ctx: Context, seen: Perceived) -> np.ndar
     12), in proportion to the protection the platform's membership implies."""
     d = ctx.constants
     return np.take(bandwagoning(s, ctx, seen), d.pole, axis=-1) * d.pole_protection
+
+
+# ---------------------------------------------------------------- joining under duress
+
+
+def platform_duress(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, K) the term: a state losing a war on its own territory that a pole can decide
+    buys the pole's restraint or mediation by joining the security platform it leads,
+    as far as membership implies protection (Walt 1987: the weak bandwagon under threat;
+    alliance as protection for compliance). `duress` is a condition events set."""
+    d = ctx.constants
+    return np.take(s.duress[:, seen.rows], d.pole, axis=-1) * d.pole_protection
+
+
+def refused_threat(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
+    """(R, n, S) the threat a state weighs when refusing a format with a pole inside: the
+    effective threat, less where the state is under duress from that pole (a state that
+    yields to the power deciding its war does not refuse the power's platform)."""
+    P = ctx.structure.n_poles
+    eff = seen.eff.copy()
+    eff[..., :P] *= 1.0 - s.duress[:, seen.rows]
+    return eff

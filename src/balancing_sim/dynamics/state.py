@@ -36,6 +36,7 @@ class RunState:
     neutrality: np.ndarray   # (R, N) legal neutral status recognized internationally
     openness: np.ndarray     # (R, K, 5) whether a platform is deciding on each rung now
     tenure: np.ndarray       # (R, N, K) months a state has held its current status
+    duress: np.ndarray       # (R, N, P) a lost war on i's territory that p can decide
 
     def copy(self) -> RunState:
         return self.snapshot(f.name for f in fields(self))
@@ -69,6 +70,7 @@ def initial_state(compiled: Compiled, runs: int) -> RunState:
         bases=tile(ini.bases), arms=tile(ini.arms), neutrality=tile(ini.neutrality),
         openness=tile(ini.openness),
         tenure=np.zeros((runs, st.n_states, st.n_platforms)),
+        duress=tile(ini.duress),
     )
 
 
