@@ -273,6 +273,18 @@ def test_a_config_that_is_not_a_mapping_is_a_config_error():
         build_config(["world"], FILES)
 
 
+
+def test_an_event_of_a_state_without_its_state_is_one_message(tiny_dict):
+    """Found by the property test: a state-only event (no `actor` target) missing its
+    state raised KeyError instead of naming the missing id."""
+    tiny_dict["scenario"]["events"] = {"e": {
+        "date": "2000-01", "kind": "neutrality", "mode": "add", "value": src(0.5),
+        "source": "test"}}
+    with pytest.raises(ConfigError) as info:
+        build_config(tiny_dict, FILES)
+    (problem,) = info.value.problems
+    assert problem.key == "scenario.events.e.state" and problem.value is None
+
 def test_the_tiny_world_itself_is_valid():
     build_config(tiny_world_dict(), FILES)
 

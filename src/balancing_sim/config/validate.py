@@ -443,7 +443,7 @@ def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | N
         if not known(data.get(name), ids):
             r.add(f"{key}.{name}", data.get(name), f"{article(name)} {name} id: {listing(ids)}")
         targets[name] = data.get(name)
-    if "state" in targets and targets.get("actor") == targets["state"]:
+    if "state" in targets and "actor" in targets and targets["actor"] == targets["state"]:
         r.add(f"{key}.actor", targets["actor"], "an actor other than the state")
     optional = ("states",) if kind in ("credibility", "pressure") else ()
     if optional:
