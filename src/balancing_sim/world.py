@@ -9,6 +9,7 @@ Arrays that change during a run carry a leading run axis R (see `Conditions`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -134,6 +135,13 @@ class Compiled:
     outside: np.ndarray    # (n_steps + 1, K) members outside the world at each step
     renewing: np.ndarray   # (n_steps + 1, K) bool: a fixed-term treaty is renewed that month
     prefix: Compiled | None = None  # the scenario run r continues (`scenario.after`)
+
+    @cached_property
+    def in_term(self) -> np.ndarray:
+        """(n_steps + 1, K) bool: a renewal of the platform's fixed-term treaty lies after
+        this month (its term runs: leaving now breaks it, mechanism 16)."""
+        ahead = np.logical_or.accumulate(self.renewing[::-1], axis=0)[::-1]  # at or after
+        return np.vstack([ahead[1:], np.zeros((1, self.renewing.shape[1]), dtype=bool)])
 
     @property
     def stream(self) -> int:

@@ -10,8 +10,6 @@ longer ones)."""
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from pathlib import Path
 
@@ -108,13 +106,6 @@ def _parse(text: str, path: Path) -> object:
         loader.dispose()
 
 
-@functools.lru_cache(maxsize=32)
-def _parsed(text: str, path: str) -> object:
-    """`_parse`, remembered by content: a sweep or a session composes the same scenario,
-    situation and continued scenario many times (the callers get their own copy)."""
-    return _parse(text, Path(path))
-
-
 def load_yaml(path: str | Path) -> object:
     """Read one YAML file as plain data; a syntax error or a duplicate key is a
     ConfigError naming the file and the line."""
@@ -126,7 +117,7 @@ def load_yaml(path: str | Path) -> object:
         raise ConfigError([Problem(str(path), "(file)", None,
                                    f"a readable UTF-8 YAML file ({reason})")]) from None
     try:
-        return copy.deepcopy(_parsed(text, str(path)))
+        return _parse(text, path)
     except RecursionError:
         raise ConfigError([Problem(str(path), "(file)", None,
                                    "YAML nested less deeply (lists or mappings inside each "

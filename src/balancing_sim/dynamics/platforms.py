@@ -177,7 +177,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     wish = wished(ctx, code, value, loose, 0.0)
     current = s.status[:, rows]
     # leaving costs exit_margin, more while a fixed-term treaty's term runs (mechanism 16)
-    in_term = ctx.compiled.renewing[seen.t + 1:].any(axis=0)
+    in_term = ctx.compiled.in_term[seen.t]
     margin = per_run(params.exit_margin, 3) + per_run(params.term_margin, 3) * in_term
     stay = wished(ctx, code, value, kept_loose_ties(s, ctx, seen, loose, current), margin)
     decide = draws.decide < per_run(params.decision_hazard, 3)
