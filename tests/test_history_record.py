@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import yaml
 
 from balancing_sim.config.loading import compose, conf_dir
 from balancing_sim.config.schema import STATUSES
 from balancing_sim.ensemble import simulate_block
-from balancing_sim.record import WorldIds, fact_shares, load_record, record_score
+from balancing_sim.record import fact_shares, load_record, load_world_ids, record_score
 from balancing_sim.validation import Panel
 from balancing_sim.world import compile_config
 
@@ -26,8 +25,7 @@ def history():
     config, _ = compose(["scenario=history"])
     compiled = compile_config(config)
     rec = simulate_block(compiled, config.params, seed=987654, runs=np.arange(100))
-    world = WorldIds.from_world(yaml.safe_load((conf_dir() / "world" / "eurasia.yaml")
-                                               .read_text()))
+    world = load_world_ids(conf_dir() / "world" / "eurasia.yaml")
     record = load_record(conf_dir() / "record" / "eurasia.yaml", world)
     return Panel.from_records(rec, compiled), record
 

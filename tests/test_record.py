@@ -12,6 +12,7 @@ import pytest
 
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.schema import NONALIGNED, STATUSES
+from balancing_sim.config.validate import month_index
 from balancing_sim.record import (
     Record,
     WorldIds,
@@ -26,7 +27,6 @@ from balancing_sim.record import (
     load_world_ids,
     main,
     model_forecasts,
-    month,
     parse_record,
     persistence_forecasts,
     record_markdown,
@@ -40,16 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "conf" / "record" / "eurasia.yaml"
 WORLD = ROOT / "conf" / "world" / "eurasia.yaml"
 
-TOY_WORLD = WorldIds.from_world({
-    "name": "toy",
-    "poles": {"east": {}, "west": {}},
-    "states": {"a": {}, "b": {}},
-    "platforms": {
-        "pact": {"leader": "east", "statuses": ["none", "observer", "member"]},
-        "union": {"leader": "west", "statuses": ["none", "partner", "candidate", "member"],
-                  "opens": "2001-01"},
-    },
-})
+TOY_WORLD = WorldIds(
+    name="toy", states=("a", "b"), poles=("east", "west"),
+    ladders={"pact": ("none", "observer", "member"),
+             "union": ("none", "partner", "candidate", "member")},
+    opens={"pact": None, "union": month_index("2001-01")},
+    pole_members={"pact": frozenset({"east"}), "union": frozenset({"west"})},
+)
 
 
 def toy_record_dict() -> dict:
@@ -357,7 +354,7 @@ def test_a_contradicting_panel_lowers_the_score():
     record = toy_record()
     panel = perfect_panel(record, TOY_WORLD)
     k, n = TOY_WORLD.platforms.index("pact"), TOY_WORLD.states.index("b")
-    late = panel.months >= month("2002-01")
+    late = panel.months >= month_index("2002-01")
     panel.status[:, late, n, k] = STATUSES.index("none")    # b never joins the pact
     shares = fact_shares(panel, record).set_index("id")["share"]
     assert shares["b_pact_in"] == 0.0
@@ -381,17 +378,17 @@ def test_disagreement_only_in_the_grace_months_is_not_scored():
     record = toy_record()
     panel = perfect_panel(record, TOY_WORLD)
     k, n = TOY_WORLD.platforms.index("pact"), TOY_WORLD.states.index("b")
-    early = (panel.months >= month("2002-01")) & (panel.months < month("2002-07"))
+    early = (panel.months >= month_index("2002-01")) & (panel.months < month_index("2002-07"))
     panel.status[:, early, n, k] = STATUSES.index("none")   # joins 6 months late
     assert record_score(panel, record) == 1.0
-    assert scored_span(record.facts[2], record.scoring, record.window)[0] == month("2002-07")
+    assert scored_span(record.facts[2], record.scoring, record.window)[0] == month_index("2002-07")
 
 
 def test_hold_share_decides_when_partial_agreement_is_enough():
     record = toy_record()
     panel = perfect_panel(record, TOY_WORLD)
     n, k = TOY_WORLD.states.index("a"), TOY_WORLD.platforms.index("pact")
-    scored = np.flatnonzero(panel.months >= month("2000-07"))
+    scored = np.flatnonzero(panel.months >= month_index("2000-07"))
     off = scored[: int(0.3 * len(scored))]
     panel.status[:, off, n, k] = STATUSES.index("observer")  # agrees in 70% of months
     assert fact_shares(panel, record).set_index("id")["share"]["a_pact"] == 0.0
@@ -413,7 +410,7 @@ def test_posture_is_the_argmax_with_nonaligned_last():
     record = toy_record()
     panel = perfect_panel(record, TOY_WORLD)
     n = TOY_WORLD.states.index("b")
-    late = panel.months >= month("2002-01")
+    late = panel.months >= month_index("2002-01")
     panel.align[:, late, n, :] = [0.3, 0.2, 0.5]             # nonaligned wins: b_hedging holds
     assert agreement(panel, record.facts[-1])[:, late].all()
     panel.align[:, late, n, :] = [0.5, 0.2, 0.3]             # east wins: b_hedging fails

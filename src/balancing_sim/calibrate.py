@@ -33,7 +33,7 @@ from SALib.sample import latin
 from .config.loading import compose, conf_dir
 from .config.schema import FREE_PARAMETERS, Params
 from .evaluation import Model, Outcome, evaluate, pattern
-from .record import Record, WorldIds, agreement, checkpoints, load_record, scored_span
+from .record import Record, agreement, checkpoints, load_record, load_world_ids, scored_span
 from .validation import Panel, load_patterns
 
 PATTERN_PENALTY = 1.0
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             settings[key] = getattr(args, key)
     config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
     model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
-    world = WorldIds.from_world(yaml.safe_load((root / settings["world"]).read_text()))
+    world = load_world_ids(root / settings["world"])
     record = load_record(root / settings["record"], world)
     patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
                 else {"patterns": {}})

@@ -24,8 +24,9 @@ import pandas as pd
 import yaml
 
 from .calibrate import Scored, evaluate_points
+from .config.validate import month_index
 from .evaluation import Model
-from .record import Record, Window, month
+from .record import Record, Window
 
 DRAW = "draw"
 """Column of the posterior table (and of the contract tables): the draw's id."""
@@ -36,7 +37,7 @@ def windowed(record: Record, until: str | None) -> Record:
     """The record scored only up to `until` (a month, e.g. "2014-12"), or whole."""
     if not until:
         return record
-    return dataclasses.replace(record, window=Window(record.window.start, month(until)))
+    return dataclasses.replace(record, window=Window(record.window.start, month_index(until)))
 
 
 def systematic(weights: np.ndarray, m: int) -> np.ndarray:

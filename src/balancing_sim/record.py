@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .config.errors import Collector, ConfigError, Problem
-from .config.schema import NONALIGNED, STATUSES
+from .config.errors import Collector, ConfigError
+from .config.schema import NONALIGNED, STATUSES, World
+from .config.validate import build_world, month_index
+from .config.yamlfile import load_yaml
 from .validation import Panel
 
 KINDS = ("membership", "posture")
@@ -32,7 +33,6 @@ DEFAULT_LADDER = ("none", "member")
 """Statuses of a platform whose world entry lists none (as the world loader assumes)."""
 STRUCTURE_STATUSES = ("member", "none", "exists")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 BEGIN, END = "<!-- record:begin -->", "<!-- record:end -->"
 """Markers around the generated part of a document (see `replace_generated`)."""
 
@@ -51,14 +51,6 @@ _TOP = ("world", "window", "scoring", "sources", *_SECTIONS)
 _TOP_REQUIRED = ("world", "window", "scoring", "sources", "memberships")
 
 
-def month(text: str) -> int:
-    """Months since year 0 ('2014-12' -> 24179), the index `Panel.months` uses."""
-    match = MONTH_PATTERN.match(text) if isinstance(text, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"not a month YYYY-MM: {text!r}")
-    return int(match.group(1)) * 12 + int(match.group(2)) - 1
-
-
 def month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
@@ -72,7 +64,7 @@ class Window:
 
     @staticmethod
     def of(low: str, high: str) -> Window:
-        return Window(month(low), month(high))
+        return Window(month_index(low), month_index(high))
 
     def clip(self, low: int, high: int) -> tuple[int, int]:
         return max(low, self.start), min(high, self.end)
@@ -166,56 +158,27 @@ class WorldIds:
         return window_start if opens is None else max(window_start, opens)
 
     @staticmethod
-    def from_world(world: Mapping) -> WorldIds:
-        """From a world config as plain data (conf/world/*.yaml), assumed valid."""
-        poles = tuple(world["poles"])
-        platforms = world.get("platforms") or {}
+    def of(world: World) -> WorldIds:
+        """From a checked world (`config.validate.build_world`, or a composed config's)."""
+        poles = tuple(p.id for p in world.poles)
         return WorldIds(
-            name=str(world["name"]), states=tuple(world["states"]), poles=poles,
-            ladders={k: tuple(s for s in STATUSES if s in (p.get("statuses") or DEFAULT_LADDER))
-                     for k, p in platforms.items()},
-            opens={k: month(p["opens"]) if p.get("opens") else None
-                   for k, p in platforms.items()},
-            pole_members={k: frozenset(p.get("pole_members") or ())
-                          | ({p["leader"]} if p.get("leader") in poles else set())
-                          for k, p in platforms.items()})
-
-
-class _RecordLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice in one mapping (YAML keeps the last)."""
-
-
-def _unique_mapping(loader: _RecordLoader, node: yaml.MappingNode) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                "in a mapping", node.start_mark, f"key {key!r} given twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_RecordLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_yaml(path: str | Path) -> object:
-    """A YAML file as plain data; unreadable or invalid YAML is a ConfigError."""
-    try:
-        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_RecordLoader)  # noqa: S506
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = str(exc).replace("\n", " ")
-        raise ConfigError([Problem(str(path), "(file)", None,
-                                   f"a readable YAML file ({reason})")]) from None
+            name=world.name, states=tuple(s.id for s in world.states), poles=poles,
+            ladders={p.id: tuple(s for s in STATUSES if s in p.statuses)
+                     for p in world.platforms},
+            opens={p.id: month_index(p.opens) if p.opens else None for p in world.platforms},
+            pole_members={p.id: frozenset(p.pole_members)
+                          | ({p.leader} if p.leader in poles else set())
+                          for p in world.platforms})
 
 
 def load_world_ids(path: str | Path) -> WorldIds:
-    return WorldIds.from_world(read_yaml(path))
+    """The ids of the world file at `path`, checked as any world is."""
+    return WorldIds.of(build_world(load_yaml(path), str(path)))
 
 
 def load_record(path: str | Path, world: WorldIds) -> Record:
     """Read and check a record; every malformed fact is reported in one ConfigError."""
-    return parse_record(read_yaml(path), world, file=str(path))
+    return parse_record(load_yaml(path), world, file=str(path))
 
 
 def parse_record(data: object, world: WorldIds, file: str = "<record>") -> Record:
@@ -274,7 +237,7 @@ class _Checker:
 
     def month_of(self, key: str, value: object) -> int | None:
         try:
-            return month(value)  # type: ignore[arg-type]
+            return month_index(value)  # type: ignore[arg-type]
         except ValueError:
             self.add(key, value, "a month as a quoted string 'YYYY-MM'")
             return None
@@ -662,7 +625,7 @@ def persistence_forecasts(record: Record, cutoff: str,
     """Every status and posture of the cutoff month carried forward: p = 1 when the
     cutoff status is in the later fact's accept set (a share when either is a set).
     Scored at the checkpoints after the cutoff unless a window is given."""
-    at = month(cutoff)
+    at = month_index(cutoff)
     rows = []
     for fact, point in _targets(record, at, window):
         held = _at_cutoff(record, fact, at)
@@ -687,7 +650,7 @@ def base_rate_forecasts(record: Record, cutoff: str,
     """p = how often the fact's accept set held over the training months (record start
     to cutoff): per platform for statuses (all platforms pooled for a platform that did
     not exist yet), over all states for postures (uniform when no posture is known)."""
-    at = month(cutoff)
+    at = month_index(cutoff)
     train = Window(record.window.start, at)
     memberships = [f for f in record.facts if f.kind == "membership"]
     postures = [f for f in record.facts if f.kind == "posture"]

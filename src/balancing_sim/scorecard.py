@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .config.loading import conf_dir
+from .config.validate import month_index
 from .record import (
     Record,
     Window,
-    WorldIds,
     base_rate_forecasts,
     brier,
     fact_shares,
     load_record,
+    load_world_ids,
     model_forecasts,
-    month,
     month_text,
     persistence_forecasts,
     record_markdown,
@@ -80,10 +79,10 @@ def out_of_sample(panels: dict[str, Panel], record: Record, cutoff: str) -> pd.D
     """Brier score (all, memberships, postures) and record score on the facts after the
     cutoff, for each model setting and the two naive forecasts; and the first setting
     on the facts up to the cutoff (its fit where it was calibrated, for comparison)."""
-    window = Window(month(cutoff) + 1, record.window.end)
+    window = Window(month_index(cutoff) + 1, record.window.end)
     required = record.scoring.required_share
     rows = []
-    training = Window(record.window.start, month(cutoff))
+    training = Window(record.window.start, month_index(cutoff))
     first = next(iter(panels))
     for label, panel, win in [*((k, v, window) for k, v in panels.items()),
                               (f"{first}, on its training years", panels[first], training)]:
@@ -123,7 +122,7 @@ def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int, seed
         "replicates a setting; the posterior settings run at least once per draw, run r "
         "with draw r mod M)._",
         "### In sample (1992-2024)", markdown(inside),
-        f"### Out of sample ({month_text(month(cutoff) + 1)} to "
+        f"### Out of sample ({month_text(month_index(cutoff) + 1)} to "
         f"{month_text(record.window.end)}; facts and checkpoints after {cutoff})",
         markdown(outside)))
 
@@ -138,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "(docs/VALIDATION.md)")
     args = parser.parse_args(argv)
     root = conf_dir()
-    world = WorldIds.from_world(yaml.safe_load((root / "world" / "eurasia.yaml").read_text()))
+    world = load_world_ids(root / "world" / "eurasia.yaml")
     record = load_record(root / "record" / "eurasia.yaml", world)
     patterns = load_patterns(root / "validation" / "history.yaml")
     panels = {s.label: history_panel(s.params, args.runs, args.seed) for s in SETTINGS}

@@ -61,9 +61,9 @@ FIRST_MONTH, LAST_MONTH = "1677-10", "2262-04"
 
 def month_index(text: str) -> int:
     """Months since year 0, so date arithmetic is integer arithmetic."""
-    match = MONTH_PATTERN.match(text)
+    match = MONTH_PATTERN.match(text) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(text)
+        raise ValueError(f"not a month YYYY-MM: {text!r}")
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
@@ -71,7 +71,7 @@ def is_month(value: Any) -> bool:
     """Text of the form YYYY-MM with a month 01-12 (any year: see MONTHS)."""
     try:
         month_index(value)
-    except (ValueError, TypeError):
+    except ValueError:
         return False
     return True
 

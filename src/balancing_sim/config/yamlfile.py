@@ -34,7 +34,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key}", key_node.start_mark)
+                    f"found duplicate key {key} (given twice)", key_node.start_mark)
             seen[key] = True
         except TypeError:
             pass
