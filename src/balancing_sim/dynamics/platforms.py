@@ -102,8 +102,9 @@ def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nd
              k: np.ndarray, rung: np.ndarray) -> np.ndarray:
     """(m,) bool: whether platform k would grant state i (a row of `seen.rows`) of run r
     the rung it decides on: its leader's interest in the state (how far the state leans
-    to it, belongs to the identity the platform embodies, or is under duress the leader
-    can relieve; a format without a leader admits whom it invites) outweighs the risk of
+    to it, belongs to the identity the platform embodies, is under duress the leader
+    can relieve, or, for a platform that protects, is allied to the leader by treaty; a
+    format without a leader admits whom it invites) outweighs the risk of
     war the admission carries and a bar, both in proportion to what the rung commits
     the platform to (an observer seat commits little: mechanisms 14, 17, 18;
     `admission_risk`, evaluated only for the m cases the platform decides)."""
@@ -112,8 +113,10 @@ def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nd
     lead, _ = leaning(s, ctx, seen)
     state = np.arange(st.n_states)[seen.rows][i]
     duress = np.where(d.protector[k], s.duress[r, state, d.pole[k]], 0.0)
+    allied = np.where(d.pole_protection[k] > 0, s.alliance[r, state, d.pole[k]], 0.0)
     interest = np.where(d.led[k], np.maximum(np.maximum(lead[r, i, k],
-                                                        st.identity_platform[state, k]), duress),
+                                                        st.identity_platform[state, k]),
+                                             np.maximum(duress, allied)),
                         1.0)
     exposure = s.troops[r, state] + s.threat[r, state, :P] * st.power_ratio[seen.year][state, :P]
     risk = (exposure @ st.platform_rivalry.T)[np.arange(len(k)), k] * st.protection[k]
@@ -149,9 +152,19 @@ def wished(ctx: Context, code: np.ndarray, value: np.ndarray, loose: np.ndarray,
     return np.take(ctx.constants.wish_table, code + want)
 
 
+def landing(on_offer: np.ndarray, rung: np.ndarray) -> np.ndarray:
+    """(m,) the rung a state leaving for `rung` lands on: the highest rung at or below it
+    that the platform offers now (`on_offer`, (m, 5)), else none (mechanism 19: a state
+    cannot give itself a seat the platform does not grant, such as an observer seat in
+    a bloc that has none)."""
+    rungs = np.arange(on_offer.shape[-1])
+    held = on_offer & (rungs <= rung[:, None])
+    return np.where(held, rungs, 0).max(axis=-1)
+
+
 def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                 loose: np.ndarray, draws: Draws) -> np.ndarray:
-    """(R, n, K) statuses after one month (mechanisms 13-16).
+    """(R, n, K) statuses after one month (mechanisms 13-16, 19).
 
     A state wishes the rung its valuation of membership warrants, or the loose tie
     (observer, partner) its valuation of loose ties warrants, whichever is higher; a
@@ -159,11 +172,11 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     rung the platform grants is entered the month the platform is deciding on it and
     admits the state (its rule, its criteria, a record of `admission_tenure` months at
     the rung below); a rung on offer is taken when the state gets round to it
-    (hazard). Leaving costs: a state descends only when its valuation
-    falls `exit_margin` below the rung, except when a fixed-term treaty is renewed, when
-    every member re-decides as if joining. A state never ends a month inside two
-    mutually exclusive platforms: of two it would enter at once, it enters the one it
-    values more (ties: the one listed first).
+    (hazard). Leaving costs: a state descends only when its valuation falls
+    `exit_margin` below the rung, and only onto a rung on offer (`landing`), except
+    when a fixed-term treaty is renewed, when every member re-decides as if joining.
+    A state never ends a month inside two mutually exclusive platforms: of two it would
+    enter at once, it enters the one it values more (ties: the one listed first).
 
     Moves up are decided only where a state wishes a higher rung, moves down only where
     it would leave (both are few in a month); the rest keep their status."""
@@ -194,7 +207,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
         down_to = d.down[k, c]
         if renewing is not None:
             down_to = np.where(renewing[r, i, k], np.minimum(wish[r, i, k], c), down_to)
-        new[r, i, k] = down_to
+        new[r, i, k] = landing((s.openness[r, k] > 0.5) & st.allowed[k], down_to)
     # up: where the state wishes a higher rung and the platform is deciding on a rung
     # or the state gets round to taking one (hazard)
     deciding = (s.openness > 0.5) & d.grantable                        # (R, K, 5)
