@@ -44,7 +44,8 @@ def test_two_point_sweep_is_one_dataset_with_the_swept_columns(tmp_path):
 def test_sweep_over_a_parameter_and_an_event_value(tmp_path):
     out = tmp_path / "grid"
     proc = sim_cli("-m", "scenario=western_pressure", "params.w_autonomy=0.5,1.0",
-               "scenario.events.west_pressure_2025.value.value=0.0,0.4", *SHORT, f"out={out}")
+                   "scenario.events.west_pressure_2025.value.value=0.0,0.4", *SHORT,
+                   HAND_SET_START, f"out={out}")
     assert proc.returncode == 0, proc.stderr
     res = bs.load(out)
     traj = res.trajectories
