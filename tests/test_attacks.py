@@ -5,7 +5,6 @@ is an attack that failed before it was fixed, or a promise worth keeping."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from command import Done, sim_cli, sim_process
 from options import HAND_SET_START
 
 import balancing_sim as bs
@@ -25,13 +25,8 @@ SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_run
          HAND_SET_START]
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run([sys.executable, "-m", "balancing_sim.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env=env)
 
-
-def refused(proc: subprocess.CompletedProcess) -> str:
+def refused(proc: Done | subprocess.CompletedProcess) -> str:
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("balancing-sim: ")
     return proc.stderr
@@ -45,7 +40,7 @@ def wait_for(condition, seconds: float, what: str) -> None:
 
 
 def finished(out: Path, tmp_path: Path) -> Path:
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
     return out
 
 
@@ -61,7 +56,7 @@ def test_a_symlinked_table_folder_inside_a_run_is_refused(tmp_path):
         part.unlink()
     (out / "trajectories.parquet").rmdir()
     (out / "trajectories.parquet").symlink_to(elsewhere)
-    assert "a symbolic link" in refused(run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+    assert "a symbolic link" in refused(sim_cli(*SHORT, f"out={out}", cwd=tmp_path))
     assert list(elsewhere.iterdir()) == []
 
 
@@ -71,7 +66,7 @@ def test_a_symlinked_folder_mark_never_writes_through_the_link(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     (out / ".balancing-sim").symlink_to(victim)
-    refused(run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+    refused(sim_cli(*SHORT, f"out={out}", cwd=tmp_path))
     assert victim.read_text() == "precious"
 
 
@@ -79,13 +74,13 @@ def test_out_as_a_link_to_someone_elses_folder_is_refused(tmp_path):
     (tmp_path / "theirs").mkdir()
     (tmp_path / "theirs" / "thesis.tex").write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "theirs")
-    assert "did not create" in refused(run_cli(*SHORT, f"out={tmp_path / 'link'}",
+    assert "did not create" in refused(sim_cli(*SHORT, f"out={tmp_path / 'link'}",
                                               cwd=tmp_path))
 
 
 def test_a_folder_mark_that_is_a_directory_is_one_line(tmp_path):
     (tmp_path / "odd" / ".balancing-sim").mkdir(parents=True)
-    refused(run_cli(*SHORT, f"out={tmp_path / 'odd'}", cwd=tmp_path))
+    refused(sim_cli(*SHORT, f"out={tmp_path / 'odd'}", cwd=tmp_path))
 
 
 # ------------------------------------------------------------ files and names
@@ -95,7 +90,7 @@ def test_a_byte_order_mark_before_the_header_is_named(tmp_path):
     (tmp_path / "myconf" / "scenario").mkdir(parents=True)
     (tmp_path / "myconf" / "scenario" / "bom.yaml").write_bytes(
         b"\xef\xbb\xbf# @package _global_\r\nscenario:\r\n  name: bom\r\n")
-    err = refused(run_cli(f"hydra.searchpath=[file://{tmp_path / 'myconf'}]", "scenario=bom",
+    err = refused(sim_cli(f"hydra.searchpath=[file://{tmp_path / 'myconf'}]", "scenario=bom",
                           "runs=1", cwd=tmp_path))
     assert "bom.yaml: line 1" in err and "byte-order mark" in err
 
@@ -106,10 +101,10 @@ def test_a_binary_config_yaml_in_an_own_folder_is_one_line(tmp_path):
     (out / "chunks").mkdir()
     (out / "config.yaml").write_bytes(b"\xff\xfe\x00garbage")
     assert "holds results of a different config" in refused(
-        run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+        sim_cli(*SHORT, f"out={out}", cwd=tmp_path))
     (out / "config.yaml").write_text("- a\n- list\n")
     assert "holds results of a different config" in refused(
-        run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+        sim_cli(*SHORT, f"out={out}", cwd=tmp_path))
 
 
 RESUME_AFTER = """
@@ -135,7 +130,7 @@ def test_a_quoted_unicode_folder_survives_a_stop_and_its_resume_command(tmp_path
                           timeout=180)
     assert proc.returncode == 130, proc.stderr
     line = next(x for x in proc.stderr.splitlines() if x.startswith("Resume with: "))
-    again = run_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
+    again = sim_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
                     cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "summary.json").read_text())["runs"] == 4
@@ -162,8 +157,8 @@ def test_a_killed_worker_is_one_line_and_the_command_resumes(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "a worker process died" in err
     line = next(x for x in err.splitlines() if x.startswith("Resume with: "))
-    again = run_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
-                    cwd=tmp_path, timeout=300)
+    again = sim_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
+                    cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert bs.load(out).summary["runs"] == 48
 
@@ -216,15 +211,15 @@ def test_a_second_sweep_on_a_sweep_in_use_is_refused(tmp_path):
     out = tmp_path / "busy"
     folder.claim(out, "sweep")
     try:
-        err = refused(run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
-                              cwd=tmp_path))
+        err = refused(sim_process("-m", "params.w_autonomy=0.5,1.0", *SHORT,
+                                  f"out={out}", cwd=tmp_path))  # another process
     finally:
         folder.release(out)
     assert "in use by another run" in err and not (out / "points").exists()
 
 
 def test_sweeping_the_output_folder_is_refused(tmp_path):
-    err = refused(run_cli("-m", f"out={tmp_path / 'a'},{tmp_path / 'b'}", *SHORT,
+    err = refused(sim_cli("-m", f"out={tmp_path / 'a'},{tmp_path / 'b'}", *SHORT,
                           cwd=tmp_path))
     assert "one output folder for the whole sweep" in err
     assert list(tmp_path.iterdir()) == []
@@ -232,7 +227,7 @@ def test_sweeping_the_output_folder_is_refused(tmp_path):
 
 def test_torn_point_files_make_a_sweep_incomplete_not_a_traceback(tmp_path):
     out = tmp_path / "s"
-    assert run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
+    assert sim_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
                    cwd=tmp_path).returncode == 0
     first, second = sorted((out / "points").iterdir())
     (first / "point.json").write_text("{torn")

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
-
-CLI = shutil.which("balancing-sim") or str(Path(__file__).resolve().parents[1]
-                                            / ".venv" / "bin" / "balancing-sim")
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+from command import sim_cli
 
 
 @pytest.mark.parametrize("engine", ["ensemble", "mesa"])
 def test_run_writes_outputs_and_prints_summary(tmp_path, engine):
     out = tmp_path / "res"
-    done = run("scenario=baseline", "runs=3", "seed=1", f"engine={engine}",
+    done = sim_cli("scenario=baseline", "runs=3", "seed=1", f"engine={engine}",
                "scenario.end=2025-06", f"out={out}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Final postures over 3 runs" in done.stdout
@@ -31,7 +22,7 @@ def test_run_writes_outputs_and_prints_summary(tmp_path, engine):
 
 
 def test_default_output_goes_to_hydra_run_dir(tmp_path):
-    done = run("runs=2", "scenario.end=2024-09", cwd=tmp_path)
+    done = sim_cli("runs=2", "scenario.end=2024-09", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     written = list((tmp_path / "outputs").glob("*/*/summary.json"))
     assert len(written) == 1

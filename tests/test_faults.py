@@ -37,9 +37,16 @@ def done_markers(out: Path) -> int:
     return len(list(out.glob("**/chunks/*.done")))
 
 
+def ctrl_c_as_a_terminal_sends_it() -> None:
+    """A child this test stops with SIGINT must not inherit an ignored SIGINT (a shell
+    ignores it in its background jobs): Python turns SIGINT into KeyboardInterrupt only
+    if it was not ignored when Python started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_and_wait(args: list[str], out: Path, markers: int = 2) -> subprocess.Popen:
     proc = subprocess.Popen(cli_args(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=ctrl_c_as_a_terminal_sends_it)
     deadline = time.monotonic() + 60
     while done_markers(out) < markers:
         assert proc.poll() is None, proc.communicate()
@@ -109,7 +116,8 @@ def test_sigint_stops_quickly_says_how_to_resume_and_the_command_resumes(tmp_pat
 
 def test_sigint_without_out_names_the_directory_to_resume(tmp_path):
     proc = subprocess.Popen(cli_args(*SLOW, f"hydra.run.dir={tmp_path / 'auto'}"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_as_a_terminal_sends_it)
     deadline = time.monotonic() + 60
     while done_markers(tmp_path / "auto") < 3:
         assert proc.poll() is None and time.monotonic() < deadline

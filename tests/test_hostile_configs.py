@@ -4,14 +4,12 @@ what the engine cannot run, and every mistake is one line with exit code 2."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from command import Done, sim_cli
 from worlds import tiny_world_dict
 
 from balancing_sim import cli, synthetic
@@ -19,16 +17,8 @@ from balancing_sim.config.errors import ConfigError, Problem
 from balancing_sim.config.loading import compose
 from balancing_sim.config.userfiles import check_file
 
-BIN = Path(sys.executable).parent
 
-
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run([str(BIN / "balancing-sim"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=env)
-
-
-def one_line(proc: subprocess.CompletedProcess) -> str:
+def one_line(proc: Done) -> str:
     """The single message of a refused command (exit code 2, no traceback)."""
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -52,14 +42,14 @@ def evil_scenario(marker: Path) -> str:
 def test_a_shared_scenario_with_hydra_callbacks_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / "pwned"
     args = user_folder(tmp_path / "myconf", "scenario", "evil", evil_scenario(marker))
-    err = one_line(run_cli(*args, "runs=2", f"out={tmp_path / 'out'}", cwd=tmp_path))
+    err = one_line(sim_cli(*args, "runs=2", f"out={tmp_path / 'out'}", cwd=tmp_path))
     assert "evil.yaml: hydra.callbacks.a._target_ = 'os.makedirs'" in err
     assert not marker.exists() and not (tmp_path / "out").exists()
 
 
 def test_callbacks_on_the_command_line_are_refused_and_run_nothing(tmp_path):
     marker = tmp_path / "pwned"
-    err = one_line(run_cli("+hydra.callbacks.a._target_=os.makedirs",
+    err = one_line(sim_cli("+hydra.callbacks.a._target_=os.makedirs",
                            f"+hydra.callbacks.a.name={marker}", "runs=2", cwd=tmp_path))
     assert "command line: hydra.callbacks.a._target_" in err
     assert not marker.exists() and list(tmp_path.iterdir()) == []
@@ -71,7 +61,7 @@ def test_a_logging_factory_in_an_experiment_is_refused_and_runs_nothing(tmp_path
             f"        '()': os.makedirs\n        name: {marker}\n")
     args = user_folder(tmp_path / "myconf", "experiment", "evil", text)
     for multirun in ([], ["-m"]):
-        err = one_line(run_cli(*multirun, *args, "runs=2", cwd=tmp_path))
+        err = one_line(sim_cli(*multirun, *args, "runs=2", cwd=tmp_path))
         assert "hydra.job_logging.formatters.x.()" in err
     assert not marker.exists() and not (tmp_path / "outputs").exists()
 
@@ -131,7 +121,7 @@ def test_a_defaults_entry_choosing_hydras_groups_in_a_shared_file_is_refused(tmp
 @pytest.mark.parametrize("flag", [["--config-dir", "/tmp"], ["-cn", "other"],
                                   ["--experimental-rerun", "x.pickle"]])
 def test_flags_that_load_another_config_or_a_pickle_are_refused(tmp_path, flag):
-    err = one_line(run_cli(*flag, "runs=1", cwd=tmp_path))
+    err = one_line(sim_cli(*flag, "runs=1", cwd=tmp_path))
     assert "hydra.searchpath" in err and list(tmp_path.iterdir()) == []
 
 
@@ -217,7 +207,7 @@ def test_a_run_beyond_this_machines_memory_is_refused_unless_forced(tmp_path, mo
 
 
 def test_progress_says_what_the_run_will_take_before_it_starts(tmp_path):
-    proc = run_cli("runs=3", "scenario.end=2024-12", "runner.workers=1", "runner.progress=on",
+    proc = sim_cli("runs=3", "scenario.end=2024-12", "runner.workers=1", "runner.progress=on",
                    f"out={tmp_path / 'o'}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     first = proc.stderr.splitlines()[0]
@@ -248,11 +238,11 @@ def test_the_validator_refuses_a_scenario_the_run_would_die_on(tmp_path, capsys)
 
 
 def test_a_number_of_5000_digits_is_one_line(tmp_path):
-    err = one_line(run_cli("runs=1", f"params.w_autonomy={'1' * 5000}", cwd=tmp_path))
+    err = one_line(sim_cli("runs=1", f"params.w_autonomy={'1' * 5000}", cwd=tmp_path))
     assert err.count("\n") == 1 and "a value Python can read" in err
     args = user_folder(tmp_path / "myconf", "params", "huge",
                        f"# @package params\nw_autonomy: {'1' * 5000}\n")
-    err = one_line(run_cli(*args, "runs=1", cwd=tmp_path))
+    err = one_line(sim_cli(*args, "runs=1", cwd=tmp_path))
     assert "huge.yaml: line 2" in err and "at most 4000 digits" in err
 
 
@@ -260,7 +250,7 @@ def test_a_number_of_5000_digits_is_one_line(tmp_path):
     "out={tmp}/" + "x" * 300, "hydra.run.dir=/proc/balancing-sim/run",
     "hydra.run.dir={tmp}/" + "y" * 300 + "/z"])
 def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, place):
-    err = one_line(run_cli("runs=1", place.format(tmp=tmp_path), cwd=tmp_path))
+    err = one_line(sim_cli("runs=1", place.format(tmp=tmp_path), cwd=tmp_path))
     assert "a folder that can be created and written" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -268,12 +258,12 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, place):
 def test_a_defaults_list_that_includes_itself_is_one_line(tmp_path):
     args = user_folder(tmp_path / "myconf", "scenario", "loop",
                        "# @package _global_\ndefaults:\n  - /scenario: loop\n")
-    err = one_line(run_cli(*args, "runs=1", cwd=tmp_path))
+    err = one_line(sim_cli(*args, "runs=1", cwd=tmp_path))
     assert "loop.yaml: defaults" in err and "does not lead back to the file itself" in err
 
 
 def test_a_misspelt_key_in_a_sweep_is_one_line_before_anything_runs(tmp_path):
-    err = one_line(run_cli("-m", "params.w_autonmy=0.5,1.0", "runs=1", cwd=tmp_path))
+    err = one_line(sim_cli("-m", "params.w_autonmy=0.5,1.0", "runs=1", cwd=tmp_path))
     assert "params.w_autonmy" in err and "an existing key" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -281,5 +271,5 @@ def test_a_misspelt_key_in_a_sweep_is_one_line_before_anything_runs(tmp_path):
 def test_a_malformed_package_header_is_one_line(tmp_path):
     args = user_folder(tmp_path / "myconf", "scenario", "odd",
                        "# @package a b\nscenario: {name: odd}\n")
-    err = one_line(run_cli(*args, "runs=1", cwd=tmp_path))
+    err = one_line(sim_cli(*args, "runs=1", cwd=tmp_path))
     assert "odd.yaml: line 1" in err

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from command import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -446,18 +445,7 @@ def test_cli_bad_file_exits_2_with_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD_ACTORS + "propensity: {pairs: [{a: X, b: Nowhere, value: 1, source: s}]}")
     for target in (bad, tmp_path / "missing.yaml"):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from balancing_sim.landscape import main; "
-                "sys.exit(main(sys.argv[1:]))",
-                str(target),
-            ],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        )
+        proc = run_cli("balancing-sim-landscape", str(target))
         assert proc.returncode == 2
         assert proc.stdout == ""
         assert len(proc.stderr.strip().splitlines()) == 1

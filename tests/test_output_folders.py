@@ -14,23 +14,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from command import Done, sim_cli, sim_process
 from options import HAND_SET_START
 
 import balancing_sim as bs
 from balancing_sim import cli
 
-BIN = Path(sys.executable).parent
 SHORT = ["runs=4", "scenario.end=2025-06", "runner.workers=1", "runner.chunk_runs=2",
          HAND_SET_START]
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run([str(BIN / "balancing-sim"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=180, env={**environ, **(env or {})})
 
-
-def refused(proc: subprocess.CompletedProcess) -> str:
+def refused(proc: Done | subprocess.CompletedProcess) -> str:
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("balancing-sim: ")
     assert proc.stderr.count("\n") == 1 or " problems\n  - " in proc.stderr, proc.stderr
@@ -56,7 +51,7 @@ def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path, fi
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
     before = snapshot(out)
-    err = refused(run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+    err = refused(sim_process(*SHORT, f"out={out}", cwd=tmp_path))  # another process
     assert "a folder balancing-sim did not create" in err
     assert snapshot(out) == before
 
@@ -64,9 +59,9 @@ def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path, fi
 def test_an_empty_folder_and_the_runs_own_unfinished_folder_are_used(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
     (out / "summary.json").unlink()  # as if killed before the summary was written
-    again = run_cli(*SHORT, f"out={out}", cwd=tmp_path)
+    again = sim_cli(*SHORT, f"out={out}", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "summary.json").read_text())["runs"] == 4
 
@@ -78,7 +73,7 @@ def test_a_stray_summary_is_not_a_finished_run(tmp_path):
     out = tmp_path / "stray"
     out.mkdir()
     (out / "summary.json").write_text('{"runs": 7}')
-    proc = run_cli(*SHORT, f"out={out}", cwd=tmp_path)
+    proc = sim_cli(*SHORT, f"out={out}", cwd=tmp_path)
     refused(proc)
     assert "Final postures" not in proc.stdout
 
@@ -86,7 +81,7 @@ def test_a_stray_summary_is_not_a_finished_run(tmp_path):
 @pytest.mark.parametrize("damage", ["remove a part", "empty summary", "foreign part"])
 def test_a_finished_run_whose_tables_disagree_is_not_success(tmp_path, damage):
     out = tmp_path / "done"
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
     part = out / "trajectories.parquet" / "part-000001.parquet"
     if damage == "remove a part":
         part.unlink()
@@ -94,9 +89,9 @@ def test_a_finished_run_whose_tables_disagree_is_not_success(tmp_path, damage):
         (out / "summary.json").write_text("{}")
     else:
         other = tmp_path / "other"
-        assert run_cli(*SHORT, "seed=4", f"out={other}", cwd=tmp_path).returncode == 0
+        assert sim_cli(*SHORT, "seed=4", f"out={other}", cwd=tmp_path).returncode == 0
         part.write_bytes((other / "trajectories.parquet" / part.name).read_bytes())
-    proc = run_cli(*SHORT, f"out={out}", cwd=tmp_path)
+    proc = sim_cli(*SHORT, f"out={out}", cwd=tmp_path)
     assert "do not match its config.yaml and summary.json" in refused(proc)
     assert "Final postures" not in proc.stdout
 
@@ -107,7 +102,7 @@ def test_a_finished_run_whose_tables_disagree_is_not_success(tmp_path, damage):
 def test_a_tilde_in_out_is_the_home_folder_for_the_checks_and_the_writes(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    proc = run_cli(*SHORT, "out='~/results'", cwd=tmp_path, env={"HOME": str(home)})
+    proc = sim_cli(*SHORT, "out='~/results'", cwd=tmp_path, env={"HOME": str(home)})
     assert proc.returncode == 0, proc.stderr
     assert (home / "results" / "summary.json").is_file()
     assert not (tmp_path / "~").exists()
@@ -122,7 +117,7 @@ def test_a_tilde_in_out_is_the_home_folder_for_the_checks_and_the_writes(tmp_pat
 def test_hydra_settings_cannot_put_files_outside_out(tmp_path, setting, key):
     work, escape = tmp_path / "work", tmp_path / "escape"
     work.mkdir()
-    err = refused(run_cli(*SHORT, setting.format(escape=escape), cwd=work))
+    err = refused(sim_cli(*SHORT, setting.format(escape=escape), cwd=work))
     assert key in err
     assert list(work.iterdir()) == []
     assert not escape.exists()
@@ -130,7 +125,7 @@ def test_hydra_settings_cannot_put_files_outside_out(tmp_path, setting, key):
 
 def test_an_escaping_sweep_subdir_is_refused_before_any_folder_exists(tmp_path):
     out = tmp_path / "sweep"
-    err = refused(run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
+    err = refused(sim_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
                           "hydra.sweep.subdir=../escaped", cwd=tmp_path))
     assert "hydra.sweep.subdir" in err
     assert list(tmp_path.iterdir()) == []
@@ -145,12 +140,12 @@ def test_a_second_run_on_a_folder_in_use_says_who_holds_it(tmp_path):
     out = tmp_path / "busy"
     folder.claim(out, "run")  # this test process is the first run
     try:
-        err = refused(run_cli(*SHORT, f"out={out}", cwd=tmp_path))
+        err = refused(sim_process(*SHORT, f"out={out}", cwd=tmp_path))  # another process
     finally:
         folder.release(out)
     assert f"in use by another run (pid {os.getpid()}" in err
     assert not (out / "config.yaml").exists()
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0  # free again
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0  # free again
 
 
 # ------------------------------------------------------------ 11. smaller
@@ -178,7 +173,7 @@ def test_ctrl_c_while_finishing_says_what_is_saved_and_the_command_resumes(tmp_p
     assert proc.returncode == 130, proc.stderr
     assert "4 of 4 runs of this point are saved" in proc.stderr
     line = next(x for x in proc.stderr.splitlines() if x.startswith("Resume with: "))
-    again = run_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
+    again = sim_cli(*shlex.split(line.removeprefix("Resume with: balancing-sim ")),
                     cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert bs.load(out).summary["runs"] == 4
@@ -186,17 +181,17 @@ def test_ctrl_c_while_finishing_says_what_is_saved_and_the_command_resumes(tmp_p
 
 def test_a_rejected_rerun_leaves_the_provenance_alone(tmp_path):
     out = tmp_path / "kept"
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
     before = snapshot(out)
     assert "holds results of a different config" in refused(
-        run_cli(*SHORT, "seed=99", f"out={out}", cwd=tmp_path))
+        sim_cli(*SHORT, "seed=99", f"out={out}", cwd=tmp_path))
     assert snapshot(out) == before  # .hydra/ included
 
 
 def test_a_sweep_with_a_bad_setting_creates_nothing(tmp_path):
-    refused(run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, "runner.backend=bogus",
+    refused(sim_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, "runner.backend=bogus",
                     cwd=tmp_path))
-    refused(run_cli("-m", "runs=4.0,8", "runner.progress=bogus", cwd=tmp_path))
+    refused(sim_cli("-m", "runs=4.0,8", "runner.progress=bogus", cwd=tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -212,14 +207,14 @@ def test_more_workers_than_cores_are_capped_and_warned_about(tmp_path):
 
 
 def test_an_override_given_twice_is_refused(tmp_path):
-    err = refused(run_cli("runs=2", "runs=3", cwd=tmp_path))
+    err = refused(sim_cli("runs=2", "runs=3", cwd=tmp_path))
     assert "runs = ['runs=2', 'runs=3']: given once" in err
 
 
 def test_a_sweep_into_a_finished_run_folder_is_refused(tmp_path):
     out = tmp_path / "single"
-    assert run_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
-    err = refused(run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
+    assert sim_cli(*SHORT, f"out={out}", cwd=tmp_path).returncode == 0
+    err = refused(sim_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}",
                           cwd=tmp_path))
     assert "holds a single run, not a sweep" in err
     assert bs.load(out).summary["runs"] == 4 and not (out / "points").exists()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
+from command import sim_cli
 
 import balancing_sim as bs
 from balancing_sim.api import sweep
@@ -39,11 +36,9 @@ def test_a_sweep_on_a_dask_cluster_matches_local_cores(cluster, tmp_path):
 
 def test_cli_multirun_with_runner_backend_dask(cluster, tmp_path):
     out = tmp_path / "cli"
-    env = {**os.environ, "DASK_SCHEDULER_ADDRESS": cluster.scheduler_address}
-    proc = subprocess.run(
-        [sys.executable, "-m", "balancing_sim.cli", "-m", "scenario=baseline,ots_deepening",
-         "runs=6", "runner.chunk_runs=2", "runner.backend=dask", f"out={out}"],
-        capture_output=True, text=True, timeout=120, env=env)
+    proc = sim_cli("-m", "scenario=baseline,ots_deepening", "runs=6", "runner.chunk_runs=2",
+                   "runner.backend=dask", f"out={out}",
+                   env={"DASK_SCHEDULER_ADDRESS": cluster.scheduler_address})
     assert proc.returncode == 0, proc.stderr
     res = bs.load(out)
     assert res.trajectories.groupby("scenario", observed=True)["run"].nunique().to_dict() == {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from command import sim_cli
 
 import balancing_sim as bs
 from balancing_sim.config.loading import compose, conf_dir
@@ -61,9 +60,8 @@ def test_combined_scenario_is_named_after_its_parts_in_the_api():
 
 def test_combined_scenario_is_named_after_its_parts_on_the_command_line(tmp_path):
     out = tmp_path / "combo"
-    proc = subprocess.run(
-        [sys.executable, "-m", "balancing_sim.cli", "scenario=[ots_deepening,western_pressure]",
-         "runs=4", "runner.workers=1", f"out={out}"], capture_output=True, text=True, timeout=120)
+    proc = sim_cli("scenario=[ots_deepening,western_pressure]", "runs=4", "runner.workers=1",
+                   f"out={out}")
     assert proc.returncode == 0, proc.stderr
     saved = yaml.safe_load((out / "config.yaml").read_text())
     assert saved["scenario"]["name"] == "ots_deepening+western_pressure"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from command import sim_cli
 from options import HAND_SET_START
 
 import balancing_sim as bs
@@ -18,14 +17,10 @@ from balancing_sim.config.resolvers import point_id, point_name
 SHORT = ["runs=6", "seed=5", "runner.workers=1", "runner.chunk_runs=4"]
 
 
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "balancing_sim.cli", *args],
-                          capture_output=True, text=True, timeout=timeout)
-
 
 def test_two_point_sweep_is_one_dataset_with_the_swept_columns(tmp_path):
     out = tmp_path / "sweep"
-    proc = cli("-m", "scenario=baseline,western_pressure", *SHORT, f"out={out}")
+    proc = sim_cli("-m", "scenario=baseline,western_pressure", *SHORT, f"out={out}")
     assert proc.returncode == 0, proc.stderr
     points = sorted(p.name for p in (out / "points").iterdir())
     # execution settings (runner.*, out) and run settings (runs, seed) do not enter the id
@@ -48,8 +43,9 @@ def test_two_point_sweep_is_one_dataset_with_the_swept_columns(tmp_path):
 
 def test_sweep_over_a_parameter_and_an_event_value(tmp_path):
     out = tmp_path / "grid"
-    proc = cli("-m", "scenario=western_pressure", "params.w_autonomy=0.5,1.0",
-               "scenario.events.west_pressure_2025.value.value=0.0,0.4", *SHORT, f"out={out}")
+    proc = sim_cli("-m", "scenario=western_pressure", "params.w_autonomy=0.5,1.0",
+                   "scenario.events.west_pressure_2025.value.value=0.0,0.4", *SHORT,
+                   HAND_SET_START, f"out={out}")
     assert proc.returncode == 0, proc.stderr
     res = bs.load(out)
     traj = res.trajectories
@@ -93,7 +89,7 @@ def test_point_ids_never_leave_the_output_directory(raw, tmp_path):
 
 def test_sweep_names_a_hostile_override_safely(tmp_path):
     out = tmp_path / "safe"
-    proc = cli("-m", "scenario.question=../../../escaped", *SHORT, f"out={out}")
+    proc = sim_cli("-m", "scenario.question=../../../escaped", *SHORT, f"out={out}")
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "escaped").exists()
     (point,) = (out / "points").iterdir()
@@ -134,8 +130,8 @@ def test_every_named_experiment_is_documented():
 
 def test_a_named_experiment_runs_its_grid_in_one_command(tmp_path):
     out = tmp_path / "exp"
-    proc = cli("-m", "experiment=three_plus_three_viability", "runs=2", "runner.workers=1",
-               HAND_SET_START, f"out={out}", timeout=300)
+    proc = sim_cli("-m", "experiment=three_plus_three_viability", "runs=2", "runner.workers=1",
+               HAND_SET_START, f"out={out}")
     assert proc.returncode == 0, proc.stderr
     res = bs.load(out)
     assert len(res.summary["points"]) == 9

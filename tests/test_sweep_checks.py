@@ -3,12 +3,11 @@ a sweep says when it is incomplete."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from command import sim_cli
 from options import HAND_SET_START
 
 import balancing_sim as bs
@@ -18,14 +17,10 @@ from balancing_sim.config.errors import ConfigError
 SHORT = ["runs=3", "seed=5", "scenario.end=2025-06", "runner.workers=1", HAND_SET_START]
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "balancing_sim.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=180)
-
 
 def test_a_sweep_with_one_bad_value_runs_no_point(tmp_path):
     out = tmp_path / "sweep"
-    proc = run_cli("-m", "params.w_autonomy=0.5,-1,1.0", *SHORT, f"out={out}", cwd=tmp_path)
+    proc = sim_cli("-m", "params.w_autonomy=0.5,-1,1.0", *SHORT, f"out={out}", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "sweep point params.w_autonomy=-1" in proc.stderr
     assert "params.w_autonomy = -1: a finite number in [0, 1e+06]" in proc.stderr
@@ -58,7 +53,7 @@ def test_the_points_are_the_jobs_hydra_composes():
 
 
 def test_two_points_sharing_a_folder_are_refused(tmp_path):
-    proc = run_cli("-m", "scenario.name=a/b,a_b", *SHORT, f"out={tmp_path / 's'}",
+    proc = sim_cli("-m", "scenario.name=a/b,a_b", *SHORT, f"out={tmp_path / 's'}",
                    cwd=tmp_path)
     assert proc.returncode == 2 and "a folder of its own for each point" in proc.stderr
     assert list(tmp_path.iterdir()) == []
@@ -67,7 +62,7 @@ def test_two_points_sharing_a_folder_are_refused(tmp_path):
 @pytest.fixture(scope="module")
 def finished_sweep(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sweep") / "s"
-    proc = run_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}", cwd=out.parent)
+    proc = sim_cli("-m", "params.w_autonomy=0.5,1.0", *SHORT, f"out={out}", cwd=out.parent)
     assert proc.returncode == 0, proc.stderr
     return out
 
