@@ -29,8 +29,6 @@ from .config.yamlfile import load_yaml
 from .validation import Panel
 
 KINDS = ("membership", "posture")
-DEFAULT_LADDER = ("none", "member")
-"""Statuses of a platform whose world entry lists none (as the world loader assumes)."""
 STRUCTURE_STATUSES = ("member", "none", "exists")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 BEGIN, END = "<!-- record:begin -->", "<!-- record:end -->"
