@@ -259,15 +259,15 @@ def granted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nda
     platform decides on now and would commit to (a platform that will not take a state
     in may still seat it as an observer: mechanism 18)."""
     grant_to = asked.copy()
-    granted = admitted(s, ctx, seen, r, i, k, grant_to)
+    admits = admitted(s, ctx, seen, r, i, k, grant_to)
     for rung in range(MEMBER - 1, 0, -1):
-        retry = np.flatnonzero(~granted & (grant_to > rung) & (c < rung) & deciding[:, rung])
+        retry = np.flatnonzero(~admits & (grant_to > rung) & (c < rung) & deciding[:, rung])
         if len(retry):
             ok = retry[admitted(s, ctx, seen, r[retry], i[retry], k[retry],
                                 np.full(len(retry), rung))]
             grant_to[ok] = rung
-            granted[ok] = True
-    return granted, grant_to
+            admits[ok] = True
+    return admits, grant_to
 
 
 def _enter_one_of_exclusive(new: np.ndarray, current: np.ndarray, value: np.ndarray,
