@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from omegaconf import OmegaConf
 from worlds import tiny_world_dict
 
 from balancing_sim import cli
@@ -19,6 +20,7 @@ from balancing_sim.config.loading import (
     check_names,
     check_output_dir,
     compose,
+    composition,
     conf_dir,
     source_files,
 )
@@ -73,6 +75,27 @@ def test_a_user_experiment_composes(tmp_path):
     root = user_conf(tmp_path / "myconf")
     config, _ = compose([*user_args(root), "experiment=small"])
     assert (config.scenario.end, config.params.temperature) == ("2003-12", 0.5)
+
+
+def test_an_edit_between_two_identical_compositions_is_seen(tmp_path):
+    """Compositions are kept between calls; an edit of any config file (same size, same
+    second) must still reach the next call."""
+    root = user_conf(tmp_path / "myconf")
+    experiment = root / "experiment" / "small.yaml"
+    assert compose([*user_args(root), "experiment=small"])[0].scenario.end == "2003-12"
+    experiment.write_text(experiment.read_text().replace("2003-12", "2002-12"))
+    assert compose([*user_args(root), "experiment=small"])[0].scenario.end == "2002-12"
+    (root / "situation" / "tiny_start.yaml").write_text("# @package scenario\nbad: [")
+    assert "tiny_start.yaml" in error_of([*user_args(root), "experiment=small"]).problems[0].file
+
+
+def test_compositions_do_not_share_what_a_caller_changes():
+    first = composition(["scenario=baseline"])
+    first.cfg.scenario.name = "changed by the caller"
+    OmegaConf.select(first.cfg, "hydra.run.dir")  # resolves ${now:...} in this copy only
+    again = composition(["scenario=baseline"])
+    assert again.cfg.scenario.name == "baseline"
+    assert again.cfg is not first.cfg
 
 
 def test_unknown_override_key_names_the_key_and_the_keys_that_exist():
@@ -360,3 +383,41 @@ def test_the_multiprocessing_backend_is_refused():
     error = error_of(["runner.backend=multiprocessing"])
     assert [(p.key, p.value) for p in error.problems] == [("runner.backend", "multiprocessing")]
     assert "loky, threading, dask" in str(error)
+
+
+# ------------------------------------------------------------ YAML read by libyaml
+
+
+def _both_loaders():
+    import omegaconf._utils as omegaconf_utils
+
+    from balancing_sim.config import loading  # noqa: F401  (installs the libyaml loader)
+
+    fast = omegaconf_utils.get_yaml_loader
+    return fast(), fast.python_loader()
+
+
+def test_hydra_reads_every_shipped_file_as_omegaconfs_own_loader_does():
+    fast, python = _both_loaders()
+    assert fast is not python and yaml.__with_libyaml__
+    files = sorted(conf_dir().rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            ours = yaml.load(f, Loader=fast)
+        with open(path, encoding="utf-8") as f:
+            assert ours == yaml.load(f, Loader=python), path
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: [1, 2\nc: 3\n", "a: 1\na: 2\n",
+                                  "a: !!python/object/apply:os.system [ls]\n", "a: 'open\n"])
+def test_a_file_that_does_not_parse_gets_omegaconfs_own_message(tmp_path, text):
+    fast, python = _both_loaders()
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    messages = []
+    for loader in (fast, python):
+        with open(path, encoding="utf-8") as f, pytest.raises(yaml.YAMLError) as info:
+            yaml.load(f, Loader=loader)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and str(path) in messages[0]
