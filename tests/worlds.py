@@ -70,3 +70,21 @@ def tiny_world_dict() -> dict:
         "params": params,
         "runs": 4, "seed": 1, "engine": "ensemble",
     }
+
+
+def user_folder(root, data: dict, name: str = "mine") -> list[str]:
+    """Write `data` (a world and a scenario, as `tiny_world_dict`) into a user's config
+    folder laid out like conf/ (world/<name>.yaml, situation/<name>_start.yaml,
+    scenario/<name>.yaml); return the overrides that run it."""
+    for group in ("world", "situation", "scenario"):
+        (root / group).mkdir(parents=True, exist_ok=True)
+    (root / "world" / f"{name}.yaml").write_text(yaml.safe_dump(data["world"]))
+    scenario = data["scenario"]
+    situation = {k: v for k, v in scenario.items() if k not in ("name", "end", "events")}
+    (root / "situation" / f"{name}_start.yaml").write_text(
+        "# @package scenario\n" + yaml.safe_dump(situation))
+    own = {k: scenario[k] for k in ("end", "events")}
+    (root / "scenario" / f"{name}.yaml").write_text(
+        f"# @package _global_\ndefaults:\n  - override /situation: {name}_start\n"
+        + yaml.safe_dump({"scenario": {"name": name, **own}}))
+    return [f"hydra.searchpath=[file://{root}]", f"world={name}", f"scenario={name}"]

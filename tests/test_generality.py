@@ -1,0 +1,84 @@
+"""Cases the shipped configs never show: a user's own world with its own data, years far
+past the data, worlds of other shapes. Each runs, or is refused with one message naming
+the file, the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from worlds import tiny_world_dict, user_folder
+
+from balancing_sim.config.errors import ConfigError
+from balancing_sim.config.loading import compose, conf_dir
+from balancing_sim.world import compile_config
+
+NORTH, ALPHA = 0, 2  # threat sources: the poles, then the states
+
+
+def with_data(tmp_path, csv: str | None, north: list, alpha: list | None = None,
+              path: str = "data/mine.csv") -> list[str]:
+    """A user's folder whose world sums COW codes from `path` (written from `csv`)."""
+    data = tiny_world_dict()
+    data["world"]["capability_data"] = path
+    data["world"]["poles"]["north"]["cow"] = north
+    if alpha is not None:
+        data["world"]["states"]["alpha"]["cow"] = alpha
+    data["scenario"]["end"] = "2040-12"
+    root = tmp_path / "myconf"
+    args = user_folder(root, data)
+    if csv is not None:
+        (root / "data").mkdir()
+        (root / "data" / "mine.csv").write_text(csv)
+    return [*args, "runs=2"]
+
+
+def refusal(overrides: list[str]):
+    with pytest.raises(ConfigError) as info:
+        compose(overrides)
+    (problem,) = info.value.problems
+    return problem
+
+
+# ------------------------------------------------------------ capability data
+
+
+def test_a_user_world_reads_capability_data_from_its_own_folder(tmp_path):
+    """The table sits next to the user's world (not in the shipped conf/): its numbers
+    are the capabilities, the last year's carried forward to 2040."""
+    csv = "ccode,year,cinc\n7,2000,0.1\n7,2001,0.3\n8,2000,0.02\n"
+    config, _ = compose(with_data(tmp_path, csv, [{"code": 7}], [{"code": 8}]))
+    st = compile_config(config).structure
+    by_year = dict(zip(st.years.tolist(), st.capability[:, NORTH].tolist(), strict=True))
+    assert (by_year[2000], by_year[2001], by_year[2040]) == (0.1, 0.3, 0.3)
+    assert st.capability[:, ALPHA].tolist() == [0.02] * len(st.years)
+
+
+def test_a_user_world_may_use_the_shipped_capability_data(tmp_path):
+    config, _ = compose(with_data(tmp_path, None, [{"code": 2}],
+                                  path="data/nmc_v6_abridged_1990_2016.csv"))
+    st = compile_config(config).structure
+    assert st.capability[0, NORTH] == 0.14268766  # COW 2 (USA) in 2000, as published
+
+
+def test_capability_data_found_nowhere_names_the_folders_searched(tmp_path):
+    p = refusal(with_data(tmp_path, None, [{"code": 2}], path="data/absent.csv"))
+    assert p.file == str(tmp_path / "myconf" / "world" / "mine.yaml")
+    assert (p.key, p.value) == ("world.capability_data", "data/absent.csv")
+    assert str(tmp_path / "myconf") in p.allowed and str(conf_dir()) in p.allowed
+
+
+def test_a_cow_code_without_rows_in_the_data_is_refused(tmp_path):
+    """A code the table lacks would count as no capability at all, silently."""
+    csv = "ccode,year,cinc\n7,2000,0.1\n"
+    p = refusal(with_data(tmp_path, csv, [{"code": 7}], [{"code": 999}]))
+    assert (p.key, p.value) == ("world.states.alpha.cow[0].code", 999)
+    assert "a COW code with CINC rows in" in p.allowed
+
+
+@pytest.mark.parametrize(("csv", "allowed"), [
+    ("code,year,value\n7,2000,0.1\n", "a CSV with the columns ccode, year, cinc"),
+    ("ccode,year,cinc\n7,2000,high\n", "a number in cinc (line 2)"),
+])
+def test_capability_data_of_another_layout_is_refused(tmp_path, csv, allowed):
+    p = refusal(with_data(tmp_path, csv, [{"code": 7}]))
+    assert (p.key, p.value) == ("world.capability_data", "data/mine.csv")
+    assert allowed in p.allowed
