@@ -82,3 +82,19 @@ def test_capability_data_of_another_layout_is_refused(tmp_path, csv, allowed):
     p = refusal(with_data(tmp_path, csv, [{"code": 7}]))
     assert (p.key, p.value) == ("world.capability_data", "data/mine.csv")
     assert allowed in p.allowed
+
+
+# ------------------------------------------------------------ scenarios
+
+
+def test_a_chain_of_continued_scenarios_is_refused_naming_what_to_continue(tmp_path):
+    """A user's scenario continuing baseline (which continues history): one message that
+    names the link of the chain and what to do instead."""
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "late.yaml").write_text(
+        "# @package _global_\nscenario:\n  name: late\n  after: baseline\n"
+        "  start: '2035-01'\n  end: '2040-12'\n  events: {}\n")
+    p = refusal([f"hydra.searchpath=[file://{tmp_path}]", "scenario=late"])
+    assert p.file == str(conf_dir() / "scenario" / "baseline.yaml")
+    assert (p.key, p.value) == ("scenario.after", "history")
+    assert "continue history instead" in p.allowed

@@ -252,10 +252,13 @@ def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
         scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
     except COMPOSE_ERRORS as exc:
         raise hydra_problem(exc, overrides, parsed, searchpath, None) from None
-    if scenario.pop("after", None):
+    chained = scenario.pop("after", None)
+    if chained:  # one continued scenario, no chains (each would need its own stream)
         raise ConfigError([Problem(str(locate("scenario", name, searchpath)), "scenario.after",
-                                   None, "nothing: a continued scenario starts from its "
-                                   "situation")])
+                                   chained, f"nothing, as {name} is continued by another "
+                                   f"scenario (scenario.after={name}): a continued scenario "
+                                   f"starts from its own situation; continue {chained} "
+                                   f"instead and add {name}'s events")])
     return scenario
 
 
