@@ -98,3 +98,13 @@ def test_a_chain_of_continued_scenarios_is_refused_naming_what_to_continue(tmp_p
     assert p.file == str(conf_dir() / "scenario" / "baseline.yaml")
     assert (p.key, p.value) == ("scenario.after", "history")
     assert "continue history instead" in p.allowed
+
+
+def test_a_user_file_named_like_a_shipped_one_is_refused_not_silently_ignored(tmp_path):
+    """Hydra reads the shipped conf/ first: a user's world/eurasia.yaml would never be
+    read, and the run would use the shipped world instead."""
+    args = user_folder(tmp_path, tiny_world_dict(), name="eurasia")
+    p = refusal(args)
+    assert p.file == str(tmp_path / "world" / "eurasia.yaml")
+    assert (p.key, p.value) == ("world", "eurasia")
+    assert "rename this file" in p.allowed

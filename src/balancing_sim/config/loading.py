@@ -36,7 +36,7 @@ from . import resolvers  # noqa: F401  (registers the resolvers conf/config.yaml
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
-from .prescan import choice_names, user_files
+from .prescan import choice_names, shadowed, user_files
 from .schema import Config
 from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
@@ -287,7 +287,11 @@ def hydra_files(hydra: object) -> dict[str, str]:
     for o in OverridesParser.create().parse_overrides(list(hydra.overrides.task)):
         if o.key_or_group in GROUPS and o.key_or_group not in choices and not o.is_delete():
             choices[o.key_or_group] = choice_names(o)
-    return source_files(choices, list(hydra.searchpath or ()))
+    searchpath = list(hydra.searchpath or ())
+    problems = shadowed(choices, conf_dir(), search_dirs(searchpath)[1:])
+    if problems:
+        raise ConfigError(problems)
+    return source_files(choices, searchpath)
 
 
 def sweep_params(overrides: Sequence[str] = ()) -> dict[str, str]:
