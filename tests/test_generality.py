@@ -9,6 +9,7 @@ from worlds import tiny_world_dict, user_folder
 
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import compose, conf_dir
+from balancing_sim.config.validate import build_config
 from balancing_sim.world import compile_config
 
 NORTH, ALPHA = 0, 2  # threat sources: the poles, then the states
@@ -108,3 +109,18 @@ def test_a_user_file_named_like_a_shipped_one_is_refused_not_silently_ignored(tm
     assert p.file == str(tmp_path / "world" / "eurasia.yaml")
     assert (p.key, p.value) == ("world", "eurasia")
     assert "rename this file" in p.allowed
+
+
+# ------------------------------------------------------------ later years
+
+
+def test_a_membership_of_a_grouping_may_start_in_any_year_a_scenario_reaches(tiny_dict):
+    """A code may join a pole's sum in 2150 (scenarios run to 2262): the capability
+    steps up that year, the data's last value carried forward."""
+    tiny_dict["world"]["capability_data"] = "data/nmc_v6_abridged_1990_2016.csv"
+    tiny_dict["world"]["poles"]["north"]["cow"] = [{"code": 2}, {"code": 200, "from": 2150}]
+    tiny_dict["scenario"].update(start="2148-01", end="2151-12")
+    st = compile_config(build_config(tiny_dict)).structure
+    north = dict(zip(st.years.tolist(), st.capability[:, NORTH].tolist(), strict=True))
+    assert north[2148] == north[2149] == 0.13305758  # COW 2 (USA) in 2016, as published
+    assert north[2150] == pytest.approx(0.13305758 + 0.013423994)  # + COW 200 (UK) in 2016
