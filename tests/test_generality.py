@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from worlds import tiny_world_dict, user_folder
 
+from balancing_sim.analysis import plots
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import compose, conf_dir
 from balancing_sim.config.validate import build_config
@@ -124,3 +125,16 @@ def test_a_membership_of_a_grouping_may_start_in_any_year_a_scenario_reaches(tin
     north = dict(zip(st.years.tolist(), st.capability[:, NORTH].tolist(), strict=True))
     assert north[2148] == north[2149] == 0.13305758  # COW 2 (USA) in 2016, as published
     assert north[2150] == pytest.approx(0.13305758 + 0.013423994)  # + COW 200 (UK) in 2016
+
+
+# ------------------------------------------------------------ outputs
+
+
+def test_every_pole_of_a_large_world_has_its_own_colour():
+    """Beyond the eight colours of the palette, poles (and scenarios) no longer share
+    colours; a world of up to eight keeps the palette."""
+    many = [f"p{i}" for i in range(12)]
+    colors = plots.pole_colors(many)
+    assert len(set(colors.values())) == len(many) + 1  # and grey for non-aligned
+    assert len(set(plots.scenario_colors(many).values())) == len(many)
+    assert [plots.pole_colors(many[:5])[p] for p in many[:5]] == list(plots.OKABE_ITO[:5])
