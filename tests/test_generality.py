@@ -5,8 +5,10 @@ the file, the key, the value and what is allowed."""
 from __future__ import annotations
 
 import pytest
-from worlds import tiny_world_dict, user_folder
+from command import sim_cli
+from worlds import no_platforms, one_pole, one_state, tiny_world_dict, user_folder
 
+import balancing_sim as bs
 from balancing_sim.analysis import plots
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import compose, conf_dir
@@ -138,3 +140,17 @@ def test_every_pole_of_a_large_world_has_its_own_colour():
     assert len(set(colors.values())) == len(many) + 1  # and grey for non-aligned
     assert len(set(plots.scenario_colors(many).values())) == len(many)
     assert [plots.pole_colors(many[:5])[p] for p in many[:5]] == list(plots.OKABE_ITO[:5])
+
+
+def test_the_smallest_world_runs_for_decades_and_draws_its_fan_chart(tmp_path):
+    """One state, one pole, no platform, forty years recorded yearly."""
+    data = no_platforms(one_state(one_pole(tiny_world_dict())))
+    data["scenario"]["end"] = "2040-12"
+    out = tmp_path / "out"
+    done = sim_cli(*user_folder(tmp_path / "myconf", data), "runs=3", f"out={out}",
+                   "runner.record_every=12", "runner.workers=1")
+    assert done.returncode == 0, done.stderr
+    res = bs.load(out)
+    assert res.trajectories["date"].dt.year.unique().tolist() == list(range(2000, 2041))
+    figure = plots.fan_chart(res.trajectories, config=res.config)
+    assert [ax.get_title() for ax in figure.axes if ax.get_title()] == ["alpha"]
