@@ -47,12 +47,13 @@ def refusal(overrides: list[str]):
 
 def test_a_user_world_reads_capability_data_from_its_own_folder(tmp_path):
     """The table sits next to the user's world (not in the shipped conf/): its numbers
-    are the capabilities, the last year's carried forward to 2040."""
-    csv = "ccode,year,cinc\n7,2000,0.1\n7,2001,0.3\n8,2000,0.02\n"
+    are the capabilities, the last year's carried forward to 2040 and the first year's
+    back to the start."""
+    csv = "ccode,year,cinc\n7,2001,0.1\n7,2002,0.3\n8,2000,0.02\n"
     config, _ = compose(with_data(tmp_path, csv, [{"code": 7}], [{"code": 8}]))
     st = compile_config(config).structure
     by_year = dict(zip(st.years.tolist(), st.capability[:, NORTH].tolist(), strict=True))
-    assert (by_year[2000], by_year[2001], by_year[2040]) == (0.1, 0.3, 0.3)
+    assert [by_year[y] for y in (2000, 2001, 2002, 2003, 2040)] == [0.1, 0.1, 0.3, 0.3, 0.3]
     assert st.capability[:, ALPHA].tolist() == [0.02] * len(st.years)
 
 
