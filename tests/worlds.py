@@ -146,6 +146,30 @@ def some_rungs(data: dict) -> dict:
     return data
 
 
+EVENT_TARGETS = {  # every event kind, with targets of the tiny world
+    "threat": {"state": "alpha", "actor": "raider"}, "credibility": {"pole": "north"},
+    "pressure": {"pole": "south", "states": ["beta"]},
+    "economy": {"state": "beta", "pole": "north"}, "troops": {"state": "gamma", "pole": "north"},
+    "alliance": {"state": "alpha", "actor": "beta"}, "polarization": {},
+    "depth": {"platform": "forum"}, "open": {"platform": "club"},
+    "openness": {"platform": "pact", "status": "partner"},
+    "bases": {"state": "alpha", "pole": "north"}, "arms": {"state": "beta", "pole": "south"},
+    "neutrality": {"state": "gamma"}, "duress": {"state": "alpha", "pole": "south"}}
+
+
+def every_event(data: dict) -> dict:
+    """Events of every kind, added and set, in the first and the last month (jittered
+    past either end, they happen at that end)."""
+    scenario = data["scenario"]
+    scenario["events"] = {
+        f"{kind}_{mode}_{when[:4]}": {"date": when, "kind": kind, **targets, "mode": mode,
+                                      "value": src(0.4), "jitter_months": 3, "noise": 0.1,
+                                      "source": "test"}
+        for when in (scenario["start"], scenario["end"])
+        for kind, targets in EVENT_TARGETS.items() for mode in ("add", "set")}
+    return data
+
+
 SHAPES = {"one_state": one_state, "one_pole": one_pole, "no_platforms": no_platforms,
-          "leaderless": leaderless, "some_rungs": some_rungs}
+          "leaderless": leaderless, "some_rungs": some_rungs, "every_event": every_event}
 """Worlds of other shapes than any shipped one, each made from the tiny world."""
