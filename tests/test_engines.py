@@ -1,14 +1,15 @@
-"""The two engines are one model: for every shipped scenario, the synthetic world and
-the tests' tiny world, the batched engine (`ensemble.simulate_block`) and the Mesa
-engine (`model.run_models`, agent by agent) produce the same trajectories, memberships
-and platforms, run by run. This is the one place engine equality is asserted."""
+"""The two engines are one model: for every shipped scenario, the synthetic world, the
+tests' tiny world and its other shapes (tests/worlds.py), the batched engine
+(`ensemble.simulate_block`) and the Mesa engine (`model.run_models`, agent by agent)
+produce the same trajectories, memberships and platforms, run by run. This is the one
+place engine equality is asserted."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from options import HAND_SET_START
-from worlds import tiny_world_dict
+from worlds import SHAPES, tiny_world_dict
 
 from balancing_sim.config.loading import compose, options
 from balancing_sim.config.validate import build_config
@@ -31,6 +32,8 @@ def case(name: str, params: str = "calibrated"):
     one parameter set or the posterior's draws (run r uses draw r mod M)."""
     if name == "tiny":
         return build_config({**tiny_world_dict(), "runs": RUNS})
+    if name in SHAPES:  # the tiny world reshaped: one state, one pole, no platform...
+        return build_config({**SHAPES[name](tiny_world_dict()), "runs": RUNS})
     if name == "synthetic":
         return compose(["world=synthetic", "situation=synthetic", f"runs={RUNS}",
                         f"params={params}"])[0]
@@ -43,7 +46,7 @@ def test_every_scenario_is_covered():
 
 
 @pytest.mark.parametrize(("name", "params"), [
-    *((n, "calibrated") for n in [*SCENARIOS, "synthetic", "tiny"]),
+    *((n, "calibrated") for n in [*SCENARIOS, "synthetic", "tiny", *SHAPES]),
     *((n, "posterior") for n in [*SCENARIOS, "synthetic"])])
 def test_engines_agree(name, params):
     config = case(name, params)

@@ -3,7 +3,9 @@ actor, summed over its COW country codes, looked up by calendar year.
 
 The data end in the file's last year; later years carry the last value forward (see
 `conf/data/README.md` for why). An actor without codes keeps the constant
-`capability` of its world entry.
+`capability` of its world entry. The file is looked up like a config: in the config
+folder that holds the world's file (a user's folder on `hydra.searchpath`), then in the
+shipped conf/.
 """
 
 from __future__ import annotations
@@ -16,18 +18,43 @@ import numpy as np
 
 from .config.schema import World
 
+COLUMNS = ("ccode", "year", "cinc")
+
+
+def data_folders(world_file: str | None = None) -> list[Path]:
+    """Where a world's `capability_data` is looked up: the config folder holding the
+    world's file (the parent of its `world/` folder), then the shipped conf/."""
+    from .config.loading import conf_dir  # the config folder (loads Hydra: only when read)
+
+    first = Path(str(world_file or "").split(", ")[0])
+    own = [first.parent.parent] if first.parent.name == "world" else []
+    return list(dict.fromkeys([*own, Path(conf_dir())]))
+
+
+def data_file(name: str, world_file: str | None = None) -> Path | None:
+    """The capability data a world names: the first of `data_folders` that has it."""
+    return next((p for p in (d / name for d in data_folders(world_file)) if p.is_file()),
+                None)
+
 
 @cache
 def cinc_table(path: str) -> dict[int, dict[int, float]]:
-    """{COW code: {year: CINC}} from a COW NMC CSV (`ccode`, `year`, `cinc`; -9 missing)."""
-    from .config.loading import conf_dir  # the config folder (loads Hydra: only when read)
-
+    """{COW code: {year: CINC}} from a COW NMC CSV (`ccode`, `year`, `cinc`; -9 missing),
+    `path` absolute or under the shipped conf/. Raises ValueError on another layout."""
     table: dict[int, dict[int, float]] = {}
-    with open(Path(conf_dir()) / path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            value = float(row["cinc"])
-            if value >= 0:
-                table.setdefault(int(row["ccode"]), {})[int(row["year"])] = value
+    with open(Path(path) if Path(path).is_absolute() else data_folders()[-1] / path,
+              newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not set(COLUMNS) <= set(reader.fieldnames or ()):
+            raise ValueError(f"a CSV with the columns {', '.join(COLUMNS)} (COW NMC)")
+        for line, row in enumerate(reader, start=2):
+            try:
+                code, year, value = int(row["ccode"]), int(row["year"]), float(row["cinc"])
+            except (TypeError, ValueError):
+                raise ValueError(f"whole numbers in ccode and year and a number in cinc "
+                                 f"(line {line})") from None
+            if value >= 0 and np.isfinite(value):
+                table.setdefault(code, {})[year] = value
     return table
 
 

@@ -22,6 +22,7 @@ import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -67,15 +68,22 @@ def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
+def distinct(names: Sequence[str], palette: Sequence[str]) -> dict[str, str]:
+    """One colour per name (by position): the palette while it lasts, else as many hues
+    of a continuous map (a world of any size: no two poles share a colour)."""
+    if len(names) > len(palette):
+        cmap = matplotlib.colormaps["turbo"]
+        palette = [to_hex(cmap(x)) for x in np.linspace(0.05, 0.95, len(names))]
+    return {n: palette[i] for i, n in enumerate(names)}
+
+
 def pole_colors(poles: list[str]) -> dict[str, str]:
     """One colour per pole (by position), grey for `nonaligned`."""
-    colors = {p: OKABE_ITO[i % len(OKABE_ITO)] for i, p in enumerate(poles)}
-    colors[metrics.NONALIGNED] = NONALIGNED_COLOR
-    return colors
+    return {**distinct(poles, OKABE_ITO), metrics.NONALIGNED: NONALIGNED_COLOR}
 
 
 def scenario_colors(names: Sequence[str]) -> dict[str, str]:
-    return {s: SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i, s in enumerate(names)}
+    return distinct(names, SCENARIO_COLORS)
 
 
 def label(name: str) -> str:

@@ -41,7 +41,7 @@ from . import (
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
-from .prescan import choice_names, user_files
+from .prescan import choice_names, shadowed, user_files
 from .schema import Config
 from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
@@ -259,10 +259,13 @@ def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
         scenario = OmegaConf.to_container(_compose_raw(overrides).scenario, resolve=True)
     except COMPOSE_ERRORS as exc:
         raise hydra_problem(exc, overrides, parsed, searchpath, None) from None
-    if scenario.pop("after", None):
+    chained = scenario.pop("after", None)
+    if chained:  # one continued scenario, no chains (each would need its own stream)
         raise ConfigError([Problem(str(locate("scenario", name, searchpath)), "scenario.after",
-                                   None, "nothing: a continued scenario starts from its "
-                                   "situation")])
+                                   chained, f"nothing, as {name} is continued by another "
+                                   f"scenario (scenario.after={name}): a continued scenario "
+                                   f"starts from its own situation; continue {chained} "
+                                   f"instead and add {name}'s events")])
     return scenario
 
 
@@ -326,7 +329,11 @@ def hydra_files(hydra: object) -> dict[str, str]:
     for o in OverridesParser.create().parse_overrides(list(hydra.overrides.task)):
         if o.key_or_group in GROUPS and o.key_or_group not in choices and not o.is_delete():
             choices[o.key_or_group] = choice_names(o)
-    return source_files(choices, list(hydra.searchpath or ()))
+    searchpath = list(hydra.searchpath or ())
+    problems = shadowed(choices, conf_dir(), search_dirs(searchpath)[1:])
+    if problems:
+        raise ConfigError(problems)
+    return source_files(choices, searchpath)
 
 
 def sweep_params(overrides: Sequence[str] = ()) -> dict[str, str]:

@@ -111,3 +111,23 @@ def _cycles(edges: Mapping[str, list[str]], paths: Mapping[str, Path | None]) ->
                     visited.add(nxt)
                     stack.append((nxt, trail + [nxt]))
     return problems
+
+
+def shadowed(choices: Mapping[str, object], shipped: Path,
+             folders: Sequence[Path]) -> list[Problem]:
+    """A user's file Hydra never reads: the shipped conf/ comes first on the search path,
+    so a user's `world/eurasia.yaml` would give way to the shipped one without a word."""
+    problems = []
+    for group, chosen in choices.items():
+        for name in chosen if isinstance(chosen, list | tuple) else [chosen]:
+            ours = shipped / str(group) / f"{name}.yaml"
+            if name is None or not ours.is_file():
+                continue
+            for folder in folders:
+                theirs = folder / str(group) / f"{name}.yaml"
+                if theirs.is_file() and theirs.resolve() != ours.resolve():
+                    problems.append(Problem(
+                        str(theirs), str(group), name,
+                        f"a {group} name the shipped conf/ does not use: {ours} comes first "
+                        "on the search path and would be read instead (rename this file)"))
+    return problems

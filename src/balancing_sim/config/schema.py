@@ -96,9 +96,9 @@ class Sourced:
 class CowSpan:
     """A COW country code whose capability an actor sums, in the years [from, to]."""
 
-    code: int = spec(range=(1, 999))
-    first: int | None = spec(None, key="from", range=(1816, 2100))
-    last: int | None = spec(None, key="to", range=(1816, 2100))
+    code: int = spec(range=(1, 999))  # years: COW's first, to the last a scenario may reach
+    first: int | None = spec(None, key="from", range=(1816, 2262))
+    last: int | None = spec(None, key="to", range=(1816, 2262))
 
 
 @dataclass(frozen=True, kw_only=True)

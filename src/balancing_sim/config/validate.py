@@ -548,8 +548,39 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     return params
 
 
+def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
+    """The capability data a world names: a COW NMC table in the config folder holding
+    the world's file or in the shipped conf/ (kept as the file found), with rows for
+    every COW code an actor sums (an absent code would count as no capability)."""
+    name = world.capability_data
+    rule = next(f.metadata["pattern"] for f in fields(World) if f.name == "capability_data")
+    if not isinstance(name, str) or not re.fullmatch(rule, name):
+        return world  # no data, or a value the field's own rule refused
+    from ..capabilities import cinc_table, data_file, data_folders
+
+    path = data_file(name, r.file)
+    if path is None:
+        where = " or ".join(str(d) for d in data_folders(r.file))
+        r.add(f"{key}.capability_data", name, "null or a .csv file of COW NMC rows under the "
+              f"config folder ({where})")
+        return world
+    try:
+        table = cinc_table(str(path))
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        r.add(f"{key}.capability_data", name, f"{exc} ({path})")
+        return world
+    for section in ("poles", "states", "external"):
+        for actor in getattr(world, section):
+            for i, span in enumerate(actor.cow):
+                if span.code not in table:
+                    r.add(f"{key}.{section}.{actor.id}.cow[{i}].code", span.code,
+                          f"a COW code with CINC rows in {path}")
+    return replace(world, capability_data=str(path))
+
+
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
+                               World: _capability_data,
                                Params: _draws}
 
 

@@ -107,7 +107,7 @@ def derived(st: Structure, params: Params) -> Derived:
     pole_members_f = st.pole_members.T.astype(float)
     floor = ladder_floor(st.allowed)
     k = np.arange(st.n_platforms)
-    row = k * len(WISH_CAPS) * 2 * 5                  # the first row of platform k
+    row = k * len(WISH_CAPS) * 2 * len(STATUSES)      # the first row of platform k
     candidate = np.zeros(st.allowed.shape, dtype=bool)
     candidate[:, STATUSES.index("candidate")] = True
     return Derived(
@@ -138,5 +138,5 @@ def derived(st: Structure, params: Params) -> Derived:
         unpassable=(st.allowed & ~st.grants) | (candidate & st.allowed),
         wish_table=wish_table(st, floor),
         k_code=row,
-        member_code=np.where(st.member_ok.T, 2, 1) * 2 * 5 + row,
+        member_code=np.where(st.member_ok.T, 2, 1) * 2 * len(STATUSES) + row,
     )

@@ -186,7 +186,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     # platform, member if it meets the criterion, else candidate), open and eligible
     neutral = (s.neutrality[:, rows, None] > 0.5) & d.binding
     code = np.where(neutral, d.k_code, d.member_code[rows])
-    code += (open_k & st.eligible_any.T[rows]) * 5
+    code += (open_k & st.eligible_any.T[rows]) * len(STATUSES)
     wish = wished(ctx, code, value, loose, 0.0)
     current = s.status[:, rows]
     # leaving costs exit_margin, more while a fixed-term treaty's term runs (mechanism 16)
