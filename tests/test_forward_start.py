@@ -57,6 +57,32 @@ def test_the_start_follows_the_parameters_of_the_run():
     assert not np.allclose(low.align[:, 0], high.align[:, 0])
 
 
+def test_a_kept_history_end_is_the_replayed_one_and_callers_cannot_change_it():
+    """The end of a prefix is kept between calls (dynamics.start): the state handed out
+    again equals a fresh replay, whatever the caller did to its copy; other parameters
+    or another seed replay again."""
+    from balancing_sim.dynamics import start
+    from balancing_sim.world import compile_config
+
+    config, _ = compose(["scenario=baseline", "scenario.end=2024-08"])
+    compiled, runs = compile_config(config), np.arange(3)
+    start.forget_kept()
+    first = start.start_state(compiled, config.params, 5, runs)
+    assert len(start._kept) == 1
+    first.align[:] = -1.0  # the caller's copy
+    kept = start.start_state(compile_config(config), config.params, 5, runs)
+    fresh = start.prefix_end(compiled.prefix, config.params, 5, runs)
+    for name in ("align", "status", "tenure", "viability", "openness"):
+        np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
+    assert len(start._kept) == 1
+    other = config.params.__class__(**{**vars(config.params), "w_autonomy": 2.5})
+    moved = start.start_state(compiled, other, 5, runs)
+    reseeded = start.start_state(compiled, config.params, 6, runs)
+    assert len(start._kept) == 3
+    assert not np.array_equal(moved.align, kept.align)
+    assert not np.array_equal(reseeded.align, kept.align)
+
+
 def ongoing_facts():
     record = load_record(conf_dir() / "record/eurasia.yaml",
                          load_world_ids(conf_dir() / "world/eurasia.yaml"))

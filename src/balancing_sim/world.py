@@ -8,7 +8,7 @@ Arrays that change during a run carry a leading run axis R (see `Conditions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 import numpy as np
@@ -135,6 +135,11 @@ class Compiled:
     outside: np.ndarray    # (n_steps + 1, K) members outside the world at each step
     renewing: np.ndarray   # (n_steps + 1, K) bool: a fixed-term treaty is renewed that month
     prefix: Compiled | None = None  # the scenario run r continues (`scenario.after`)
+
+    def __getstate__(self) -> dict:
+        """Its fields, without what `cached_property` derived from them: equal content
+        pickles to equal bytes (the key of kept prefix end states, `dynamics.start`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @cached_property
     def in_term(self) -> np.ndarray:
