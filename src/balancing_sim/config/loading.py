@@ -7,10 +7,11 @@ is only ever read as data: nothing in it is instantiated or evaluated.
 Users keep their own worlds and scenarios in a folder laid out like `conf/` (`world/`,
 `situation/`, `scenario/`, `params/`, `experiment/`) and add it with Hydra's option
 `hydra.searchpath=[file:///path/to/folder]`; the shipped `conf/` comes first, so
-choosing a user file with a shipped name is refused (Hydra would read ours). Which file of each group was chosen (the
-situation a scenario picks included) is Hydra's own `hydra.runtime.choices`; overrides
-are parsed only by Hydra's `OverridesParser`. Every failure of composition becomes a
-`ConfigError` naming the file, the key, the value and what is allowed.
+choosing a user file with a shipped name is refused (Hydra would read ours). Which
+file of each group was chosen (the situation a scenario picks included) is Hydra's own
+`hydra.runtime.choices`; overrides are parsed only by Hydra's `OverridesParser`. Every
+failure of composition becomes a `ConfigError` naming the file, the key, the value and
+what is allowed.
 """
 
 from __future__ import annotations
