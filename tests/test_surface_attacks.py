@@ -5,10 +5,10 @@ Each test fails on the code before its fix."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-
 from command import run_cli
-
 
 # ---------------------------------------------------------------- balancing-sim-record
 
@@ -71,3 +71,91 @@ def test_calibrate_refuses_an_output_folder_it_cannot_write_before_computing(tmp
     assert "argument --out" in done.stderr and "is a file, not a folder" in done.stderr
     assert "latin hypercube" not in done.stdout  # nothing was computed
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine"
+
+
+# ---------------------------------------------------------------- the Python API
+
+SHORT = "scenario.end=2025-06"
+
+
+@pytest.fixture(scope="module")
+def experiment():
+    import balancing_sim as bs
+
+    return bs.Experiment("baseline", SHORT, runs=2, seed=3, workers=1, progress="off")
+
+
+def outcome():
+    import balancing_sim as bs
+
+    return {"y": bs.outcomes.final_hedging("azerbaijan")}
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (-5.0, "-5.0"),
+                                          ("x", "'x'"), (None, "None")])
+def test_evaluate_checks_values_as_the_config_does(experiment, value, shown):
+    """NaN and negative weights used to run silently; text and None died in float()."""
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"Python values: params.w_autonomy = {shown}: "
+                                          r"(a finite number in \[0, 1e\+06\]|required)"):
+        experiment.evaluate([{"w_autonomy": value}], outcome())
+
+
+def test_evaluate_of_a_valid_value_still_runs(experiment):
+    table = experiment.evaluate([{"w_autonomy": 1.0}], outcome())
+    assert 0.0 <= table["y"].iloc[0] <= 1.0
+
+
+@pytest.mark.parametrize("settings, key, allowed", [
+    ({"seed": 10**30}, "seed", "an integer in [0, 9223372036854775807]"),
+    ({"runs": 10**30}, "runs", "an integer in [1, 1000000000]"),
+    ({"runs": 2.5}, "runs", "an integer in [1, 1000000000]")])
+def test_run_settings_are_read_with_the_configs_ranges(experiment, settings, key, allowed):
+    """seed=10**30 died in numpy (OverflowError); runs=10**30 filled the memory."""
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"Python values: {key} = .*: {re.escape(allowed)}"):
+        experiment.run(**settings)
+
+
+def test_run_refuses_an_output_folder_that_is_a_file(experiment, tmp_path):
+    from balancing_sim.config.errors import ConfigError
+
+    mine = tmp_path / "mine.txt"
+    mine.write_text("mine", encoding="utf-8")
+    with pytest.raises(ConfigError, match="Python values: out = .*mine.txt.*existing file"):
+        experiment.run(out=mine)
+    assert mine.read_text(encoding="utf-8") == "mine"
+
+
+def test_setting_the_draws_table_by_value_is_not_a_held_parameter(experiment):
+    """`draws` used to be added to `hold` (not a free parameter): refused."""
+    res = experiment.run({"draws": "params/posterior.csv"})
+    assert set(res.trajectories["draw"]) == {0, 1}
+
+
+@pytest.mark.parametrize("call, key", [
+    (lambda bs: bs.Experiment(None), "scenario"),
+    (lambda bs: bs.Experiment([]), "scenario"),
+    (lambda bs: bs.Experiment(5), "scenario"),
+    (lambda bs: bs.Experiment("baseline", overrides=5), "overrides"),
+    (lambda bs: bs.Experiment("baseline", overrides=[1]), "overrides"),
+    (lambda bs: bs.Experiment("baseline", params=5), "params"),
+    (lambda bs: bs.Experiment("baseline", params=["w_autonomy"]), "params"),
+    (lambda bs: bs.simulate("baseline", SHORT, runs=1, values="w_autonomy=1"), "values")])
+def test_arguments_of_the_wrong_type_are_named(call, key):
+    """These died with TypeError ('int' object is not iterable / not a mapping)."""
+    import balancing_sim as bs
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^invalid config: Python values: {key} = "):
+        call(bs)
+
+
+@pytest.mark.parametrize("params", [[("w_autonomy", 1.0)], "w_autonomy=1"])
+def test_run_params_that_are_not_a_dict_are_named(experiment, params):
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"Python values: params = .*: a dict of parameter"):
+        experiment.run(params)
