@@ -159,3 +159,41 @@ def test_run_params_that_are_not_a_dict_are_named(experiment, params):
 
     with pytest.raises(ConfigError, match=r"Python values: params = .*: a dict of parameter"):
         experiment.run(params)
+
+
+# ---------------------------------------------------------------- the EMA adapter
+
+AUTONOMY = "world.states.azerbaijan.autonomy.value"
+
+
+@pytest.mark.parametrize("bounds, shown", [
+    ({"w_autonomy": (2.0, 0.5)}, r"\(2.0, 0.5\)"),
+    ({"w_autonomy": ("a", "b")}, r"\('a', 'b'\)"),
+    ({"w_autonomy": (1, 2, 3)}, r"\(1, 2, 3\)"),
+    ({"w_autonomy": (float("nan"), 1.0)}, r"\(nan, 1.0\)")])
+def test_ema_uncertainties_are_pairs_low_below_high(bounds, shown):
+    """(2, 0.5) was accepted; text and 3-tuples died in arithmetic (TypeError, unpack)."""
+    from balancing_sim import ema
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"uncertainties.w_autonomy = {shown}: \(low, high\)"):
+        ema.model("baseline", bounds, runs=1, overrides=SHORT)
+
+
+def test_ema_checks_both_ends_of_a_range_not_only_its_middle():
+    """(0.5, 1.5) has a valid middle (1.0), but 1.5 is no 0-1 score: every experiment
+    above 1 would have failed inside EMA's loop."""
+    from balancing_sim import ema
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"{re.escape(AUTONOMY)} = 1.5: a finite number "
+                                          r"in \[0, 1\]"):
+        ema.model("baseline", {AUTONOMY: (0.5, 1.5)}, runs=1, overrides=SHORT)
+
+
+def test_ema_outcomes_must_be_functions():
+    from balancing_sim import ema
+    from balancing_sim.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"outcomes.x = 5: a function of the recorded runs"):
+        ema.model("baseline", {"w_autonomy": (1.0, 2.0)}, {"x": 5}, runs=1, overrides=SHORT)
