@@ -197,3 +197,26 @@ def test_ema_outcomes_must_be_functions():
 
     with pytest.raises(ConfigError, match=r"outcomes.x = 5: a function of the recorded runs"):
         ema.model("baseline", {"w_autonomy": (1.0, 2.0)}, {"x": 5}, runs=1, overrides=SHORT)
+
+
+# ---------------------------------------------------------------- balancing-sim-sensitivity
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_sensitivity_refuses_a_sample_size_below_one(tmp_path, value):
+    """-n 0 died in pandas ("No objects to concatenate") after composing."""
+    done = run_cli("balancing-sim-sensitivity", "-n", value, "--out", str(tmp_path / "o"))
+    assert done.returncode == 2
+    assert f"argument -n/--samples: {value!r}: a whole number >= 1" in done.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_sensitivity_refuses_an_output_folder_it_cannot_write_before_running(tmp_path):
+    """It used to run every point, then die in mkdir with a traceback."""
+    (tmp_path / "file").write_text("mine", encoding="utf-8")
+    done = run_cli("balancing-sim-sensitivity", "--method", "morris", "-n", "2", "--runs", "1",
+                   "--set", SHORT, "--out", str(tmp_path / "file" / "x"))
+    assert done.returncode == 2
+    assert "argument --out" in done.stderr and "is a file, not a folder" in done.stderr
+    assert "points x" not in done.stderr  # refused before the plan line
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "mine"
