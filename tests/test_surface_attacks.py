@@ -220,3 +220,29 @@ def test_sensitivity_refuses_an_output_folder_it_cannot_write_before_running(tmp
     assert "argument --out" in done.stderr and "is a file, not a folder" in done.stderr
     assert "points x" not in done.stderr  # refused before the plan line
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine"
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@pytest.mark.parametrize("action, setting", [("run_clicked", {"seed": -1}),
+                                             ("step_clicked", {"w_autonomy": float("nan")})])
+def test_dashboard_inputs_out_of_range_are_one_line_on_the_page(action, setting):
+    """A negative seed or a NaN parameter raised ConfigError in the button's handler
+    (a traceback in the server, nothing on the page)."""
+    from balancing_sim import app
+
+    before = app.ensemble.value
+    try:
+        app.replicates.set(5)
+        app.seed.set(setting.get("seed", 1))
+        app.values.set({k: v for k, v in setting.items() if k != "seed"})
+        getattr(app, action)()
+        key = next(iter(setting))
+        assert re.match(rf"invalid config: Python values: (params\.)?{key} = ",
+                        app.problem.value)
+        assert app.ensemble.value is before
+    finally:
+        app.seed.set(1)
+        app.values.set({})
+        app.problem.set("")
