@@ -246,3 +246,47 @@ def test_dashboard_inputs_out_of_range_are_one_line_on_the_page(action, setting)
         app.seed.set(1)
         app.values.set({})
         app.problem.set("")
+
+
+# ---------------------------------------------------------------- posterior draws
+
+
+def tampered(tmp_path, column: str, value: str, header: str | None = None):
+    """The shipped posterior table with one cell (or one header name) changed."""
+    from balancing_sim.config.loading import conf_dir
+
+    lines = (conf_dir() / "params" / "posterior.csv").read_text(encoding="utf-8").splitlines()
+    names = lines[0].split(",")
+    j = names.index(column)
+    if header is not None:
+        names[j] = header
+    else:
+        cells = lines[2].split(",")
+        cells[j] = value
+        lines[2] = ",".join(cells)
+    path = tmp_path / "draws.csv"
+    path.write_text("\n".join([",".join(names), *lines[1:]]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("column, value, header, allowed", [
+    ("w_security", "-50", None, "w_security in [0, 1e+06] in every row (row 2 of the table "
+                                "has -50)"),
+    ("w_security", "1e300", None, "w_security in [0, 1e+06] in every row"),
+    ("w_security", "", "w_autonomy", "one column per parameter (w_autonomy repeated)")])
+def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column, value,
+                                                                header, allowed):
+    """A negative or huge weight in one draw, or a column named twice, used to run."""
+    from command import sim_cli
+
+    from balancing_sim.draws import load_draws
+
+    load_draws.cache_clear()
+    path = tampered(tmp_path, column, value, header)
+    out = tmp_path / "out"
+    done = sim_cli("scenario=baseline", "runs=2", "params=posterior",
+                   f"params.draws={path}", f"out={out}")
+    assert done.returncode == 2
+    assert f"params/posterior.yaml: params.draws = '{path}': {allowed}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
