@@ -290,3 +290,35 @@ def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column
     assert f"params/posterior.yaml: params.draws = '{path}': {allowed}" in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- users' worlds
+
+
+@pytest.mark.parametrize("old, new, key, value, allowed", [
+    ("capability_data: data/nmc_v6_abridged_1990_2016.csv", "capability_data: data/none.csv",
+     "world.capability_data", "'data/none.csv'", "null or a readable .csv of COW NMC rows"),
+    ("cow: [{code: 365}]", "cow: [{code: 1}]", "world.poles.russia.cow[0].code", "1",
+     "a COW code with a CINC value in data/nmc_v6_abridged_1990_2016.csv"),
+    ("cow: [{code: 365}]", "cow: [{code: 365, from: 2010, to: 2000}]",
+     "world.poles.russia.cow[0].to", "2000", "a year not before world.poles.russia.cow[0]"
+                                             ".from (2010)")])
+def test_a_users_capabilities_by_year_are_checked_before_anything_is_created(
+        tmp_path, old, new, key, value, allowed):
+    """A missing table died after the output folder was made; a code the table lacks, or
+    a span ending before it starts, gave a capability of 0 silently."""
+    from command import sim_cli
+
+    from balancing_sim.config.loading import conf_dir
+
+    text = (conf_dir() / "world" / "eurasia.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "conf" / "world").mkdir(parents=True)
+    world = tmp_path / "conf" / "world" / "mine.yaml"
+    world.write_text(text.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    done = sim_cli(f"hydra.searchpath=[file://{tmp_path / 'conf'}]", "world=mine",
+                   "scenario=history", "runs=1", f"out={out}")
+    assert done.returncode == 2
+    assert f"invalid config: {world}: {key} = {value}: {allowed}" in done.stderr
+    assert not out.exists()

@@ -33,6 +33,7 @@ from .schema import (
     NONALIGNED,
     STATUSES,
     Config,
+    CowSpan,
     Event,
     Params,
     Platform,
@@ -548,9 +549,39 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     return params
 
 
+def _cow_span(r: Reader, span: CowSpan, key: str, data: Mapping) -> CowSpan:
+    if span.first is not None and span.last is not None and span.last < span.first:
+        r.add(f"{key}.to", span.last, f"a year not before {key}.from ({span.first})")
+    return span
+
+
+def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
+    """The capability table reads as COW NMC rows and holds every code an actor sums (a
+    code it lacks would add nothing, silently)."""
+    if not world.capability_data:
+        return world
+    from ..capabilities import cinc_table
+
+    try:
+        table = cinc_table(world.capability_data)
+    except (OSError, ValueError, KeyError) as exc:
+        why = (f"no column {exc}" if isinstance(exc, KeyError) else
+               getattr(exc, "strerror", None) or str(exc))
+        r.add(f"{key}.capability_data", world.capability_data, "null or a readable .csv of "
+              f"COW NMC rows (ccode, year, cinc) under the config folder ({why})")
+        return world
+    for section in ("poles", "states", "external"):
+        for actor in getattr(world, section):
+            for i, span in enumerate(actor.cow):
+                if span.code not in table:
+                    r.add(f"{key}.{section}.{actor.id}.cow[{i}].code", span.code,
+                          f"a COW code with a CINC value in {world.capability_data}")
+    return world
+
+
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Params: _draws}
+                               Params: _draws, CowSpan: _cow_span, World: _capability_data}
 
 
 # ---------------------------------------------------------------- entry points
