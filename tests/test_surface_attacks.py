@@ -322,3 +322,14 @@ def test_a_users_capabilities_by_year_are_checked_before_anything_is_created(
     assert done.returncode == 2
     assert f"invalid config: {world}: {key} = {value}: {allowed}" in done.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("field", ["members_if", "embodies"])
+def test_a_platforms_identity_group_must_be_one_some_actor_reports(field):
+    """`members_if: {group: turkik}` used to pass and admit no member, silently."""
+    from balancing_sim.config.errors import ConfigError
+    from balancing_sim.config.loading import compose
+
+    with pytest.raises(ConfigError, match=rf"world.platforms.ots.{field}.group = 'turkik': a "
+                                          r"group of the facet ethnic in the actors' shares: "):
+        compose(["scenario=baseline", f"world.platforms.ots.{field}.group=turkik"])

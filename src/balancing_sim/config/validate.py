@@ -555,11 +555,38 @@ def _cow_span(r: Reader, span: CowSpan, key: str, data: Mapping) -> CowSpan:
     return span
 
 
-def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
+def _world_rules(r: Reader, world: World, key: str, data: Mapping) -> World:
+    _identity_groups(r, world, key)
+    _capability_data(r, world, key)
+    return world
+
+
+def _identity_groups(r: Reader, world: World, key: str) -> None:
+    """A platform's `embodies` and `members_if` name a facet and a group some actor
+    reports shares of (a misspelt group would be nobody's, silently)."""
+    known: dict[str, set[str]] = {}
+    for actor in (*world.poles, *world.states, *world.external):
+        for facet, groups in (getattr(actor, "shares", None) or {}).items():
+            known.setdefault(facet, set()).update(groups)
+    for plat in world.platforms:
+        for name in ("embodies", "members_if"):
+            group = getattr(plat, name)
+            where = f"{key}.platforms.{plat.id}.{name}"
+            if group is None:
+                continue
+            if group.facet not in known:
+                r.add(f"{where}.facet", group.facet, "a facet of the actors' shares: "
+                      f"{', '.join(sorted(known)) or '(no actor reports shares)'}")
+            elif group.group not in known[group.facet]:
+                r.add(f"{where}.group", group.group, f"a group of the facet {group.facet} in "
+                      f"the actors' shares: {', '.join(sorted(known[group.facet]))}")
+
+
+def _capability_data(r: Reader, world: World, key: str) -> None:
     """The capability table reads as COW NMC rows and holds every code an actor sums (a
     code it lacks would add nothing, silently)."""
     if not world.capability_data:
-        return world
+        return
     from ..capabilities import cinc_table
 
     try:
@@ -569,19 +596,18 @@ def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
                getattr(exc, "strerror", None) or str(exc))
         r.add(f"{key}.capability_data", world.capability_data, "null or a readable .csv of "
               f"COW NMC rows (ccode, year, cinc) under the config folder ({why})")
-        return world
+        return
     for section in ("poles", "states", "external"):
         for actor in getattr(world, section):
             for i, span in enumerate(actor.cow):
                 if span.code not in table:
                     r.add(f"{key}.{section}.{actor.id}.cow[{i}].code", span.code,
                           f"a COW code with a CINC value in {world.capability_data}")
-    return world
 
 
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Params: _draws, CowSpan: _cow_span, World: _capability_data}
+                               Params: _draws, CowSpan: _cow_span, World: _world_rules}
 
 
 # ---------------------------------------------------------------- entry points
