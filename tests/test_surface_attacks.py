@@ -333,3 +333,25 @@ def test_a_platforms_identity_group_must_be_one_some_actor_reports(field):
     with pytest.raises(ConfigError, match=rf"world.platforms.ots.{field}.group = 'turkik': a "
                                           r"group of the facet ethnic in the actors' shares: "):
         compose(["scenario=baseline", f"world.platforms.ots.{field}.group=turkik"])
+
+
+@pytest.mark.parametrize("make", ["no markers", "a folder"])
+def test_the_record_module_refuses_a_doc_it_cannot_regenerate(tmp_path, make, capsys):
+    """`python -m balancing_sim.record RECORD WORLD DOC` died with a traceback after
+    reading the record (ValueError, IsADirectoryError)."""
+    from balancing_sim.config.loading import conf_dir
+    from balancing_sim.record import main
+
+    doc = tmp_path / "doc.md"
+    if make == "a folder":
+        doc.mkdir()
+    else:
+        doc.write_text("prose only\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main([str(conf_dir() / "record" / "eurasia.yaml"),
+              str(conf_dir() / "world" / "eurasia.yaml"), str(doc)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument doc" in err and str(doc) in err
+    if make == "no markers":
+        assert doc.read_text(encoding="utf-8") == "prose only\n"
