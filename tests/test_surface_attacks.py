@@ -355,3 +355,27 @@ def test_the_record_module_refuses_a_doc_it_cannot_regenerate(tmp_path, make, ca
     assert "argument doc" in err and str(doc) in err
     if make == "no markers":
         assert doc.read_text(encoding="utf-8") == "prose only\n"
+
+
+# ---------------------------------------------------------------- load()
+
+
+@pytest.mark.parametrize("kind", ["another table", "a summary that is a list"])
+def test_load_of_a_folder_another_program_wrote_is_not_results(tmp_path, kind):
+    """Both used to load as Results (a one-column table; empty tables), failing later
+    deep in pandas."""
+    import pandas as pd
+
+    from balancing_sim import load
+    from balancing_sim.results import NotResults
+
+    if kind == "another table":
+        (tmp_path / "trajectories.parquet").mkdir()
+        pd.DataFrame({"a": [1, 2]}).to_parquet(tmp_path / "trajectories.parquet"
+                                               / "part-000000.parquet")
+        why = "trajectories.parquet/ lacks the columns run, step, date, actor, posture"
+    else:
+        why = "summary.json is not a run's summary"
+    (tmp_path / "summary.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(NotResults, match=rf"not a results directory \({why}"):
+        load(tmp_path)
