@@ -124,7 +124,8 @@ def test_run_refuses_an_output_folder_that_is_a_file(experiment, tmp_path):
 
     mine = tmp_path / "mine.txt"
     mine.write_text("mine", encoding="utf-8")
-    with pytest.raises(ConfigError, match="Python values: out = .*mine.txt.*existing file"):
+    with pytest.raises(ConfigError, match=r"Python values: out = '/.*: a folder path \(this "
+                                          r"path is an existing file\)"):
         experiment.run(out=mine)
     assert mine.read_text(encoding="utf-8") == "mine"
 
@@ -272,7 +273,8 @@ def tampered(tmp_path, column: str, value: str, header: str | None = None):
 @pytest.mark.parametrize("column, value, header, allowed", [
     ("w_security", "-50", None, "w_security in [0, 1e+06] in every row (row 2 of the table "
                                 "has -50)"),
-    ("w_security", "1e300", None, "w_security in [0, 1e+06] in every row"),
+    ("w_security", "1e300", None, "w_security in [0, 1e+06] in every row (row 2 of the table "
+                                  "has 1e+300)"),
     ("w_security", "", "w_autonomy", "one column per parameter (w_autonomy repeated)")])
 def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column, value,
                                                                 header, allowed):
@@ -287,7 +289,10 @@ def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column
     done = sim_cli("scenario=baseline", "runs=2", "params=posterior",
                    f"params.draws={path}", f"out={out}")
     assert done.returncode == 2
-    assert f"params/posterior.yaml: params.draws = '{path}': {allowed}" in done.stderr
+    (line,) = done.stderr.splitlines()  # the path is shortened when long
+    assert line.startswith("balancing-sim: invalid config: ")
+    assert "params/posterior.yaml: params.draws = '/" in line
+    assert line.endswith(f": {allowed}")
     assert "Traceback" not in done.stderr
     assert not out.exists()
 
