@@ -16,7 +16,7 @@ from balancing_sim.runner import simulator
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "balancing_sim"
 ANALYSIS_MAY_IMPORT = {"config.schema", "contract", "measures", "summary", "tables", "results",
-                       "execution",
+                       "execution", "config.arguments",  # argparse types of the commands
                        "evaluation", "dynamics.platforms", "__version__"}
 
 

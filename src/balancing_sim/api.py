@@ -17,12 +17,24 @@ file is; no Hydra), once per distinct set of such values.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config.errors import ConfigError, Problem
-from .evaluation import SOURCE, Overrides, Study, Values, override_list, scenario_choice
+from .config.errors import Collector
+from .config.outputs import check_output_dir
+from .config.schema import RunSettings
+from .config.validate import Reader
+from .evaluation import (
+    SOURCE,
+    Overrides,
+    Study,
+    Values,
+    override_list,
+    scenario_choice,
+    split_values,
+)
 from .results import Results
 from .runner import run
 
@@ -42,16 +54,18 @@ class Experiment(Study):
         """Every replicate of one parameter set: the output contract (in memory, or also
         written to `out`). `params` and `values` are both dicts of values (parameter
         names or config keys); two names so that a call reads as what it changes."""
+        split_values(params)
+        split_values(values, "values")
         config, resolved = self.configure({**(values or {}), **(params or {})})
         settings = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
-        for key, value in settings.items():
-            low = 1 if key == "runs" else 0
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError([Problem(SOURCE, key, value, f"an integer >= {low}")])
-        if settings:
-            config = dataclasses.replace(config, run=dataclasses.replace(config.run,
-                                                                         **settings))
+        if settings:  # read as the config's own run settings (types and ranges)
             resolved = {**resolved, **settings}
+            errors = Collector()
+            checked = Reader(errors, SOURCE, cpu_count=os.cpu_count() or 1).record(
+                RunSettings, resolved, "", closed=False)
+            errors.raise_if_any()
+            config = dataclasses.replace(config, run=checked)
+        check_output_dir(out, SOURCE, "out")
         return run(config, resolved, Path(out) if out is not None else None)
 
 

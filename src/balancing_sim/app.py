@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,6 +94,22 @@ values = solara.reactive({})
 ensemble = solara.reactive(Ensemble())
 stepper = solara.reactive(None)
 history = solara.reactive(())  # (date, event ids) of the months stepped so far
+problem = solara.reactive("")  # what was wrong with the inputs of the last action
+
+
+def shown_on_page(action: Callable[..., None]) -> Callable[..., None]:
+    """A button's action whose bad inputs (a ConfigError, or any ValueError naming the
+    value) are one line on the page, not a traceback in the server."""
+
+    @functools.wraps(action)
+    def act(*args, **kwargs) -> None:
+        try:
+            action(*args, **kwargs)
+        except ValueError as exc:
+            problem.set(str(exc))
+        else:
+            problem.set("")
+    return act
 
 
 @functools.cache
@@ -125,8 +141,11 @@ def Controls():
     solara.InputInt("seed", value=seed, classes=["bs-seed"])
     solara.Button("Run replicates", color="primary", on_click=run_clicked)
     solara.Button("Reset parameters", on_click=lambda: values.set({}))
+    if problem.value:
+        solara.Error(problem.value, classes=["bs-problem"])
 
 
+@shown_on_page
 def run_clicked() -> None:
     runs = int(np.clip(replicates.value, *RUNS))
     ensemble.set(run_ensemble(scenario.value, {**defaults(), **values.value}, runs,
@@ -138,6 +157,7 @@ def current_key() -> tuple:
     return scenario.value, tuple(sorted({**defaults(), **values.value}.items())), seed.value
 
 
+@shown_on_page
 def step_clicked(months: int = 1) -> None:
     key, model = stepper.value or (None, None)
     if model is None or key != current_key():

@@ -30,8 +30,11 @@ import numpy as np
 import yaml
 from SALib.sample import latin
 
+from .config.arguments import count, output_folder
+from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.schema import FREE_PARAMETERS, Params
+from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import Record, agreement, checkpoints, load_record, load_world_ids, scored_span
 from .validation import Panel, load_patterns
@@ -189,13 +192,38 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
     path.write_text("\n".join(header) + "\n" + body)
 
 
+REQUIRED = ("scenario", "start", "world", "record", "seed", "runs", "ranges")
+"""Keys every calibration file gives (directly, or `ranges` through `priors`)."""
+
+
+def calibration_names(root: Path) -> list[str]:
+    """The calibrations there are: the files of conf/calibration/."""
+    return sorted(p.stem for p in (root / "calibration").glob("*.yaml"))
+
+
+def calibration_name(root: Path, name: object, key: str) -> str:
+    """`name` if it names a file of conf/calibration/ (a name, never a path)."""
+    names = calibration_names(root)
+    if name not in names:
+        raise ConfigError([Problem(str(root / "calibration"), key, name,
+                                   f"one of {', '.join(names)} (a name, not a path)")])
+    return str(name)
+
+
 def read_settings(root: Path, name: str) -> dict:
     """conf/calibration/<name>.yaml; `priors: <other>` takes the ranges of another file."""
-    settings = yaml.safe_load((root / "calibration" / f"{name}.yaml").read_text())
+    path = root / "calibration" / f"{calibration_name(root, name, '--name')}.yaml"
+    settings = load_yaml(path)
+    if not isinstance(settings, dict):
+        raise ConfigError([Problem(str(path), "(file)", settings, "a mapping")])
     settings["name"] = name
     if "priors" in settings:
-        other = yaml.safe_load((root / "calibration" / f"{settings['priors']}.yaml").read_text())
-        settings["ranges"] = other["ranges"]
+        other = load_yaml(root / "calibration" /
+                          f"{calibration_name(root, settings['priors'], 'priors')}.yaml")
+        settings["ranges"] = other.get("ranges") if isinstance(other, dict) else None
+    missing = [k for k in REQUIRED if settings.get(k) is None]
+    if missing:
+        raise ConfigError([Problem(str(path), k, None, "required") for k in missing])
     return settings
 
 
@@ -222,32 +250,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="balancing-sim-calibrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", default="history", help="conf/calibration/<name>.yaml")
-    parser.add_argument("--samples", type=int, help="latin hypercube points")
-    parser.add_argument("--generations", type=int, help="CMA-ES or ABC-SMC generations")
-    parser.add_argument("--population", type=int, help="ABC-SMC population size")
-    parser.add_argument("--draws", type=int, help="equally weighted posterior draws kept")
-    parser.add_argument("--runs", type=int, help="replicates per point")
+    parser.add_argument("--samples", type=count(1), help="latin hypercube points")
+    parser.add_argument("--generations", type=count(0), help="CMA-ES or ABC-SMC generations")
+    parser.add_argument("--population", type=count(1), help="ABC-SMC population size")
+    parser.add_argument("--draws", type=count(1), help="equally weighted posterior draws kept")
+    parser.add_argument("--runs", type=count(1), help="replicates per point")
     parser.add_argument("--workers", type=int, default=-1, help="processes (-1: all cores)")
-    parser.add_argument("--out", type=Path, default=Path("outputs") / "calibration",
+    parser.add_argument("--out", type=output_folder, default=Path("outputs") / "calibration",
                         help="folder written without --write (default outputs/calibration)")
     parser.add_argument("--write", action="store_true",
                         help="write into conf/params/ (tracked files) instead of --out")
     args = parser.parse_args(argv)
     root = conf_dir()
-    path = root / "calibration" / f"{args.name}.yaml"
-    if not path.is_file():
-        print(f"balancing-sim-calibrate: {path}: no such calibration file", file=sys.stderr)
+    try:  # every file is read and checked before the first simulation
+        settings = read_settings(root, args.name)
+        for key in ("samples", "generations", "runs", "population", "draws"):
+            if getattr(args, key) is not None:
+                settings[key] = getattr(args, key)
+        config, _ = compose([f"scenario={settings['scenario']}",
+                             f"params={settings['start']}"])
+        model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
+        world = load_world_ids(root / settings["world"])
+        record = load_record(root / settings["record"], world)
+        patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
+                    else {"patterns": {}})
+    except ConfigError as exc:
+        print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)
         return 2
-    settings = read_settings(root, args.name)
-    for key in ("samples", "generations", "runs", "population", "draws"):
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
-    config, _ = compose([f"scenario={settings['scenario']}", f"params={settings['start']}"])
-    model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
-    world = load_world_ids(root / settings["world"])
-    record = load_record(root / settings["record"], world)
-    patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
-                else {"patterns": {}})
     folder = root / "params" if args.write else args.out
     command = ("balancing-sim-calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
                ).strip()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .config.schema import FREE, Params
 from .config.schema import FREE_PARAMETERS as PARAM_NAMES
-from .config.schema import Params
 
 DRAW = "draw"
 
@@ -46,6 +46,9 @@ def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     if len(rows) < 2 or not names:
         raise ValueError("a table with at least one row and one parameter column "
                          f"({', '.join(PARAM_NAMES[:3])}, ...)")
+    repeated = sorted({c for c in (*names, DRAW) if columns.count(c) > 1})
+    if repeated:
+        raise ValueError(f"one column per parameter ({', '.join(repeated)} repeated)")
     try:
         table = np.array([[float(row[columns.index(c)]) for c in (*names, *(
             [DRAW] if DRAW in columns else []))] for row in rows[1:]], dtype=np.float64)
@@ -56,6 +59,12 @@ def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     values = table[:, :len(names)]
     if not np.isfinite(values).all():
         raise ValueError("finite parameter values")
+    for j, name in enumerate(names):  # the ranges a params file is held to
+        low, high = FREE[name]
+        bad = np.flatnonzero((values[:, j] < low) | (values[:, j] > high))
+        if len(bad):
+            raise ValueError(f"{name} in [{low:g}, {high:g}] in every row (row "
+                             f"{bad[0] + 1} of the table has {values[bad[0], j]:g})")
     return names, values
 
 

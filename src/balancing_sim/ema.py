@@ -22,10 +22,12 @@ world, others compile one world per distinct set of non-parameter values.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,8 @@ import pandas as pd
 
 from . import outcomes as public
 from .api import Experiment, Overrides
+from .config.errors import ConfigError, Problem
+from .evaluation import SOURCE
 from .parameters import params as calibrated
 
 Bounds = Mapping[str, tuple[float, float]]
@@ -83,10 +87,15 @@ def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | No
 
     experiment = Experiment(scenario, overrides, runs=runs, seed=seed, workers=1,
                             progress="off")
-    bounds = dict(uncertainties) if uncertainties is not None else calibrated().bounds()
+    bounds = checked_bounds(uncertainties) if uncertainties is not None \
+        else calibrated().bounds()
     found = dict(outcomes) if outcomes is not None else default_outcomes(experiment)
-    base = {key: 0.5 * (lo + hi) for key, (lo, hi) in bounds.items()}
-    experiment.configure(base)  # every key exists and the midpoints are valid, or fail now
+    wrong = [name for name, f in found.items() if not callable(f)]
+    if wrong:
+        raise ConfigError([Problem(SOURCE, f"outcomes.{n}", found[n], "a function of the "
+                                   "recorded runs (balancing_sim.outcomes)") for n in wrong])
+    for corner in (0, 1):  # every key exists and both ends of its range are valid, or fail now
+        experiment.configure({key: pair[corner] for key, pair in bounds.items()})
     names = [ema_name(key) for key in bounds]
     if len(set(names)) < len(names):
         raise ValueError(f"uncertainties with the same EMA name: {', '.join(bounds)}")
@@ -97,6 +106,26 @@ def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | No
                                for key, (lo, hi) in bounds.items()]
     ema_model.outcomes = [ScalarOutcome(n) for n in found]
     return ema_model
+
+
+def checked_bounds(uncertainties: Bounds) -> dict[str, tuple[float, float]]:
+    """Each key's (low, high): two finite numbers, low below high (ConfigError naming
+    every key that is not)."""
+    if not isinstance(uncertainties, Mapping):
+        raise ConfigError([Problem(SOURCE, "uncertainties", uncertainties,
+                                   "a dict of config keys to (low, high)")])
+    bounds, problems = {}, []
+    for key, pair in uncertainties.items():
+        if isinstance(pair, Sequence) and not isinstance(pair, str) and len(pair) == 2 \
+                and all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+                        for v in pair) and pair[0] < pair[1]:
+            bounds[str(key)] = (float(pair[0]), float(pair[1]))
+        else:
+            problems.append(Problem(SOURCE, f"uncertainties.{key}", pair,
+                                    "(low, high): two finite numbers, low below high"))
+    if problems:
+        raise ConfigError(problems)
+    return bounds
 
 
 def inputs(experiments: pd.DataFrame, ema_model: Any) -> pd.DataFrame:

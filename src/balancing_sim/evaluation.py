@@ -65,12 +65,15 @@ class Model:
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The base parameters with some replaced (`params.` prefixes allowed)."""
         names = set(FREE_PARAMETERS)
-        clean = {str(k).removeprefix("params."): float(v) for k, v in values.items()}
+        clean = {str(k).removeprefix("params."): v for k, v in values.items()}
         unknown = sorted(set(clean) - names)
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)} "
                              f"(known: {', '.join(sorted(names))})")
-        return held(dataclasses.replace(self.params, **clean), clean)
+        if not clean:
+            return self.params
+        checked = _read(Params, {**dataclasses.asdict(self.params), **clean}, "params")
+        return held(checked, {name: getattr(checked, name) for name in clean})
 
     def panel(self, params: Params) -> Panel:
         """The recorded runs of one parameter set."""
@@ -169,6 +172,7 @@ SETTINGS = {"runs": "runs", "seed": "seed", "engine": "engine", "workers": "runn
             "backend": "runner.backend", "progress": "runner.progress"}
 """Keyword settings of `simulate` and `Experiment`, and the config key each sets."""
 PARAM_NAMES = frozenset(f.name for f in dataclasses.fields(Params))
+FREE = frozenset(FREE_PARAMETERS)
 SOURCE = "Python values"
 
 
@@ -179,18 +183,30 @@ def override_list(overrides: Overrides) -> list[str]:
         return []
     if isinstance(overrides, str):
         return [overrides]
-    return [str(o) for o in overrides]
+    if not isinstance(overrides, Sequence) or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError([Problem(SOURCE, "overrides", overrides, "a Hydra override string, "
+                                   "a list of them, or a dict of config keys to values")])
+    return list(overrides)
 
 
 def scenario_choice(scenario: str | Sequence[str]) -> tuple[list[str], list[str]]:
     """The scenario names and the overrides that choose them (several compose)."""
-    names = [scenario] if isinstance(scenario, str) else list(scenario)
+    names = [scenario] if isinstance(scenario, str) else (
+        list(scenario) if isinstance(scenario, Sequence) else [])
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError([Problem(SOURCE, "scenario", scenario,
+                                   "a scenario name, or a non-empty list of names")])
     choice = names[0] if len(names) == 1 else "[" + ",".join(names) + "]"
     return names, [f"scenario={choice}"]
 
 
-def split_values(values: Values) -> tuple[dict[str, float], dict[str, Any]]:
-    """Parameters (by name or `params.<name>`) apart from other config keys."""
+def split_values(values: Values, name: str = "params") -> tuple[dict[str, float],
+                                                                dict[str, Any]]:
+    """Parameters (by name or `params.<name>`) apart from other config keys; anything
+    but a dict (or None) is a ConfigError naming the argument `name`."""
+    if values is not None and not isinstance(values, Mapping):
+        raise ConfigError([Problem(SOURCE, name, values, "a dict of parameter names or "
+                                   "config keys to values")])
     params, keys = {}, {}
     for key, value in (values or {}).items():
         name = str(key).removeprefix("params.")
@@ -234,6 +250,7 @@ class Study:
         if isinstance(params, str):
             args.append(f"params={params}")
             params = None
+        split_values(params)  # a dict of values, or fail before composing
         for key, value in settings.items():
             if key not in SETTINGS:
                 raise TypeError(f"unknown setting {key!r} (settings: {', '.join(SETTINGS)}; "
@@ -279,7 +296,7 @@ class Study:
             config, resolved = self._structures[frozen]
         if params:
             merged = {**resolved["params"], **params}
-            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & PARAM_NAMES)
+            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & FREE)
             config = dataclasses.replace(config, params=_read(Params, merged, "params"))
             resolved = {**resolved, "params": merged}
         return config, resolved

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .config.arguments import document
 from .config.errors import Collector, ConfigError
 from .config.schema import NONALIGNED, STATUSES, World
 from .config.validate import build_world, month_index
@@ -763,7 +764,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description=main.__doc__)
     parser.add_argument("record", type=Path)
     parser.add_argument("world", type=Path)
-    parser.add_argument("doc", type=Path)
+    parser.add_argument("doc", type=document(BEGIN, END))
     args = parser.parse_args(argv)
     try:
         world = load_world_ids(args.world)

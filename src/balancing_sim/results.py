@@ -243,10 +243,11 @@ def load(path: str | Path) -> Results:
             raise NotResults(f"{root}: not a results directory (no summary.json, no "
                              f"{table_dir('trajectories')}/ and no points/*/point.json)")
         summary = _json(summary_path)
+        tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
+        _check_ours(root, tables["trajectories"], summary is not None)
         incomplete = [] if summary is not None else ["run"]
         if summary is None:
             summary = _partial_summary(root, parts["trajectories"])
-        tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
         if incomplete:
             _say_incomplete(root, incomplete, 1)
         return Results(tables, summary=summary, config=config_file(root / "config.yaml"), path=root,
@@ -274,6 +275,28 @@ def load(path: str | Path) -> Results:
     return Results({t: Table(tuple(parts)) for t, parts in sources.items()},
                    summary={"points": summaries_}, config={"points": configs}, path=root,
                    incomplete=incomplete)
+
+
+KEY_COLUMNS = ("run", "step", "date", "actor", "posture")
+"""Columns every trajectories table of a run has (PRODUCT.md)."""
+
+
+def _check_ours(root: Path, trajectories: Table, summarized: bool) -> None:
+    """NotResults for a folder another program wrote: a trajectories table without the
+    contract's columns, or neither a summary mapping nor any table nor chunks."""
+    if not trajectories.parts:
+        if not summarized and not (root / CHUNKS).is_dir():
+            raise NotResults(f"{root}: not a results directory (summary.json is not a "
+                             f"run's summary and there is no {table_dir('trajectories')}/)")
+        return
+    try:
+        missing = [c for c in KEY_COLUMNS if c not in trajectories.columns]
+    except (OSError, ValueError) as exc:  # pyarrow's errors are both
+        raise NotResults(f"{root}: not a results directory ({table_dir('trajectories')}/ "
+                         f"cannot be read: {exc})") from None
+    if missing:
+        raise NotResults(f"{root}: not a results directory ({table_dir('trajectories')}/ "
+                         f"lacks the columns {', '.join(missing)})")
 
 
 def _json(path: Path) -> dict | None:

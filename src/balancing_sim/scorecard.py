@@ -16,13 +16,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
+from .config.arguments import count, document
 from .config.loading import conf_dir
 from .config.validate import month_index
 from .record import (
+    BEGIN,
+    END,
     Record,
     Window,
     base_rate_forecasts,
@@ -130,11 +132,12 @@ def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int, seed
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="balancing-sim-record", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=100, help="replicates per setting")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--worst", type=int, default=12, help="worst facts shown")
-    parser.add_argument("--doc", type=Path, help="regenerate the tables of this document "
-                        "(docs/VALIDATION.md)")
+    parser.add_argument("--runs", type=count(1), default=100, help="replicates per setting")
+    parser.add_argument("--seed", type=count(0), default=SEED)
+    parser.add_argument("--worst", type=count(0), default=12, help="worst facts shown")
+    parser.add_argument("--doc", type=document(BEGIN, END, *SCORES),
+                        help="regenerate the tables of this document (docs/VALIDATION.md; "
+                        "checked before anything runs)")
     args = parser.parse_args(argv)
     root = conf_dir()
     world = load_world_ids(root / "world" / "eurasia.yaml")

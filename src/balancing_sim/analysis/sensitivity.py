@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..config.arguments import count, output_folder
 from ..evaluation import Study, final_posture
 from . import metrics
 from .plots import OKABE_ITO, label, save, styled
@@ -266,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
                    help="a pole id, 'nonaligned' (default), or align_<pole> for the mean "
                         "final weight")
     p.add_argument("--method", choices=METHODS, default="sobol")
-    p.add_argument("-n", "--samples", type=int, default=64,
+    p.add_argument("-n", "--samples", type=count(1), default=64,
                    help="base sample size N (Sobol': N*(D+2) points; Morris: N trajectories)")
     p.add_argument("--runs", type=int, default=20, help="replicates per point")
     p.add_argument("--seed", type=int, default=1)
@@ -280,7 +281,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
                    help="a config override for every run, e.g. scenario.end=2028-12")
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--out", default="sensitivity", help="output folder")
+    p.add_argument("--out", type=output_folder, default="sensitivity",
+                   help="output folder (checked before anything runs)")
     return p
 
 

@@ -33,6 +33,7 @@ from .schema import (
     NONALIGNED,
     STATUSES,
     Config,
+    CowSpan,
     Event,
     Params,
     Platform,
@@ -548,6 +549,38 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     return params
 
 
+def _cow_span(r: Reader, span: CowSpan, key: str, data: Mapping) -> CowSpan:
+    if span.first is not None and span.last is not None and span.last < span.first:
+        r.add(f"{key}.to", span.last, f"a year not before {key}.from ({span.first})")
+    return span
+
+
+def _world_rules(r: Reader, world: World, key: str, data: Mapping) -> World:
+    _identity_groups(r, world, key)
+    return _capability_data(r, world, key, data)
+
+
+def _identity_groups(r: Reader, world: World, key: str) -> None:
+    """A platform's `embodies` and `members_if` name a facet and a group some actor
+    reports shares of (a misspelt group would be nobody's, silently)."""
+    known: dict[str, set[str]] = {}
+    for actor in (*world.poles, *world.states, *world.external):
+        for facet, groups in (getattr(actor, "shares", None) or {}).items():
+            known.setdefault(facet, set()).update(groups)
+    for plat in world.platforms:
+        for name in ("embodies", "members_if"):
+            group = getattr(plat, name)
+            where = f"{key}.platforms.{plat.id}.{name}"
+            if group is None:
+                continue
+            if group.facet not in known:
+                r.add(f"{where}.facet", group.facet, "a facet of the actors' shares: "
+                      f"{', '.join(sorted(known)) or '(no actor reports shares)'}")
+            elif group.group not in known[group.facet]:
+                r.add(f"{where}.group", group.group, f"a group of the facet {group.facet} in "
+                      f"the actors' shares: {', '.join(sorted(known[group.facet]))}")
+
+
 def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
     """The capability data a world names: a COW NMC table in the config folder holding
     the world's file or in the shipped conf/ (kept as the file found), with rows for
@@ -580,8 +613,7 @@ def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
 
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               World: _capability_data,
-                               Params: _draws}
+                               Params: _draws, CowSpan: _cow_span, World: _world_rules}
 
 
 # ---------------------------------------------------------------- entry points

@@ -1,0 +1,66 @@
+"""Command-line values the argparse commands check before any work starts.
+
+argparse turns a `type` that raises `ArgumentTypeError` into one line naming the option
+and the value, and exit code 2: the same promise as a bad config. A count below its
+least value, or an output folder that cannot be created and written
+(`outputs.check_output_dir`), is refused before minutes of simulation, not after.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import ConfigError
+from .outputs import check_output_dir, expand
+
+
+def count(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= `least`."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= {least}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= {least}")
+        return value
+
+    read.__name__ = f"whole number >= {least}"
+    return read
+
+
+def output_folder(text: str) -> Path:
+    """An argparse type: a folder that can be created and written (nothing is created)."""
+    try:
+        check_output_dir(text, "command line", "folder")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc.problems[0].allowed}") from None
+    return expand(text)
+
+
+def document(*markers: str) -> Callable[[str], Path]:
+    """An argparse type: an existing text file that can be written and holds every one of
+    `markers` (the places a command regenerates)."""
+
+    def read(text: str) -> Path:
+        path = expand(text)
+        try:
+            content = path.read_text(encoding="utf-8")
+            with open(path, "r+b"):
+                pass
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            raise argparse.ArgumentTypeError(f"{text!r}: an existing, writable text file "
+                                             f"({why})") from None
+        missing = [m for m in markers if m not in content]
+        if missing:
+            raise argparse.ArgumentTypeError(f"{text!r}: a document with the markers "
+                                             f"{' and '.join(markers)} (missing: "
+                                             f"{', '.join(missing)})")
+        return path
+
+    read.__name__ = "document"
+    return read
