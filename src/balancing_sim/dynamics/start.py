@@ -27,8 +27,9 @@ from .context import Context
 from .schedule import advance
 from .state import RunState, draw_runs, initial_state, run_generators
 
-KEEP_BYTES = 256 * 2**20
-"""Memory the kept end states of prefixes may take (LRU beyond it)."""
+KEEP_BYTES = 64 * 2**20
+"""Memory the kept end states of prefixes may take (LRU beyond it): small, since every
+worker process of a large command would otherwise fill it with states it never reuses."""
 
 _kept: OrderedDict[bytes, RunState] = OrderedDict()
 _lock = threading.Lock()
