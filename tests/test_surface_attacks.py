@@ -277,7 +277,9 @@ def tampered(tmp_path, column: str, value: str, header: str | None = None):
                                 "has -50)"),
     ("w_security", "1e300", None, "w_security in [0, 1e+06] in every row (row 2 of the table "
                                   "has 1e+300)"),
-    ("w_security", "", "w_autonomy", "one column per parameter (w_autonomy repeated)")])
+    ("w_security", "", "w_autonomy", "one column per parameter (w_autonomy repeated)"),
+    ("w_security", "", "w_sekurity", "a parameter's name or a column of scores (w_sekurity: "
+                                     "w_security misspelt? it would not be drawn)")])
 def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column, value,
                                                                 header, allowed):
     """A negative or huge weight in one draw, or a column named twice, used to run."""

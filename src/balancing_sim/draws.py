@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +39,8 @@ def draws_path(name: str) -> Path:
 @lru_cache(maxsize=8)
 def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     """The drawn parameters' names and their (M, n) values, read once per process.
-    Raises ValueError on a table without draws or without any parameter column."""
+    Raises ValueError on a table without draws or without any parameter column, or with
+    a column named nearly like a parameter (other columns, scores, are ignored)."""
     with open(draws_path(name), newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))  # no pandas: the engines' workers never load it
     columns = rows[0] if rows else []
@@ -46,6 +48,13 @@ def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
     if len(rows) < 2 or not names:
         raise ValueError("a table with at least one row and one parameter column "
                          f"({', '.join(PARAM_NAMES[:3])}, ...)")
+    misspelt = [(c, close[0]) for c in columns if c not in PARAM_NAMES
+                for close in [difflib.get_close_matches(c, PARAM_NAMES, n=1, cutoff=0.8)]
+                if close]
+    if misspelt:
+        column, name = misspelt[0]
+        raise ValueError(f"a parameter's name or a column of scores ({column}: {name} "
+                         "misspelt? it would not be drawn)")
     repeated = sorted({c for c in (*names, DRAW) if columns.count(c) > 1})
     if repeated:
         raise ValueError(f"one column per parameter ({', '.join(repeated)} repeated)")
