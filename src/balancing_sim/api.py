@@ -22,16 +22,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config.errors import Collector
 from .config.outputs import check_output_dir
 from .config.schema import RunSettings
-from .config.validate import Reader
 from .evaluation import (
     SOURCE,
     Overrides,
     Study,
     Values,
     override_list,
+    read_section,
     scenario_choice,
     split_values,
 )
@@ -60,11 +59,8 @@ class Experiment(Study):
         settings = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
         if settings:  # read as the config's own run settings (types and ranges)
             resolved = {**resolved, **settings}
-            errors = Collector()
-            checked = Reader(errors, SOURCE, cpu_count=os.cpu_count() or 1).record(
-                RunSettings, resolved, "", closed=False)
-            errors.raise_if_any()
-            config = dataclasses.replace(config, run=checked)
+            config = dataclasses.replace(config, run=read_section(
+                RunSettings, resolved, "", closed=False, cpu_count=os.cpu_count() or 1))
         check_output_dir(out, SOURCE, "out")
         return run(config, resolved, Path(out) if out is not None else None)
 

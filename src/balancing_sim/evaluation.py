@@ -72,7 +72,7 @@ class Model:
                              f"(known: {', '.join(sorted(names))})")
         if not clean:
             return self.params
-        checked = _read(Params, {**dataclasses.asdict(self.params), **clean}, "params")
+        checked = read_section(Params, {**dataclasses.asdict(self.params), **clean}, "params")
         return held(checked, {name: getattr(checked, name) for name in clean})
 
     def panel(self, params: Params) -> Panel:
@@ -209,9 +209,9 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
                                    "config keys to values")])
     params, keys = {}, {}
     for key, value in (values or {}).items():
-        name = str(key).removeprefix("params.")
-        if name in PARAM_NAMES:
-            params[name] = value
+        param = str(key).removeprefix("params.")
+        if param in PARAM_NAMES:
+            params[param] = value
         else:
             keys[str(key)] = value
     return params, keys
@@ -297,7 +297,7 @@ class Study:
         if params:
             merged = {**resolved["params"], **params}
             merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & FREE)
-            config = dataclasses.replace(config, params=_read(Params, merged, "params"))
+            config = dataclasses.replace(config, params=read_section(Params, merged, "params"))
             resolved = {**resolved, "params": merged}
         return config, resolved
 
@@ -348,9 +348,11 @@ class Study:
         return {k: f"{v} (with {SOURCE})" for k, v in config.files.items()}
 
 
-def _read(cls: type, data: Mapping, key: str) -> Any:
-    """One section read and checked as the config's own (ranges, names)."""
+def read_section(cls: type, data: Mapping, key: str, closed: bool = True,
+          cpu_count: int = 1) -> Any:
+    """One section read and checked as the config's own (ranges, names); `closed=False`
+    lets other keys through, `cpu_count` resolves `auto`."""
     errors = Collector()
-    value = Reader(errors, SOURCE).record(cls, data, key)
+    value = Reader(errors, SOURCE, cpu_count=cpu_count).record(cls, data, key, closed=closed)
     errors.raise_if_any()
     return value

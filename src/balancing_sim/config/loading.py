@@ -246,14 +246,14 @@ def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
     if name not in known:
         raise ConfigError([Problem("scenario file", "scenario.after", name,
                                    f"a scenario of conf/scenario/ ({', '.join(known)})")])
-    files = tuple((str(p), p.stat().st_mtime_ns) for d in search_dirs(searchpath)
-                  for group in ("scenario", "situation") for p in (d / group).glob("*.yaml"))
+    files = config_files_digest(search_dirs(searchpath))
     return copy.deepcopy(_continued(name, tuple(searchpath), files))
 
 
 @lru_cache(maxsize=8)
-def _continued(name: str, searchpath: tuple[str, ...], files: tuple) -> dict:
-    """`prefix_data`, composed once per scenario, search path and state of its `files`."""
+def _continued(name: str, searchpath: tuple[str, ...], files: str) -> dict:
+    """`prefix_data`, composed once per scenario, search path and digest of the config
+    files (`config_files_digest`)."""
     overrides = [f"scenario={name}", *searchpath_override(searchpath)]
     parsed, _ = check_names(overrides)
     try:
