@@ -75,6 +75,37 @@ def test_calibrate_refuses_an_output_folder_it_cannot_write_before_computing(tmp
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine"
 
 
+@pytest.mark.parametrize("name, left", [("history", "calibrated.yaml"),
+                                        ("posterior_to2014", "posterior_to2014.db"),
+                                        ("posterior_to2014", "posterior_to2014.csv")])
+def test_calibrate_never_replaces_what_an_earlier_calibration_left(tmp_path, name, left):
+    """The command used to delete `<out>/<name>.db` and overwrite the tables of an earlier
+    run in the same --out: a run owns only what it creates."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / left).write_text("an earlier run's", encoding="utf-8")
+    done = run_cli("balancing-sim-calibrate", "--name", name, "--runs", "1", "--samples", "1",
+                   "--population", "1", "--generations", "0", "--out", str(out))
+    assert done.returncode == 2
+    assert f"{out / left} already exists (an earlier calibration's)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (out / left).read_text(encoding="utf-8") == "an earlier run's"
+    assert sorted(p.name for p in out.iterdir()) == [left]  # nothing computed or written
+
+
+def test_calibrate_keeps_pyabcs_database_out_of_the_params_group(tmp_path):
+    """With --write the tables replace the shipped ones; the working database goes to
+    --out, never into conf/params (package data)."""
+    from balancing_sim.calibrate import read_settings, written_files
+
+    root = conf_dir()
+    settings = read_settings(root, "posterior")
+    files = written_files(settings, root / "params", tmp_path, replace=True)
+    assert files == [tmp_path / "posterior.db"]
+    assert written_files(settings, tmp_path, tmp_path, replace=False) == [
+        tmp_path / "posterior.csv", tmp_path / "posterior.yaml", tmp_path / "posterior.db"]
+
+
 # ---------------------------------------------------------------- the Python API
 
 SHORT = "scenario.end=2025-06"
@@ -249,6 +280,28 @@ def test_dashboard_inputs_out_of_range_are_one_line_on_the_page(action, setting)
         app.seed.set(1)
         app.values.set({})
         app.problem.set("")
+
+
+@pytest.mark.parametrize("seed", [2**63, -1])
+def test_dashboard_steps_no_run_with_a_seed_the_contract_cannot_hold(seed):
+    """Stepping took a seed above 2^63-1 (Run refused it) and failed with a bare
+    OverflowError when the month's tables were built."""
+    from balancing_sim import app
+    from balancing_sim.model import AlignmentModel
+
+    try:
+        app.stepper.set(None)
+        app.history.set(())
+        app.seed.set(seed)
+        app.step_clicked()
+        assert app.problem.value.startswith(f"rng must be an integer seed in [0, {2**63 - 1}]")
+        assert app.history.value == ()  # no month was stepped
+    finally:
+        app.seed.set(1)
+        app.problem.set("")
+        app.stepper.set(None)
+    with pytest.raises(ValueError, match="rng must be an integer seed"):
+        AlignmentModel.from_scenario("baseline", rng=seed)
 
 
 # ---------------------------------------------------------------- posterior draws

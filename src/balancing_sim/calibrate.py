@@ -227,15 +227,33 @@ def read_settings(root: Path, name: str) -> dict:
     return settings
 
 
+def written_files(settings: dict, folder: Path, out: Path, replace: bool) -> list[Path]:
+    """What the command will write: the tables into `folder` (the params group, or
+    --out), and pyabc's working database always into --out (never into conf/)."""
+    if settings.get("method") == "abc":
+        tables = [folder / f"{settings['writes']}.{ext}" for ext in ("csv", "yaml")]
+        return [*([] if replace else tables), out / f"{settings['name']}.db"]
+    return [] if replace else [folder / "calibrated.yaml"]
+
+
+def earlier_outputs(files: list[Path]) -> str | None:
+    """A run owns only what it creates: a file an earlier calibration left where this one
+    would write is never replaced (--write replaces the shipped tables, by design)."""
+    found = [str(f) for f in files if f.exists()]
+    if not found:
+        return None
+    return (f"{', '.join(found)} already exist{'s' if len(found) == 1 else ''} (an earlier "
+            "calibration's): move or remove it, or choose another --out")
+
+
 def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
-                  folder: Path, command: str) -> tuple[Path, Path]:
-    """ABC-SMC to the record (`posterior`), written into `folder`."""
+                  folder: Path, database: Path, command: str) -> tuple[Path, Path]:
+    """ABC-SMC to the record (`posterior`): its tables written into `folder`, pyabc's
+    history into `database` (a new file)."""
     from .posterior import abc_smc, equal_draws, header, windowed, write_posterior
 
     record = windowed(record, settings.get("until"))
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / f"{settings['name']}.db"
-    database.unlink(missing_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
     particles = abc_smc(model, record, patterns, settings["ranges"], settings, database)
     settings["ess"] = particles.attrs["ess"]
     table = equal_draws(particles, int(settings["draws"]), model, record, patterns,
@@ -278,10 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)
         return 2
     folder = root / "params" if args.write else args.out
+    files = written_files(settings, folder, args.out, args.write)
+    if (problem := earlier_outputs(files)) is not None:
+        print(f"balancing-sim-calibrate: {problem}", file=sys.stderr)
+        return 2
     command = ("balancing-sim-calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
                ).strip()
     if settings.get("method") == "abc":
-        for written in run_posterior(model, record, patterns, settings, folder, command):
+        for written in run_posterior(model, record, patterns, settings, folder, files[-1],
+                                     command):
             print(f"written: {written}")
         return 0
     params, scored = search(model, record, patterns, settings["ranges"], settings,

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from .agents import Platform, PowerCenter, StateAgent, _Handle
-from .config.schema import NONALIGNED, Config, Params
+from .config.schema import NONALIGNED, SEED_MAX, Config, Params
 from .draws import draw_ids, for_run, held
 from .dynamics import (
     MONTH,
@@ -166,9 +166,11 @@ class AlignmentModel(mesa.Model):
 def _seed(rng: object) -> int:
     """The run's seed: an integer, or one drawn from a numpy Generator."""
     if isinstance(rng, np.random.Generator):
-        return int(rng.integers(2**63 - 1))
-    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
-        raise ValueError(f"rng must be a non-negative integer seed, not {rng!r}")
+        return int(rng.integers(SEED_MAX))
+    if (isinstance(rng, bool) or not isinstance(rng, int | np.integer)
+            or not 0 <= rng <= SEED_MAX):
+        raise ValueError(f"rng must be an integer seed in [0, {SEED_MAX}] (the contract's "
+                         f"int64 seed column), not {rng!r}")
     return int(rng)
 
 

@@ -42,6 +42,7 @@ STATUSES: tuple[str, ...] = ("none", "observer", "partner", "candidate", "member
 NONALIGNED = "nonaligned"
 PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
 ENGINES = ("ensemble", "mesa")
+SEED_MAX = 2**63 - 1  # seeds are stored in the contract's int64 `seed` column
 """Engine names; the runner maps each to its engine function."""
 BACKENDS = ("loky", "threading", "dask")
 """No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
@@ -210,7 +211,7 @@ class WorldSize:
     states: int = spec(10, range=(2, 100_000))
     poles: int = spec(3, range=(1, 10_000))
     platforms: int = spec(4, range=(1, 10_000))
-    seed: int = spec(0, range=(0, 2**63 - 1))
+    seed: int = spec(0, range=(0, SEED_MAX))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,7 +320,7 @@ class RunSettings:
     """How many runs of which seed on which engine; keys at the root of the config."""
 
     runs: int = spec(range=(1, 10**9))
-    seed: int = spec(range=(0, 2**63 - 1))
+    seed: int = spec(range=(0, SEED_MAX))
     engine: str = spec("ensemble", choices=ENGINES)
     workers: int = spec(key="runner.workers", range=(1, 4096), auto=True, execution=True)
     chunk_runs: int = spec(256, key="runner.chunk_runs", range=(1, 10**7), execution=True)
