@@ -169,8 +169,8 @@ def _seed(rng: object) -> int:
         return int(rng.integers(SEED_MAX))
     if (isinstance(rng, bool) or not isinstance(rng, int | np.integer)
             or not 0 <= rng <= SEED_MAX):
-        raise ValueError(f"rng must be an integer seed in [0, {SEED_MAX}] (the contract's "
-                         f"int64 seed column), not {rng!r}")
+        raise ValueError(f"rng must be a non-negative integer seed, at most {SEED_MAX} "
+                         f"(the contract's int64 seed column), not {rng!r}")
     return int(rng)
 
 
