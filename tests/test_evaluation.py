@@ -83,6 +83,52 @@ def test_calibration_search_runs_through_the_evaluation_api():
     assert set(rates) == set(patterns["patterns"]) and all(0 <= r <= 1 for r in rates.values())
 
 
+def test_a_calibration_to_a_cutoff_sees_no_later_month_and_need_not_start_from_the_point(
+        monkeypatch):
+    """The out-of-sample point (conf/calibration/history_to2014.yaml) is scored on the
+    record up to its cutoff only, and its search does not begin from the in-sample point
+    (`search_from_start: false`), which saw the later months."""
+    from balancing_sim.config.validate import month_index
+    from balancing_sim.record import windowed
+
+    record = load_record(conf_dir() / "record" / "eurasia.yaml",
+                         load_world_ids(conf_dir() / "world" / "eurasia.yaml"))
+    cutoff = month_index("2014-12")
+    before = calibrate.outcomes_of(windowed(record, "2014-12"), {"patterns": {}})
+    everything = calibrate.outcomes_of(record, {"patterns": {}})
+    points = [int(k.rsplit("/", 1)[1]) for k in before if k.startswith("p/")]
+    assert max(points) <= cutoff < max(int(k.rsplit("/", 1)[1]) for k in everything
+                                       if k.startswith("p/"))
+    assert len(before) < len(everything)
+
+    tried: list[list[dict]] = []
+
+    def evaluate_points(model, points, *args, **kwargs):
+        tried.append(points)
+        return [calibrate.Scored(0.5, 0.1, {}) for _ in points]
+
+    monkeypatch.setattr(calibrate, "evaluate_points", evaluate_points)
+    model = Model.of("history", runs=1, seed=1)
+    settings = {"samples": 2, "generations": 0, "seed": 1, "popsize": 4, "sigma": 0.2}
+    ranges = {"w_autonomy": (0.1, 3.0)}
+    for from_start, expected in ((True, 3), (False, 2)):
+        calibrate.search(model, record, {"patterns": {}}, ranges,
+                         {**settings, "search_from_start": from_start}, workers=1,
+                         log=lambda _: None)
+        assert len(tried[-1]) == expected
+    start = model.params.w_autonomy
+    assert tried[0][0]["w_autonomy"] == pytest.approx(start)
+    assert all(p["w_autonomy"] != pytest.approx(start) for p in tried[1])
+
+
+def test_the_cutoff_calibration_command_writes_its_own_option(tmp_path):
+    assert calibrate.main(["--name", "history_to2014", "--samples", "1", "--generations", "0",
+                           "--runs", "1", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "calibrated_to2014.yaml").read_text(encoding="utf-8")
+    assert "(the record up to 2014-12 only); no pattern scored" in text
+    assert not (tmp_path / "calibrated.yaml").exists()
+
+
 def test_calibration_scores_are_the_record_modules():
     """The record score and Brier the calibration computes from per-run outcomes are
     those of `record.record_score` and `record.brier` on the same runs."""

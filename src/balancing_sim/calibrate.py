@@ -8,7 +8,11 @@ facts held in enough runs (`record.record_score`) less the Brier score of the mo
 yearly forecasts of them (`record.brier`), with every pattern P1-P5 required to hold in
 `required_share` of runs (a shortfall is a penalty). The search is a Latin hypercube
 (SALib) followed by CMA-ES (the `cma` package) from its best point. It writes the best
-point as `calibrated.yaml` with a header recording how it was made.
+point as `<writes>.yaml` (default `calibrated.yaml`) with a header recording how it was
+made. `until: <month>` scores only the record up to that month (a calibration for the
+out-of-sample test); `search_from_start: false` keeps the `start` point out of the
+search (its unlisted parameters still come from it), for a calibration that must not
+begin from a point fitted to the months it is tested on.
 
 A calibration file with `method: abc` computes a posterior instead (`posterior`: ABC-SMC
 with pyabc), written as `<writes>.csv` (the draws) and `<writes>.yaml` (the params
@@ -36,7 +40,15 @@ from .config.loading import compose, conf_dir
 from .config.schema import FREE_PARAMETERS, Params
 from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
-from .record import Record, agreement, checkpoints, load_record, load_world_ids, scored_span
+from .record import (
+    Record,
+    agreement,
+    checkpoints,
+    load_record,
+    load_world_ids,
+    scored_span,
+    windowed,
+)
 from .validation import Panel, load_patterns
 
 PATTERN_PENALTY = 1.0
@@ -148,8 +160,9 @@ def search(model: Model, record: Record, patterns: dict, ranges: dict, settings:
 
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     start = np.clip((np.array([getattr(model.params, n) for n in names]) - low) / span, 0, 1)
-    unit = np.vstack([start, latin.sample(problem, settings["samples"],
-                                          seed=settings["seed"])])
+    unit = latin.sample(problem, settings["samples"], seed=settings["seed"])
+    if settings.get("search_from_start", True):
+        unit = np.vstack([start, unit])
     results = run_batch(unit)
     values = [r.value(required) for r in results]
     best = int(np.argmax(values))
@@ -184,8 +197,10 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
         f"# on {dt.date.today().isoformat()}: search settings from conf/calibration/"
         f"{settings['name']}.yaml (seed {settings['seed']}, {settings['runs']} replicates a "
         "point).",
-        f"# Record score {scored.record_score:.3f}, Brier {scored.brier:.3f}; pattern pass "
-        "rates " + ", ".join(f"{k} {v:.2f}" for k, v in scored.rates.items()),
+        f"# Record score {scored.record_score:.3f}, Brier {scored.brier:.3f}"
+        + (f" (the record up to {settings['until']} only)" if settings.get("until") else "")
+        + ("; pattern pass rates " + ", ".join(f"{k} {v:.2f}" for k, v in scored.rates.items())
+           if scored.rates else "; no pattern scored"),
     ]
     body = yaml.safe_dump({k: round(v, 6) for k, v in asdict(params).items()
                            if k in FREE_PARAMETERS}, sort_keys=False)
@@ -193,7 +208,7 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
 
 
 REQUIRED = ("scenario", "start", "world", "record", "seed", "runs", "ranges")
-"""Keys every calibration file gives (directly, or `ranges` through `priors`)."""
+"""Keys every calibration file gives (directly, or `ranges` through `ranges_from`)."""
 
 
 def calibration_names(root: Path) -> list[str]:
@@ -211,15 +226,16 @@ def calibration_name(root: Path, name: object, key: str) -> str:
 
 
 def read_settings(root: Path, name: str) -> dict:
-    """conf/calibration/<name>.yaml; `priors: <other>` takes the ranges of another file."""
+    """conf/calibration/<name>.yaml; `ranges_from: <other>` takes the ranges of another
+    file (one box of plausible values, written once)."""
     path = root / "calibration" / f"{calibration_name(root, name, '--name')}.yaml"
     settings = load_yaml(path)
     if not isinstance(settings, dict):
         raise ConfigError([Problem(str(path), "(file)", settings, "a mapping")])
     settings["name"] = name
-    if "priors" in settings:
+    if "ranges_from" in settings:
         other = load_yaml(root / "calibration" /
-                          f"{calibration_name(root, settings['priors'], 'priors')}.yaml")
+                          f"{calibration_name(root, settings['ranges_from'], 'ranges_from')}.yaml")
         settings["ranges"] = other.get("ranges") if isinstance(other, dict) else None
     missing = [k for k in REQUIRED if settings.get(k) is None]
     if missing:
@@ -233,7 +249,7 @@ def written_files(settings: dict, folder: Path, out: Path, replace: bool) -> lis
     if settings.get("method") == "abc":
         tables = [folder / f"{settings['writes']}.{ext}" for ext in ("csv", "yaml")]
         return [*([] if replace else tables), out / f"{settings['name']}.db"]
-    return [] if replace else [folder / "calibrated.yaml"]
+    return [] if replace else [folder / f"{settings.get('writes', 'calibrated')}.yaml"]
 
 
 def earlier_outputs(files: list[Path]) -> str | None:
@@ -250,9 +266,8 @@ def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
                   folder: Path, database: Path, command: str) -> tuple[Path, Path]:
     """ABC-SMC to the record (`posterior`): its tables written into `folder`, pyabc's
     history into `database` (a new file)."""
-    from .posterior import abc_smc, equal_draws, header, windowed, write_posterior
+    from .posterior import abc_smc, equal_draws, header, write_posterior
 
-    record = windowed(record, settings.get("until"))
     database.parent.mkdir(parents=True, exist_ok=True)
     particles = abc_smc(model, record, patterns, settings["ranges"], settings, database)
     settings["ess"] = particles.attrs["ess"]
@@ -292,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         record = load_record(root / settings["record"], world)
         patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
                     else {"patterns": {}})
+        record = windowed(record, settings.get("until"))
     except ConfigError as exc:
         print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)
         return 2
@@ -311,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                             args.workers)
     print(f"best: record {scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates}")
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "calibrated.yaml"
+    target = folder / f"{settings.get('writes', 'calibrated')}.yaml"
     write_params(target, params, scored, settings, command)
     print(f"written: {target}")
     return 0

@@ -117,8 +117,12 @@ def params(name: str = "calibrated", calibration: str = "history",
     ranges: dict[str, tuple[float, float]] = {}
     calibration_file = root / "calibration" / f"{calibration}.yaml"
     if calibration_file.is_file():
+        settings = _yaml(calibration_file)
+        if isinstance(settings.get("ranges_from"), str):  # one search box, written once
+            calibration_file = calibration_file.with_stem(settings["ranges_from"])
+            settings = _yaml(calibration_file) if calibration_file.is_file() else {}
         ranges = {k: (float(lo), float(hi))
-                  for k, (lo, hi) in (_yaml(calibration_file).get("ranges") or {}).items()}
+                  for k, (lo, hi) in (settings.get("ranges") or {}).items()}
         files["ranges"] = str(calibration_file)
     found = posterior_file(root / "params")
     posterior = read_posterior(found) if found is not None else None

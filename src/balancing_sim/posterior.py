@@ -13,7 +13,6 @@ numpy's global generator, seeded here, and samples on one core (`SingleCoreSampl
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
@@ -24,20 +23,12 @@ import pandas as pd
 import yaml
 
 from .calibrate import Scored, evaluate_points
-from .config.validate import month_index
 from .evaluation import Model
-from .record import Record, Window
+from .record import Record
 
 DRAW = "draw"
 """Column of the posterior table (and of the contract tables): the draw's id."""
 SCORE_COLUMNS = ("distance", "record_score", "brier")
-
-
-def windowed(record: Record, until: str | None) -> Record:
-    """The record scored only up to `until` (a month, e.g. "2014-12"), or whole."""
-    if not until:
-        return record
-    return dataclasses.replace(record, window=Window(record.window.start, month_index(until)))
 
 
 def systematic(weights: np.ndarray, m: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -486,6 +486,13 @@ def _window(record: Record, window: Window | tuple[str, str] | None) -> Window:
     if window is None:
         return record.window
     return window if isinstance(window, Window) else Window.of(*window)
+
+
+def windowed(record: Record, until: str | None) -> Record:
+    """The record scored only up to `until` (a month, e.g. "2014-12"), or whole."""
+    if not until:
+        return record
+    return replace(record, window=Window(record.window.start, month_index(until)))
 
 
 def scored_span(fact: Fact, scoring: Scoring, window: Window) -> tuple[int, int]:
