@@ -19,6 +19,7 @@ from balancing_sim.record import (
     agreement,
     base_rate_forecasts,
     brier,
+    brier_difference,
     check_structure,
     checkpoints,
     fact_shares,
@@ -526,3 +527,33 @@ def test_main_regenerates_the_doc_and_refuses_a_bad_record(tmp_path, capsys):
                                                              1), encoding="utf-8")
     assert main([str(bad), str(WORLD), str(doc)]) == 2
     assert "gorgia" in capsys.readouterr().out
+
+
+def _forecasts(p_by_fact: dict[str, float], months: int = 3):
+    import pandas as pd
+
+    return pd.DataFrame([(fact, "membership", f"{2015 + m}-06", p)
+                         for fact, p in p_by_fact.items() for m in range(months)],
+                        columns=["id", "kind", "month", "p"])
+
+
+def test_a_brier_difference_comes_with_an_interval_over_facts():
+    """The held-out comparison with persistence: a forecast better at every fact is
+    better with certainty; one better at half the facts and worse at the others has an
+    interval around zero; identical forecasts differ by nothing."""
+    from balancing_sim.scorecard import verdict
+
+    facts = [f"f{i}" for i in range(20)]
+    good, bad = _forecasts(dict.fromkeys(facts, 0.9)), _forecasts(dict.fromkeys(facts, 0.5))
+    diff, low, high = brier_difference(good, bad)
+    assert diff == pytest.approx(0.01 - 0.25) and high < 0
+    assert verdict(low, high) == "the model beats persistence"
+    assert verdict(*brier_difference(bad, good)[1:]) == "persistence beats the model"
+    assert brier_difference(good, good) == (0.0, 0.0, 0.0)
+    mixed = _forecasts({f: 0.9 if i % 2 else 0.5 for i, f in enumerate(facts)})
+    diff, low, high = brier_difference(mixed, _forecasts(dict.fromkeys(facts, 0.7)))
+    assert low < diff < high and low < 0 < high
+    assert verdict(low, high) == "no clear difference (the interval includes 0)"
+    # only the checkpoints both forecast are compared
+    extra = _forecasts({**dict.fromkeys(facts, 0.5), "only_here": 0.0})
+    assert brier_difference(good, extra) == brier_difference(good, bad)

@@ -13,6 +13,7 @@ docs/VALIDATION.md.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .record import (
     Window,
     base_rate_forecasts,
     brier,
+    brier_difference,
     fact_shares,
     load_record,
     load_world_ids,
@@ -60,6 +62,8 @@ SETTINGS = (Setting("calibrated point", "calibrated", "1992-2024, P1-P5"),
             Setting("posterior to 2014", "posterior_to2014", "1992-2014 only"))
 HELD_OUT = tuple(s.label for s in SETTINGS if s.sees == "1992-2014 only")
 """The settings whose calibration never saw the months after the cutoff."""
+VERSUS = ("minus persistence", "90% low", "90% high")
+"""Columns of a held-out setting's Brier difference from persistence."""
 
 
 def history_panel(params: str, runs: int, seed: int) -> Panel:
@@ -84,25 +88,42 @@ def out_of_sample(panels: dict[str, Panel], record: Record, cutoff: str,
                   held_out: Sequence[str] = HELD_OUT) -> pd.DataFrame:
     """Brier score (all, memberships, postures) and record score on the facts after the
     cutoff, for each model setting and the two naive forecasts; and the `held_out`
-    settings on the facts up to the cutoff (their fit where they were calibrated)."""
+    settings on the facts up to the cutoff (their fit where they were calibrated). For
+    the held-out settings after the cutoff, their Brier score less persistence's with a
+    90% interval over facts (`record.brier_difference`; NaN for the other rows)."""
     window = Window(month_index(cutoff) + 1, record.window.end)
     required = record.scoring.required_share
-    rows = []
     training = Window(record.window.start, month_index(cutoff))
+    naive = {"persistence of " + cutoff: persistence_forecasts(record, cutoff, window),
+             "base rates to " + cutoff: base_rate_forecasts(record, cutoff, window)}
+    persistence = next(iter(naive.values()))
+    rows = []
     for label, panel, win in [*((k, v, window) for k, v in panels.items()),
                               *((f"{k}, on its training years", panels[k], training)
                                 for k in held_out)]:
-        scores = brier(model_forecasts(panel, record, win))
+        found = model_forecasts(panel, record, win)
+        scores = brier(found)
+        versus = (brier_difference(found, persistence) if label in held_out
+                  else (math.nan,) * 3)
         rows.append((label, scores["all"], scores["membership"], scores["posture"],
-                     record_score(panel, record, win), int(scores["checkpoints"])))
-    for label, forecasts in (("persistence of " + cutoff, persistence_forecasts),
-                             ("base rates to " + cutoff, base_rate_forecasts)):
-        found = forecasts(record, cutoff, window)
+                     record_score(panel, record, win), int(scores["checkpoints"]), *versus))
+    for label, found in naive.items():
         scores = brier(found)
         rows.append((label, scores["all"], scores["membership"], scores["posture"],
-                     forecast_hold(found, required), int(scores["checkpoints"])))
+                     forecast_hold(found, required), int(scores["checkpoints"]),
+                     *(math.nan,) * 3))
     return pd.DataFrame(rows, columns=["forecast", "Brier", "Brier memberships",
-                                       "Brier postures", "record score", "checkpoints"])
+                                       "Brier postures", "record score", "checkpoints",
+                                       *VERSUS])
+
+
+def verdict(low: float, high: float) -> str:
+    """What a difference from persistence says: better only when its whole interval does."""
+    if high < 0:
+        return "the model beats persistence"
+    if low > 0:
+        return "persistence beats the model"
+    return "no clear difference (the interval includes 0)"
 
 
 def in_sample(panels: dict[str, Panel], record: Record, patterns: dict) -> pd.DataFrame:
@@ -116,7 +137,8 @@ def in_sample(panels: dict[str, Panel], record: Record, patterns: dict) -> pd.Da
 
 def markdown(table: pd.DataFrame) -> str:
     head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns)
-    body = ["| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row)
+    body = ["| " + " | ".join(("" if math.isnan(v) else f"{v:.3f}") if isinstance(v, float)
+                              else str(v) for v in row)
             + " |" for row in table.itertuples(index=False)]
     return "\n".join([head, *body])
 
@@ -160,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             CUTOFF)
     print(f"\nOut of sample (facts after {CUTOFF}; only the settings 'to 2014' never saw "
           "them):")
-    print(outside.to_string(index=False, float_format="{:.3f}".format))
+    print(outside.to_string(index=False, float_format="{:.3f}".format, na_rep=""))
     if args.doc:
         text = args.doc.read_text(encoding="utf-8")
         text = replace_generated(text, record_markdown(
@@ -169,12 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                        CUTOFF, record), SCORES)
         args.doc.write_text(text, encoding="utf-8")
         print(f"\nregenerated: {args.doc}")
-    beats = outside.set_index("forecast")["Brier"]
-    persistence = beats[f"persistence of {CUTOFF}"]
+    table = outside.set_index("forecast")
+    persistence = table.loc[f"persistence of {CUTOFF}", "Brier"]
     for label in HELD_OUT:
-        model = beats[label]
-        print(f"\nHeld-out Brier, {label}: {model:.3f} vs persistence {persistence:.3f}: "
-              f"{'the model beats persistence' if model < persistence else 'persistence wins'}.")
+        diff, low, high = table.loc[label, list(VERSUS)]
+        print(f"\nHeld-out Brier, {label}: {table.loc[label, 'Brier']:.3f} vs persistence "
+              f"{persistence:.3f}; difference {diff:+.3f}, 90% interval over facts "
+              f"[{low:+.3f}, {high:+.3f}]: {verdict(low, high)}.")
     return 0
 
 
