@@ -42,8 +42,9 @@ STATUSES: tuple[str, ...] = ("none", "observer", "partner", "candidate", "member
 NONALIGNED = "nonaligned"
 PLATFORM_KINDS = ("military", "economic", "political", "regional", "signal")
 ENGINES = ("ensemble", "mesa")
-SEED_MAX = 2**63 - 1  # seeds are stored in the contract's int64 `seed` column
 """Engine names; the runner maps each to its engine function."""
+SEED_MAX = 2**63 - 1
+"""The largest seed: seeds are stored in the contract's int64 `seed` column."""
 BACKENDS = ("loky", "threading", "dask")
 """No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
 PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
