@@ -49,8 +49,8 @@ def test_calibrate_name_is_one_of_the_calibration_files_never_a_path(tmp_path, n
     (tmp_path / "evil.yaml").write_text("method: abc\nwrites: ../../x\n", encoding="utf-8")
     done = run_cli("balancing-sim-calibrate", "--name", name, "--out", str(tmp_path / "o"))
     assert done.returncode == 2
-    assert (f"--name = {name!r}: one of history, history_to2014, posterior, posterior_to2014"
-            in done.stderr)
+    assert (f"--name = {name!r}: one of history, history_to2004, history_to2009, "
+            "history_to2014, posterior, posterior_to2014" in done.stderr)
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "o").exists()
 

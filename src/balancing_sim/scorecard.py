@@ -2,12 +2,12 @@
 validate`).
 
 Runs the history on a seed no calibration used, once per parameter setting (the
-calibrated point, the posterior, the posterior calibrated up to a cutoff), and prints:
-the in-sample record score and Brier score of each, the worst facts, P1-P5, and the
-out-of-sample table: the facts after the cutoff scored for the cutoff posterior, the
-full posterior (which saw them) and the two naive forecasts of `record` (persistence,
-base rates). With `--doc` it regenerates the record and score tables of
-docs/VALIDATION.md.
+calibrated point, the posterior, and the points and posterior calibrated only up to a
+cutoff), and prints: the in-sample record score and Brier score of each, the worst
+facts, P1-P5, and the out-of-sample table: for each cutoff (a rolling origin), the facts
+after it scored for the settings that never saw them, against the two naive forecasts
+of `record` (persistence, base rates) and the settings that saw everything. With
+`--doc` it regenerates the record and score tables of docs/VALIDATION.md.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from .record import (
     load_record,
     load_world_ids,
     model_forecasts,
-    month_text,
     persistence_forecasts,
     record_markdown,
     record_score,
@@ -45,23 +44,22 @@ from .validation import Panel, load_patterns, pass_rates
 
 SEED = 31415926
 """A seed no calibration uses (theirs: conf/calibration/*.yaml)."""
-CUTOFF = "2014-12"
 SCORES = ("<!-- scores:begin -->", "<!-- scores:end -->")
 
 
 @dataclass(frozen=True)
 class Setting:
     label: str
-    params: str       # a params option of conf/params/
-    sees: str         # what its calibration saw
+    params: str                # a params option of conf/params/
+    until: str | None = None   # the last month its calibration saw (None: the whole record)
 
 
-SETTINGS = (Setting("calibrated point", "calibrated", "1992-2024, P1-P5"),
-            Setting("posterior", "posterior", "1992-2024, P1-P5"),
-            Setting("point to 2014", "calibrated_to2014", "1992-2014 only"),
-            Setting("posterior to 2014", "posterior_to2014", "1992-2014 only"))
-HELD_OUT = tuple(s.label for s in SETTINGS if s.sees == "1992-2014 only")
-"""The settings whose calibration never saw the months after the cutoff."""
+SETTINGS = (Setting("calibrated point", "calibrated"),
+            Setting("posterior", "posterior"),
+            Setting("point to 2004", "calibrated_to2004", "2004-12"),
+            Setting("point to 2009", "calibrated_to2009", "2009-12"),
+            Setting("point to 2014", "calibrated_to2014", "2014-12"),
+            Setting("posterior to 2014", "posterior_to2014", "2014-12"))
 VERSUS = ("minus persistence", "90% low", "90% high")
 """Columns of a held-out setting's Brier difference from persistence."""
 
@@ -84,35 +82,39 @@ def forecast_hold(forecasts: pd.DataFrame, required: float) -> float:
     return float((forecasts.groupby("id")["p"].min() >= required).mean())
 
 
-def out_of_sample(panels: dict[str, Panel], record: Record, cutoff: str,
-                  held_out: Sequence[str] = HELD_OUT) -> pd.DataFrame:
-    """Brier score (all, memberships, postures) and record score on the facts after the
-    cutoff, for each model setting and the two naive forecasts; and the `held_out`
-    settings on the facts up to the cutoff (their fit where they were calibrated). For
-    the held-out settings after the cutoff, their Brier score less persistence's with a
-    90% interval over facts (`record.brier_difference`; NaN for the other rows)."""
-    window = Window(month_index(cutoff) + 1, record.window.end)
-    required = record.scoring.required_share
-    training = Window(record.window.start, month_index(cutoff))
-    naive = {"persistence of " + cutoff: persistence_forecasts(record, cutoff, window),
-             "base rates to " + cutoff: base_rate_forecasts(record, cutoff, window)}
-    persistence = next(iter(naive.values()))
+def out_of_sample(panels: dict[str, Panel], record: Record,
+                  settings: Sequence[Setting] = SETTINGS) -> pd.DataFrame:
+    """For each cutoff a setting was calibrated to (a rolling origin): the Brier score
+    (all, memberships, postures) and record score on the facts after it, for the
+    settings held out there, the settings that saw everything (for reference) and the
+    two naive forecasts; the held-out settings on the facts up to it too (their fit where
+    they were calibrated). A held-out setting after its cutoff also gets its Brier
+    score less persistence's with a 90% interval over facts (`record.brier_difference`;
+    NaN in the other rows)."""
     rows = []
-    for label, panel, win in [*((k, v, window) for k, v in panels.items()),
-                              *((f"{k}, on its training years", panels[k], training)
-                                for k in held_out)]:
-        found = model_forecasts(panel, record, win)
-        scores = brier(found)
-        versus = (brier_difference(found, persistence) if label in held_out
-                  else (math.nan,) * 3)
-        rows.append((label, scores["all"], scores["membership"], scores["posture"],
-                     record_score(panel, record, win), int(scores["checkpoints"]), *versus))
-    for label, found in naive.items():
-        scores = brier(found)
-        rows.append((label, scores["all"], scores["membership"], scores["posture"],
-                     forecast_hold(found, required), int(scores["checkpoints"]),
-                     *(math.nan,) * 3))
-    return pd.DataFrame(rows, columns=["forecast", "Brier", "Brier memberships",
+    nothing = (math.nan,) * 3
+    for cutoff in sorted({s.until for s in settings if s.until}):
+        window = Window(month_index(cutoff) + 1, record.window.end)
+        training = Window(record.window.start, month_index(cutoff))
+        naive = {"persistence": persistence_forecasts(record, cutoff, window),
+                 "base rates": base_rate_forecasts(record, cutoff, window)}
+        held = [s.label for s in settings if s.until == cutoff]
+        rated = [*((s.label, s.label, window) for s in settings if s.until in (cutoff, None)),
+                 *((f"{label}, on its training years", label, training) for label in held)]
+        for row, label, win in rated:
+            found = model_forecasts(panels[label], record, win)
+            scores = brier(found)
+            versus = (brier_difference(found, naive["persistence"])
+                      if row in held else nothing)
+            rows.append((cutoff, row, scores["all"], scores["membership"], scores["posture"],
+                         record_score(panels[label], record, win),
+                         int(scores["checkpoints"]), *versus))
+        for label, found in naive.items():
+            scores = brier(found)
+            rows.append((cutoff, label, scores["all"], scores["membership"], scores["posture"],
+                         forecast_hold(found, record.scoring.required_share),
+                         int(scores["checkpoints"]), *nothing))
+    return pd.DataFrame(rows, columns=["cutoff", "forecast", "Brier", "Brier memberships",
                                        "Brier postures", "record score", "checkpoints",
                                        *VERSUS])
 
@@ -143,15 +145,14 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, *body])
 
 
-def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int, seed: int,
-                    cutoff: str, record: Record) -> str:
+def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int,
+                    seed: int) -> str:
     return "\n\n".join((
         f"_Generated by `balancing-sim-record --doc` (history, seed {seed}, {runs} "
         "replicates a setting; the posterior settings run at least once per draw, run r "
         "with draw r mod M)._",
         "### In sample (1992-2024)", markdown(inside),
-        f"### Out of sample ({month_text(month_index(cutoff) + 1)} to "
-        f"{month_text(record.window.end)}; facts and checkpoints after {cutoff})",
+        "### Out of sample (for each cutoff, the facts and checkpoints after it)",
         markdown(outside)))
 
 
@@ -178,26 +179,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     worst = shares.sort_values("share").head(args.worst)
     print(f"\nWorst facts (posterior, share of runs holding them):\n"
           f"{worst[['id', 'from', 'to', 'accept', 'share']].to_string(index=False)}")
-    outside = out_of_sample({s.label: panels[s.label] for s in SETTINGS[::-1]}, record,
-                            CUTOFF)
-    print(f"\nOut of sample (facts after {CUTOFF}; only the settings 'to 2014' never saw "
-          "them):")
+    outside = out_of_sample(panels, record)
+    print("\nOut of sample (for each cutoff, the facts after it; only the settings 'to "
+          "<year>' never saw them):")
     print(outside.to_string(index=False, float_format="{:.3f}".format, na_rep=""))
     if args.doc:
         text = args.doc.read_text(encoding="utf-8")
         text = replace_generated(text, record_markdown(
             record, world, dict(zip(shares["id"], shares["share"], strict=True))))
-        text = replace_generated(text, scores_markdown(inside, outside, args.runs, args.seed,
-                                                       CUTOFF, record), SCORES)
+        text = replace_generated(text, scores_markdown(inside, outside, args.runs, args.seed),
+                                 SCORES)
         args.doc.write_text(text, encoding="utf-8")
         print(f"\nregenerated: {args.doc}")
     table = outside.set_index("forecast")
-    persistence = table.loc[f"persistence of {CUTOFF}", "Brier"]
-    for label in HELD_OUT:
-        diff, low, high = table.loc[label, list(VERSUS)]
-        print(f"\nHeld-out Brier, {label}: {table.loc[label, 'Brier']:.3f} vs persistence "
-              f"{persistence:.3f}; difference {diff:+.3f}, 90% interval over facts "
-              f"[{low:+.3f}, {high:+.3f}]: {verdict(low, high)}.")
+    for s in SETTINGS:
+        if s.until:
+            diff, low, high = table.loc[s.label, list(VERSUS)]
+            persistence = outside[(outside.cutoff == s.until)
+                                  & (outside.forecast == "persistence")].Brier.item()
+            print(f"\nHeld-out Brier, {s.label}: {table.loc[s.label, 'Brier']:.3f} vs "
+                  f"persistence of {s.until} {persistence:.3f}; difference {diff:+.3f}, 90% "
+                  f"interval over facts [{low:+.3f}, {high:+.3f}]: {verdict(low, high)}.")
     return 0
 
 
