@@ -6,10 +6,12 @@ Each test fails on the code before its fix."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from command import run_cli
 
+from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import conf_dir
 
 # ---------------------------------------------------------------- balancing-sim-record
@@ -74,6 +76,27 @@ def test_calibrate_refuses_an_output_folder_it_cannot_write_before_computing(tmp
     assert "argument --out" in done.stderr and "is a file, not a folder" in done.stderr
     assert "latin hypercube" not in done.stdout  # nothing was computed
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("until", "2014-13", "a month as a quoted string 'YYYY-MM'"),
+    ("writes", "../../params/calibrated", "a file name stem (letters, digits, _), never a path"),
+    ("search_from_start", "no", "true or false")])
+def test_calibration_settings_name_a_month_a_file_stem_and_a_flag(tmp_path, key, value,
+                                                                  allowed):
+    """`writes` names the file the command writes (a path would write anywhere), `until`
+    the cutoff (a bad month was a ValueError traceback)."""
+    from balancing_sim.calibrate import read_settings
+
+    calibration = tmp_path / "calibration"
+    calibration.mkdir()
+    shutil.copy(conf_dir() / "calibration" / "history.yaml", calibration)  # its ranges
+    text = (conf_dir() / "calibration" / "history_to2014.yaml").read_text(encoding="utf-8")
+    assert re.search(rf"(?m)^{key}: ", text)  # the key the shipped file sets, spoilt
+    (calibration / "mine.yaml").write_text(re.sub(rf"(?m)^{key}: .*$", f"{key}: {value!r}",
+                                                  text), encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(f"{key} = {value!r}: {allowed}")):
+        read_settings(tmp_path, "mine")
 
 
 @pytest.mark.parametrize("name, left", [("history", "calibrated.yaml"),

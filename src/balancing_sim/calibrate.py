@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from .config.arguments import count, output_folder
 from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.schema import FREE_PARAMETERS, Params
+from .config.validate import month_index
 from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import (
@@ -237,9 +239,23 @@ def read_settings(root: Path, name: str) -> dict:
         other = load_yaml(root / "calibration" /
                           f"{calibration_name(root, settings['ranges_from'], 'ranges_from')}.yaml")
         settings["ranges"] = other.get("ranges") if isinstance(other, dict) else None
-    missing = [k for k in REQUIRED if settings.get(k) is None]
-    if missing:
-        raise ConfigError([Problem(str(path), k, None, "required") for k in missing])
+    problems = [Problem(str(path), k, None, "required") for k in REQUIRED
+                if settings.get(k) is None]
+    if settings.get("until") is not None:
+        try:
+            month_index(settings["until"])
+        except ValueError:
+            problems.append(Problem(str(path), "until", settings["until"],
+                                    "a month as a quoted string 'YYYY-MM'"))
+    writes = settings.get("writes", "calibrated")
+    if not (isinstance(writes, str) and re.fullmatch(r"\w+", writes, re.ASCII)):
+        problems.append(Problem(str(path), "writes", writes,
+                                "a file name stem (letters, digits, _), never a path"))
+    if not isinstance(settings.get("search_from_start", True), bool):
+        problems.append(Problem(str(path), "search_from_start",
+                                settings["search_from_start"], "true or false"))
+    if problems:
+        raise ConfigError(problems)
     return settings
 
 
