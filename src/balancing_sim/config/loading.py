@@ -31,6 +31,7 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -43,7 +44,7 @@ from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
 from .prescan import choice_names, shadowed, user_files
-from .schema import Config
+from .schema import Config, RunSettings
 from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
 
@@ -55,7 +56,16 @@ NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 WORLD_FILE = "<world file>"
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
 
+RUN_KEYS = tuple(f.metadata.get("key", name)
+                 for name, f in RunSettings.__dataclass_fields__.items())
+"""Keys of a run's settings (`runs`, `seed`, `out`, `runner.*`...): never a file's choice."""
+
 libyaml.install()  # Hydra reads YAML with libyaml: the same data, ~7x faster
+
+try:  # Hydra's own steps for applying value overrides and naming a job's folder
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+except ImportError:  # a later Hydra moved them: each composition is composed whole
+    ConfigLoaderImpl = get_overrides_dirname = None
 
 
 def conf_dir() -> Path:
@@ -283,17 +293,54 @@ def _compose_raw(overrides: Sequence[str]) -> DictConfig:
     Outside a task the composition is kept, keyed by the overrides, the working folder
     and the content of every config file Hydra could read: composing reads and merges
     about ten YAML files (~0.3 s), while a notebook, a sweep's points and the checks of a
-    command compose the same overrides again and again. Callers get their own copy."""
+    command compose the same overrides again and again. Run settings (`RUN_KEYS`: runs,
+    seed, out...) are not part of the key: they are applied to the kept composition as
+    Hydra applies every value override after composing, so runs with other seeds, sizes or
+    folders reuse it. Callers get their own copy."""
     overrides = tuple(overrides)
     if GlobalHydra.instance().is_initialized():
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
     try:
-        searchpath = _searchpath(_parse(overrides))
+        parsed = _parse(overrides)
     except ConfigError:  # Hydra will say what is wrong with the overrides
         return _compose_fresh(overrides)
-    key = (overrides, os.getcwd(), config_files_digest(search_dirs(searchpath)))
-    return copy.deepcopy(_compose_kept(*key))
+    settings = _run_settings(parsed)
+    model = tuple(text for text, o in zip(overrides, parsed, strict=True)
+                  if not any(o is s for s in settings))
+    key = (model, os.getcwd(), config_files_digest(search_dirs(_searchpath(parsed))))
+    cfg = copy.deepcopy(_compose_kept(*key))
+    if settings:
+        _apply_run_settings(cfg, parsed, settings)
+    return cfg
+
+
+def _run_settings(parsed: Sequence[Override]) -> list[Override]:
+    """The overrides that set one run setting to one value (`runs=8`, `out=/x`): none when
+    another override touches the same part of the config (`runner={...}`), whose order
+    against them Hydra would keep."""
+    if ConfigLoaderImpl is None:
+        return []
+    settings = [o for o in parsed if o.key_or_group in RUN_KEYS and o.package is None
+                and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
+    others = [o.key_or_group for o in parsed if not any(o is s for s in settings)]
+    if any(k == other or k.startswith(other + ".") or other.startswith(k + ".")
+           for k in RUN_KEYS for other in others):
+        return []
+    return settings
+
+
+def _apply_run_settings(cfg: DictConfig, parsed: Sequence[Override],
+                        settings: Sequence[Override]) -> None:
+    """What Hydra does with value overrides after composing: set them, record the command
+    line's task overrides in their order, name the job's folder from them."""
+    ConfigLoaderImpl._apply_overrides_to_config(list(settings), cfg)
+    task = [o for o in parsed if not o.is_hydra_override()]
+    cfg.hydra.overrides.task = [o.input_line for o in task]
+    names = cfg.hydra.job.config.override_dirname
+    cfg.hydra.job.override_dirname = get_overrides_dirname(
+        overrides=task, kv_sep=names.kv_sep, item_sep=names.item_sep,
+        exclude_keys=names.exclude_keys)
 
 
 def _compose_fresh(overrides: Sequence[str]) -> DictConfig:
