@@ -293,10 +293,10 @@ def _compose_raw(overrides: Sequence[str]) -> DictConfig:
     Outside a task the composition is kept, keyed by the overrides, the working folder
     and the content of every config file Hydra could read: composing reads and merges
     about ten YAML files (~0.3 s), while a notebook, a sweep's points and the checks of a
-    command compose the same overrides again and again. Run settings (`RUN_KEYS`: runs,
-    seed, out...) are not part of the key: they are applied to the kept composition as
-    Hydra applies every value override after composing, so runs with other seeds, sizes or
-    folders reuse it. Callers get their own copy."""
+    command compose the same overrides again and again. Overrides that set one value
+    (`runs=8`, `out=/x`, `params.w_autonomy=0.6`, `scenario.end=2026-06`) are not part of
+    the key: Hydra applies them after composing the files, and so are they here, to a copy
+    of the kept composition, with Hydra's own function. Callers get their own copy."""
     overrides = tuple(overrides)
     if GlobalHydra.instance().is_initialized():
         return hydra_compose(config_name="config", overrides=list(overrides),
@@ -305,36 +305,39 @@ def _compose_raw(overrides: Sequence[str]) -> DictConfig:
         parsed = _parse(overrides)
     except ConfigError:  # Hydra will say what is wrong with the overrides
         return _compose_fresh(overrides)
-    settings = _run_settings(parsed)
-    model = tuple(text for text, o in zip(overrides, parsed, strict=True)
-                  if not any(o is s for s in settings))
-    key = (model, os.getcwd(), config_files_digest(search_dirs(_searchpath(parsed))))
+    values = _value_overrides(parsed)
+    files = tuple(text for text, o in zip(overrides, parsed, strict=True)
+                  if not any(o is v for v in values))
+    key = (files, os.getcwd(), config_files_digest(search_dirs(_searchpath(parsed))))
     cfg = copy.deepcopy(_compose_kept(*key))
-    if settings:
-        _apply_run_settings(cfg, parsed, settings)
+    if values:
+        _apply_values(cfg, parsed, values)
     return cfg
 
 
-def _run_settings(parsed: Sequence[Override]) -> list[Override]:
-    """The overrides that set one run setting to one value (`runs=8`, `out=/x`): none when
-    another override touches the same part of the config (`runner={...}`), whose order
-    against them Hydra would keep."""
+def _value_overrides(parsed: Sequence[Override]) -> list[Override]:
+    """The overrides that set one config value (a run setting or a dotted key, never a
+    file's choice nor a `hydra.*` key); none when another override of a value touches the
+    same part of the config (`runner={...}`, `+params.x=1`): Hydra keeps their order."""
     if ConfigLoaderImpl is None:
         return []
-    settings = [o for o in parsed if o.key_or_group in RUN_KEYS and o.package is None
-                and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
-    others = [o.key_or_group for o in parsed if not any(o is s for s in settings)]
+    values = [o for o in parsed if (o.key_or_group in RUN_KEYS or "." in o.key_or_group)
+              and not o.is_hydra_override() and o.package is None
+              and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
+    keys = [o.key_or_group for o in values]
+    others = [o.key_or_group for o in parsed if not any(o is v for v in values)
+              and o.key_or_group not in GROUPS and not o.is_hydra_override()]
     if any(k == other or k.startswith(other + ".") or other.startswith(k + ".")
-           for k in RUN_KEYS for other in others):
+           for k in keys for other in others):
         return []
-    return settings
+    return values
 
 
-def _apply_run_settings(cfg: DictConfig, parsed: Sequence[Override],
-                        settings: Sequence[Override]) -> None:
-    """What Hydra does with value overrides after composing: set them, record the command
-    line's task overrides in their order, name the job's folder from them."""
-    ConfigLoaderImpl._apply_overrides_to_config(list(settings), cfg)
+def _apply_values(cfg: DictConfig, parsed: Sequence[Override],
+                  values: Sequence[Override]) -> None:
+    """What Hydra does with value overrides after composing the files: set them in their
+    order, record the command line's task overrides in theirs, name the job's folder."""
+    ConfigLoaderImpl._apply_overrides_to_config(list(values), cfg)
     task = [o for o in parsed if not o.is_hydra_override()]
     cfg.hydra.overrides.task = [o.input_line for o in task]
     names = cfg.hydra.job.config.override_dirname
