@@ -16,9 +16,7 @@ what is allowed.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -31,17 +29,18 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from . import (
+    kept,
     libyaml,
     resolvers,  # noqa: F401  (registers the resolvers conf/config.yaml uses)
 )
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
+from .kept import config_files_digest
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
 from .prescan import choice_names, shadowed, user_files
 from .schema import Config, RunSettings
@@ -58,14 +57,10 @@ COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
 
 RUN_KEYS = tuple(f.metadata.get("key", name)
                  for name, f in RunSettings.__dataclass_fields__.items())
-"""Keys of a run's settings (`runs`, `seed`, `out`, `runner.*`...): never a file's choice."""
+"""Keys of a run's settings (`runs`, `seed`, `out`, `runner.*`...)."""
 
 libyaml.install()  # Hydra reads YAML with libyaml: the same data, ~7x faster
-
-try:  # Hydra's own steps for applying value overrides and naming a job's folder
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-except ImportError:  # a later Hydra moved them: each composition is composed whole
-    ConfigLoaderImpl = get_overrides_dirname = None
+kept.install(GROUPS, RUN_KEYS)  # Hydra composes the same files once per process
 
 
 def conf_dir() -> Path:
@@ -288,88 +283,14 @@ def searchpath_override(searchpath: Sequence[str]) -> list[str]:
 
 def _compose_raw(overrides: Sequence[str]) -> DictConfig:
     """Hydra's composition of conf/config.yaml with `overrides`, its `hydra` node included
-    (inside a running `@hydra.main` task, with the Hydra that runs it).
-
-    Outside a task the composition is kept, keyed by the overrides, the working folder
-    and the content of every config file Hydra could read: composing reads and merges
-    about ten YAML files (~0.3 s), while a notebook, a sweep's points and the checks of a
-    command compose the same overrides again and again. Overrides that set one value
-    (`runs=8`, `out=/x`, `params.w_autonomy=0.6`, `scenario.end=2026-06`) are not part of
-    the key: Hydra applies them after composing the files, and so are they here, to a copy
-    of the kept composition, with Hydra's own function. Callers get their own copy."""
-    overrides = tuple(overrides)
+    (inside a running `@hydra.main` task, with the Hydra that runs it). Hydra keeps its
+    compositions in this process (`kept`): callers get their own copy."""
     if GlobalHydra.instance().is_initialized():
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
-    try:
-        parsed = _parse(overrides)
-    except ConfigError:  # Hydra will say what is wrong with the overrides
-        return _compose_fresh(overrides)
-    values = _value_overrides(parsed)
-    files = tuple(text for text, o in zip(overrides, parsed, strict=True)
-                  if not any(o is v for v in values))
-    key = (files, os.getcwd(), config_files_digest(search_dirs(_searchpath(parsed))))
-    cfg = copy.deepcopy(_compose_kept(*key))
-    if values:
-        _apply_values(cfg, parsed, values)
-    return cfg
-
-
-def _value_overrides(parsed: Sequence[Override]) -> list[Override]:
-    """The overrides that set one config value (a run setting or a dotted key, never a
-    file's choice nor a `hydra.*` key); none when another override of a value touches the
-    same part of the config (`runner={...}`, `+params.x=1`): Hydra keeps their order."""
-    if ConfigLoaderImpl is None:
-        return []
-    values = [o for o in parsed if (o.key_or_group in RUN_KEYS or "." in o.key_or_group)
-              and not o.is_hydra_override() and o.package is None
-              and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
-    keys = [o.key_or_group for o in values]
-    others = [o.key_or_group for o in parsed if not any(o is v for v in values)
-              and o.key_or_group not in GROUPS and not o.is_hydra_override()]
-    if any(k == other or k.startswith(other + ".") or other.startswith(k + ".")
-           for k in keys for other in others):
-        return []
-    return values
-
-
-def _apply_values(cfg: DictConfig, parsed: Sequence[Override],
-                  values: Sequence[Override]) -> None:
-    """What Hydra does with value overrides after composing the files: set them in their
-    order, record the command line's task overrides in theirs, name the job's folder."""
-    ConfigLoaderImpl._apply_overrides_to_config(list(values), cfg)
-    task = [o for o in parsed if not o.is_hydra_override()]
-    cfg.hydra.overrides.task = [o.input_line for o in task]
-    names = cfg.hydra.job.config.override_dirname
-    cfg.hydra.job.override_dirname = get_overrides_dirname(
-        overrides=task, kv_sep=names.kv_sep, item_sep=names.item_sep,
-        exclude_keys=names.exclude_keys)
-
-
-def _compose_fresh(overrides: Sequence[str]) -> DictConfig:
     with initialize_config_dir(config_dir=str(conf_dir()), version_base=None):
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
-
-
-@lru_cache(maxsize=16)
-def _compose_kept(overrides: tuple[str, ...], cwd: str, files: str) -> DictConfig:
-    """One composition per overrides, working folder and digest of the config files
-    (failures are not kept)."""
-    return _compose_fresh(overrides)
-
-
-def config_files_digest(folders: Sequence[Path]) -> str:
-    """A digest of the names and bytes of every YAML file in these config folders (the
-    folder itself, its groups, and groups nested one level): any edit changes it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml"):
-            for path in sorted(folder.glob(pattern)):
-                digest.update(str(path).encode() + b"\0")
-                with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
-                    digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def hydra_files(hydra: object) -> dict[str, str]:
