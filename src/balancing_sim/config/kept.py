@@ -24,6 +24,7 @@ import contextlib
 import copy
 import hashlib
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ VALUE_KEYS: tuple[str, ...] = ()
 """Set by `install`: top-level keys an override may set as a value (run settings)."""
 
 _kept: OrderedDict[tuple, DictConfig] = OrderedDict()
+_lock = threading.Lock()
 
 
 def value_overrides(parsed: Sequence[Override]) -> list[Override]:
@@ -122,7 +124,7 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
                            validate_sweep_overrides=True):
         try:
             parsed = OverridesParser.create().parse_overrides(list(overrides))
-        except HydraException:  # Hydra says what is wrong, its way
+        except (HydraException, ValueError):  # Hydra says what is wrong, its way
             parsed = None
         if parsed is None:
             return composing(self, config_name, overrides, run_mode, from_shell,
@@ -132,19 +134,19 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
         key = (config_name, tuple(files), run_mode, from_shell, validate_sweep_overrides,
                tuple(str(p.path) for p in self.config_search_path.get_path()),
                os.getcwd(), _job_name(), config_files_digest(_folders(self, parsed)))
-        if key in _kept:
-            _kept.move_to_end(key)
-        else:
+        with _lock:
+            cfg = _kept.get(key)
+            if cfg is not None:
+                _kept.move_to_end(key)
+                cfg = copy.deepcopy(cfg)
+        if cfg is None:
             cfg = composing(self, config_name, files, run_mode, from_shell,
                             validate_sweep_overrides)
-            if cfg.hydra.job.env_copy:  # it copies the environment of the moment: not kept
-                if values:
-                    apply_values(cfg, parsed, values)
-                return cfg
-            _kept[key] = cfg
-            while len(_kept) > KEEP:
-                _kept.popitem(last=False)
-        cfg = copy.deepcopy(_kept[key])
+            if not cfg.hydra.job.env_copy:  # one that copies the environment is not kept
+                with _lock:
+                    _kept[key] = copy.deepcopy(cfg)
+                    while len(_kept) > KEEP:
+                        _kept.popitem(last=False)
         if values:
             apply_values(cfg, parsed, values)
         return cfg
