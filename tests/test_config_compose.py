@@ -140,6 +140,23 @@ def test_a_kept_composition_with_its_values_applied_is_hydras_own(overrides):
     assert OmegaConf.is_struct(again) and OmegaConf.is_struct(whole)
 
 
+def test_a_run_of_the_command_composes_its_files_once(tmp_path):
+    """The checks, Hydra's look at the mode and Hydra's run compose the same files: once
+    (a user folder no other test composes makes the first composition a new one)."""
+    from command import run_cli
+
+    from balancing_sim.config import kept
+
+    root = user_conf(tmp_path / "myconf")
+    args = [*user_args(root), "runs=2", "runner.workers=1", f"out={tmp_path / 'run'}"]
+    before = kept.composed
+    assert run_cli("balancing-sim", *args).returncode == 0
+    assert kept.composed - before == 1
+    assert run_cli("balancing-sim", *args[:-1], f"out={tmp_path / 'again'}", "seed=5",
+                   ).returncode == 0
+    assert kept.composed - before == 1
+
+
 @pytest.mark.parametrize("overrides", [["scenario=baseline", "params.nope=1", "runs=2"],
                                        ["scenario=baseline", "runs=2", "+runs=3"]])
 def test_a_value_a_kept_composition_cannot_take_fails_as_hydra_says(overrides):

@@ -7,15 +7,17 @@ mode, then the run), a sweep's points (twice each: the sweeper checks its batch,
 launcher composes each job), a notebook's runs with other seeds or sizes. `install`
 makes Hydra's `ConfigLoaderImpl.load_configuration` keep what it composed, keyed by
 everything a composition reads: the primary config, the overrides that choose files
-(`scenario=...`, `hydra.*`), the run mode, the search path, the working folder, the job's
-name and a digest of every YAML file of the config folders (`config_files_digest`).
+(`scenario=...`, `hydra.searchpath=...`), the search path, the working folder and a
+digest of every YAML file of the config folders (`config_files_digest`).
 
-Overrides that set one value (`runs=8`, `out=/x`, `params.w_autonomy=0.6`) are not part
-of the key: Hydra applies them after composing the files, and so does `load_configuration`
-here, to a copy of the kept composition, with Hydra's own function, recording the task
-overrides and the job's folder name as Hydra does. Failures are never kept: every error
-is Hydra's own. If a later Hydra moves what this wraps, `install` does nothing and only
-speed is lost.
+What Hydra sets after composing the files is set again on each copy, with Hydra's own
+function: the overrides that set one value (`runs=8`, `out=/x`, `params.w_autonomy=0.6`,
+`hydra.mode=RUN`), the record of the command line's overrides, the job's folder name and
+the job's name (when no config sets it). A composition for a run serves a multirun's
+(Hydra composes them alike when the run's composes: only a run refuses a config left
+`???`); a multirun's serves only multiruns; Hydra's check of sweep overrides runs on
+every call. Failures are never kept: every error is Hydra's own. If a later Hydra moves
+what this wraps, `install` does nothing and only speed is lost.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from pathlib import Path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from hydra.errors import HydraException
-from omegaconf import DictConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
 
 try:  # Hydra's own loader, its step for value overrides and its job folder name
     from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
@@ -44,19 +47,26 @@ KEEP = 16
 """Compositions kept (a few MB each)."""
 GROUP_KEYS: tuple[str, ...] = ()
 """Set by `install`: config groups, whose overrides choose files."""
-VALUE_KEYS: tuple[str, ...] = ()
-"""Set by `install`: top-level keys an override may set as a value (run settings)."""
+VALUE_KEYS: tuple[str, ...] = ("hydra.mode",)
+"""Keys an override sets as a value without a dot in them (`install` adds run settings),
+and the one Hydra key that changes nothing Hydra composes (`hydra.mode`)."""
+UNNAMED = "\0 job name of the moment"
+"""The job's name while a composition to keep is made: Hydra's when no config sets it."""
 
 _kept: OrderedDict[tuple, DictConfig] = OrderedDict()
+composed = 0
+"""Compositions Hydra made in this process since `install` (what a kept one saved it)."""
 _lock = threading.Lock()
 
 
 def value_overrides(parsed: Sequence[Override]) -> list[Override]:
-    """The overrides that set one config value (a run setting or a dotted key, never a
-    file's choice nor a `hydra.*` key); none when another override of a value touches the
-    same part of the config (`runner={...}`, `+params.x=1`): Hydra keeps their order."""
-    values = [o for o in parsed if (o.key_or_group in VALUE_KEYS or "." in o.key_or_group)
-              and not o.is_hydra_override() and o.package is None
+    """The overrides that set one config value (a run setting, a dotted key or
+    `hydra.mode`, never a file's choice nor another `hydra.*` key); none when another
+    override of a value touches the same part of the config (`runner={...}`,
+    `+params.x=1`): Hydra keeps their order."""
+    values = [o for o in parsed if o.key_or_group in VALUE_KEYS
+              or ("." in o.key_or_group and not o.is_hydra_override())]
+    values = [o for o in values if o.package is None
               and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
     keys = [o.key_or_group for o in values]
     others = [o.key_or_group for o in parsed if not any(o is v for v in values)
@@ -70,8 +80,9 @@ def value_overrides(parsed: Sequence[Override]) -> list[Override]:
 def apply_values(cfg: DictConfig, parsed: Sequence[Override],
                  values: Sequence[Override]) -> None:
     """What Hydra does with value overrides after composing the files: set them in their
-    order, record the command line's task overrides in theirs, name the job's folder."""
+    order, record the command line's overrides in theirs, name the job's folder."""
     ConfigLoaderImpl._apply_overrides_to_config(list(values), cfg)
+    cfg.hydra.overrides.hydra = [o.input_line for o in parsed if o.is_hydra_override()]
     task = [o for o in parsed if not o.is_hydra_override()]
     cfg.hydra.overrides.task = [o.input_line for o in task]
     names = cfg.hydra.job.config.override_dirname
@@ -94,13 +105,6 @@ def config_files_digest(folders: Sequence[Path]) -> str:
 
 
 
-def _job_name() -> str | None:
-    try:
-        return str(JobRuntime().get("name"))
-    except KeyError:
-        return None
-
-
 def _folders(loader: object, parsed: Sequence[Override]) -> list[Path]:
     """The config folders a composition may read: the loader's, then `hydra.searchpath`."""
     paths = [str(p.path) for p in loader.config_search_path.get_path()]
@@ -117,7 +121,7 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
     global GROUP_KEYS, VALUE_KEYS
     if ConfigLoaderImpl is None or hasattr(ConfigLoaderImpl.load_configuration, "composing"):
         return
-    GROUP_KEYS, VALUE_KEYS = tuple(groups), tuple(value_keys)
+    GROUP_KEYS, VALUE_KEYS = tuple(groups), ("hydra.mode", *value_keys)
     composing = ConfigLoaderImpl.load_configuration
 
     def load_configuration(self, config_name, overrides, run_mode, from_shell=True,
@@ -131,22 +135,33 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
                              validate_sweep_overrides)
         values = value_overrides(parsed)
         files = [o.input_line for o in parsed if not any(o is v for v in values)]
-        key = (config_name, tuple(files), run_mode, from_shell, validate_sweep_overrides,
+        key = (config_name, tuple(files),
                tuple(str(p.path) for p in self.config_search_path.get_path()),
-               os.getcwd(), _job_name(), config_files_digest(_folders(self, parsed)))
+               os.getcwd(), config_files_digest(_folders(self, parsed)))
+        modes = [RunMode.RUN, run_mode] if run_mode != RunMode.RUN else [run_mode]
         with _lock:
-            cfg = _kept.get(key)
+            cfg = next((_kept[k] for k in [(key, m) for m in modes] if k in _kept), None)
             if cfg is not None:
-                _kept.move_to_end(key)
                 cfg = copy.deepcopy(cfg)
+        if cfg is not None and validate_sweep_overrides:
+            ConfigLoaderImpl.validate_sweep_overrides_legal(parsed, run_mode, from_shell)
         if cfg is None:
-            cfg = composing(self, config_name, files, run_mode, from_shell,
-                            validate_sweep_overrides)
+            global composed
+            composed += 1
+            name = OmegaConf.select(JobRuntime().conf, "name")
+            JobRuntime().set("name", UNNAMED)
+            try:
+                cfg = composing(self, config_name, files, run_mode, from_shell,
+                                validate_sweep_overrides)
+            finally:
+                JobRuntime().set("name", name)
             if not cfg.hydra.job.env_copy:  # one that copies the environment is not kept
                 with _lock:
-                    _kept[key] = copy.deepcopy(cfg)
+                    _kept[(key, run_mode)] = copy.deepcopy(cfg)
                     while len(_kept) > KEEP:
                         _kept.popitem(last=False)
+        if cfg.hydra.job.name == UNNAMED:
+            cfg.hydra.job.name = JobRuntime().get("name")
         if values:
             apply_values(cfg, parsed, values)
         return cfg
