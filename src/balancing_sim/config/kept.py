@@ -140,9 +140,12 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
                os.getcwd(), config_files_digest(_folders(self, parsed)))
         modes = [RunMode.RUN, run_mode] if run_mode != RunMode.RUN else [run_mode]
         with _lock:
-            cfg = next((_kept[k] for k in [(key, m) for m in modes] if k in _kept), None)
-            if cfg is not None:
-                cfg = copy.deepcopy(cfg)
+            found = next((k for k in [(key, m) for m in modes] if k in _kept), None)
+            if found is not None:
+                _kept.move_to_end(found)  # the least recently used goes first
+                cfg = copy.deepcopy(_kept[found])
+            else:
+                cfg = None
         if cfg is not None and validate_sweep_overrides:
             ConfigLoaderImpl.validate_sweep_overrides_legal(parsed, run_mode, from_shell)
         if cfg is None:
