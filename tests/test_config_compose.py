@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from omegaconf import OmegaConf
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
 from worlds import tiny_world_dict
 
 from balancing_sim import cli
@@ -96,6 +97,76 @@ def test_compositions_do_not_share_what_a_caller_changes():
     again = composition(["scenario=baseline"])
     assert again.cfg.scenario.name == "baseline"
     assert again.cfg is not first.cfg
+
+
+KEPT_CASES = [
+    ["scenario=baseline", "runs=8", "seed=3", "out=/tmp/a b", "runner.workers=2"],
+    ["runs=8", "scenario=[ots_deepening,western_pressure]", "params.w_autonomy=0.6",
+     "scenario.end=2026-06", "hydra.run.dir=/tmp/x"],
+    ["experiment=three_plus_three_viability", "hydra.mode=MULTIRUN", "scenario=three_plus_three",
+     "scenario.events.ttt_secretariat_2027.value.value=0.2", "runs=2"],
+    ["runner={workers:2}", "runner.chunk_runs=4"],  # one part of the config twice: whole
+    ["scenario=baseline", "+params.extra=1", "params.w_autonomy=0.6"],
+    ["world=synthetic", "situation=synthetic", "world.size.states=5", "seed=2"],
+]
+
+
+def _whole(overrides: list[str]) -> DictConfig:
+    """Hydra's composition of every override, nothing kept."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from balancing_sim.config.loading import _compose_raw
+
+    kept = ConfigLoaderImpl.load_configuration
+    ConfigLoaderImpl.load_configuration = kept.composing
+    try:
+        return _compose_raw(overrides)
+    finally:
+        ConfigLoaderImpl.load_configuration = kept
+
+
+@pytest.mark.parametrize("overrides", KEPT_CASES, ids=lambda o: " ".join(o)[:40])
+def test_a_kept_composition_with_its_values_applied_is_hydras_own(overrides):
+    """Hydra keeps a composition per choice of files and applies value overrides (run
+    settings, dotted keys) to a copy (config.kept): the result is what Hydra composes from
+    all the overrides, its record of the command line and the job's folder name included."""
+    from balancing_sim.config.loading import _compose_raw
+
+    first = _compose_raw(overrides)
+    _compose_raw([*overrides[:-1], overrides[-1].replace("=", "=1", 1)])  # another last value
+    again = _compose_raw(overrides)
+    whole = _whole(overrides)
+    assert OmegaConf.to_yaml(first) == OmegaConf.to_yaml(again) == OmegaConf.to_yaml(whole)
+    assert OmegaConf.is_struct(again) and OmegaConf.is_struct(whole)
+
+
+def test_a_run_of_the_command_composes_its_files_once(tmp_path):
+    """The checks, Hydra's look at the mode and Hydra's run compose the same files: once
+    (a user folder no other test composes makes the first composition a new one)."""
+    from command import run_cli
+
+    from balancing_sim.config import kept
+
+    root = user_conf(tmp_path / "myconf")
+    args = [*user_args(root), "runs=2", "runner.workers=1", f"out={tmp_path / 'run'}"]
+    before = kept.composed
+    assert run_cli("balancing-sim", *args).returncode == 0
+    assert kept.composed - before == 1
+    assert run_cli("balancing-sim", *args[:-1], f"out={tmp_path / 'again'}", "seed=5",
+                   ).returncode == 0
+    assert kept.composed - before == 1
+
+
+@pytest.mark.parametrize("overrides", [["scenario=baseline", "params.nope=1", "runs=2"],
+                                       ["scenario=baseline", "runs=2", "+runs=3"]])
+def test_a_value_a_kept_composition_cannot_take_fails_as_hydra_says(overrides):
+    from balancing_sim.config.loading import _compose_raw
+
+    with pytest.raises(HydraException) as kept:
+        _compose_raw(overrides)
+    with pytest.raises(HydraException) as whole:
+        _whole(overrides)
+    assert (type(kept.value), str(kept.value)) == (type(whole.value), str(whole.value))
 
 
 def test_unknown_override_key_names_the_key_and_the_keys_that_exist():

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from options import HAND_SET_START
 
 import balancing_sim as bs
@@ -55,10 +56,12 @@ def start_and_wait(args: list[str], out: Path, markers: int = 2) -> subprocess.P
     return proc
 
 
-def reference(tmp_path: Path) -> dict[str, pd.DataFrame]:
-    """The sweep run in one go, in this process."""
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    """The sweep run in one go, in this process (once for every test that resumes it)."""
     res = sweep([[f"params.w_autonomy={w}", "scenario.end=2026-06", "runner.workers=1",
-                  HAND_SET_START] for w in (0.5, 1.0)], tmp_path / "reference", runs=RUNS, seed=11)
+                  HAND_SET_START] for w in (0.5, 1.0)], tmp_path_factory.mktemp("reference"),
+                runs=RUNS, seed=11)
     return {t: getattr(res, t) for t in TABLES}
 
 
@@ -77,7 +80,8 @@ def assert_complete_and_unique(out: Path, expected: dict[str, pd.DataFrame]) -> 
     assert not list(out.glob("**/.*.tmp"))
 
 
-def test_sigkill_mid_sweep_then_rerun_resumes_to_a_complete_duplicate_free_dataset(tmp_path):
+def test_sigkill_mid_sweep_then_rerun_resumes_to_a_complete_duplicate_free_dataset(tmp_path,
+                                                                                    reference):
     sweep = SWEEP
     out = tmp_path / "killed"
     proc = start_and_wait([*sweep, *SLOW, f"out={out}"], out)
@@ -92,10 +96,10 @@ def test_sigkill_mid_sweep_then_rerun_resumes_to_a_complete_duplicate_free_datas
     again = subprocess.run(cli_args(*sweep, *SLOW, f"out={out}"), capture_output=True,
                            text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert_complete_and_unique(out, reference(tmp_path))
+    assert_complete_and_unique(out, reference)
 
 
-def test_sigint_stops_quickly_says_how_to_resume_and_the_command_resumes(tmp_path):
+def test_sigint_stops_quickly_says_how_to_resume_and_the_command_resumes(tmp_path, reference):
     out = tmp_path / "interrupted"
     args = [*SWEEP, *SLOW, f"out={out}"]
     proc = start_and_wait(args, out)
@@ -111,7 +115,7 @@ def test_sigint_stops_quickly_says_how_to_resume_and_the_command_resumes(tmp_pat
     assert done_markers(out) >= 2  # what finished is on disk
     again = subprocess.run(cli_args(*command), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert_complete_and_unique(out, reference(tmp_path))
+    assert_complete_and_unique(out, reference)
 
 
 def test_sigint_without_out_names_the_directory_to_resume(tmp_path):

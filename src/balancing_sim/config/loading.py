@@ -16,9 +16,7 @@ what is allowed.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -36,14 +34,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from . import (
+    kept,
     libyaml,
     resolvers,  # noqa: F401  (registers the resolvers conf/config.yaml uses)
 )
 from .errors import ConfigError, Problem, YamlError
 from .hydrasettings import command_line_problems, node_problems
+from .kept import config_files_digest
 from .outputs import Places, check_output_dir  # noqa: F401  (check_output_dir: public here)
 from .prescan import choice_names, shadowed, user_files
-from .schema import Config
+from .schema import Config, RunSettings
 from .validate import build_config, build_size, find_key
 from .yamlfile import yaml_problem
 
@@ -55,7 +55,12 @@ NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 WORLD_FILE = "<world file>"
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
 
+RUN_KEYS = tuple(f.metadata.get("key", name)
+                 for name, f in RunSettings.__dataclass_fields__.items())
+"""Keys of a run's settings (`runs`, `seed`, `out`, `runner.*`...)."""
+
 libyaml.install()  # Hydra reads YAML with libyaml: the same data, ~7x faster
+kept.install(GROUPS, RUN_KEYS)  # Hydra composes the same files once per process
 
 
 def conf_dir() -> Path:
@@ -278,48 +283,14 @@ def searchpath_override(searchpath: Sequence[str]) -> list[str]:
 
 def _compose_raw(overrides: Sequence[str]) -> DictConfig:
     """Hydra's composition of conf/config.yaml with `overrides`, its `hydra` node included
-    (inside a running `@hydra.main` task, with the Hydra that runs it).
-
-    Outside a task the composition is kept, keyed by the overrides, the working folder
-    and the content of every config file Hydra could read: composing reads and merges
-    about ten YAML files (~0.3 s), while a notebook, a sweep's points and the checks of a
-    command compose the same overrides again and again. Callers get their own copy."""
-    overrides = tuple(overrides)
+    (inside a running `@hydra.main` task, with the Hydra that runs it). Hydra keeps its
+    compositions in this process (`kept`): callers get their own copy."""
     if GlobalHydra.instance().is_initialized():
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
-    try:
-        searchpath = _searchpath(_parse(overrides))
-    except ConfigError:  # Hydra will say what is wrong with the overrides
-        return _compose_fresh(overrides)
-    key = (overrides, os.getcwd(), config_files_digest(search_dirs(searchpath)))
-    return copy.deepcopy(_compose_kept(*key))
-
-
-def _compose_fresh(overrides: Sequence[str]) -> DictConfig:
     with initialize_config_dir(config_dir=str(conf_dir()), version_base=None):
         return hydra_compose(config_name="config", overrides=list(overrides),
                              return_hydra_config=True)
-
-
-@lru_cache(maxsize=16)
-def _compose_kept(overrides: tuple[str, ...], cwd: str, files: str) -> DictConfig:
-    """One composition per overrides, working folder and digest of the config files
-    (failures are not kept)."""
-    return _compose_fresh(overrides)
-
-
-def config_files_digest(folders: Sequence[Path]) -> str:
-    """A digest of the names and bytes of every YAML file in these config folders (the
-    folder itself, its groups, and groups nested one level): any edit changes it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml"):
-            for path in sorted(folder.glob(pattern)):
-                digest.update(str(path).encode() + b"\0")
-                with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
-                    digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def hydra_files(hydra: object) -> dict[str, str]:

@@ -1,0 +1,173 @@
+"""Hydra's compositions, kept per process.
+
+Composing reads and merges about ten YAML files (~0.3 CPU-s, mostly OmegaConf building
+and copying the nodes of the world and the situation), and one command composes the same
+files again and again: the checks before anything is created, Hydra's own run (twice: its
+mode, then the run), a sweep's points (twice each: the sweeper checks its batch, then the
+launcher composes each job), a notebook's runs with other seeds or sizes. `install`
+makes Hydra's `ConfigLoaderImpl.load_configuration` keep what it composed, keyed by
+everything a composition reads: the primary config, the overrides that choose files
+(`scenario=...`, `hydra.searchpath=...`), the search path, the working folder and a
+digest of every YAML file of the config folders (`config_files_digest`).
+
+What Hydra sets after composing the files is set again on each copy, with Hydra's own
+function: the overrides that set one value (`runs=8`, `out=/x`, `params.w_autonomy=0.6`,
+`hydra.mode=RUN`), the record of the command line's overrides, the job's folder name and
+the job's name (when no config sets it). A composition for a run serves a multirun's
+(Hydra composes them alike when the run's composes: only a run refuses a config left
+`???`); a multirun's serves only multiruns; Hydra's check of sweep overrides runs on
+every call. Failures are never kept: every error is Hydra's own. If a later Hydra moves
+what this wraps, `install` does nothing and only speed is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType, ValueType
+from hydra.errors import HydraException
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+try:  # Hydra's own loader, its step for value overrides and its job folder name
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+    from hydra.core.utils import JobRuntime
+except ImportError:  # pragma: no cover - a later Hydra moved them
+    ConfigLoaderImpl = None
+
+KEEP = 16
+"""Compositions kept (a few MB each)."""
+GROUP_KEYS: tuple[str, ...] = ()
+"""Set by `install`: config groups, whose overrides choose files."""
+VALUE_KEYS: tuple[str, ...] = ("hydra.mode",)
+"""Keys an override sets as a value without a dot in them (`install` adds run settings),
+and the one Hydra key that changes nothing Hydra composes (`hydra.mode`)."""
+UNNAMED = "\0 job name of the moment"
+"""The job's name while a composition to keep is made: Hydra's when no config sets it."""
+
+_kept: OrderedDict[tuple, DictConfig] = OrderedDict()
+composed = 0
+"""Compositions Hydra made in this process since `install` (what a kept one saved it)."""
+_lock = threading.Lock()
+
+
+def value_overrides(parsed: Sequence[Override]) -> list[Override]:
+    """The overrides that set one config value (a run setting, a dotted key or
+    `hydra.mode`, never a file's choice nor another `hydra.*` key); none when another
+    override of a value touches the same part of the config (`runner={...}`,
+    `+params.x=1`): Hydra keeps their order."""
+    values = [o for o in parsed if o.key_or_group in VALUE_KEYS
+              or ("." in o.key_or_group and not o.is_hydra_override())]
+    values = [o for o in values if o.package is None
+              and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
+    keys = [o.key_or_group for o in values]
+    others = [o.key_or_group for o in parsed if not any(o is v for v in values)
+              and o.key_or_group not in GROUP_KEYS and not o.is_hydra_override()]
+    if any(k == other or k.startswith(other + ".") or other.startswith(k + ".")
+           for k in keys for other in others):
+        return []
+    return values
+
+
+def apply_values(cfg: DictConfig, parsed: Sequence[Override],
+                 values: Sequence[Override]) -> None:
+    """What Hydra does with value overrides after composing the files: set them in their
+    order, record the command line's overrides in theirs, name the job's folder."""
+    ConfigLoaderImpl._apply_overrides_to_config(list(values), cfg)
+    cfg.hydra.overrides.hydra = [o.input_line for o in parsed if o.is_hydra_override()]
+    task = [o for o in parsed if not o.is_hydra_override()]
+    cfg.hydra.overrides.task = [o.input_line for o in task]
+    names = cfg.hydra.job.config.override_dirname
+    cfg.hydra.job.override_dirname = get_overrides_dirname(
+        overrides=task, kv_sep=names.kv_sep, item_sep=names.item_sep,
+        exclude_keys=names.exclude_keys)
+
+
+def config_files_digest(folders: Sequence[Path]) -> str:
+    """A digest of the names and bytes of every YAML file in these config folders (the
+    folder itself, its groups, and groups nested one level): any edit changes it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml"):
+            for path in sorted(folder.glob(pattern)):
+                digest.update(str(path).encode() + b"\0")
+                with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+
+def _folders(loader: object, parsed: Sequence[Override]) -> list[Path]:
+    """The config folders a composition may read: the loader's, then `hydra.searchpath`."""
+    paths = [str(p.path) for p in loader.config_search_path.get_path()]
+    for o in parsed:
+        if o.key_or_group == "hydra.searchpath" and not o.is_delete():
+            value = o.value()
+            paths += [str(v) for v in (value if isinstance(value, list) else [value])]
+    return [Path(p.removeprefix("file://")).expanduser() for p in paths
+            if "://" not in p.removeprefix("file://")]
+
+
+def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
+    """Keep Hydra's compositions in this process (idempotent)."""
+    global GROUP_KEYS, VALUE_KEYS
+    if ConfigLoaderImpl is None or hasattr(ConfigLoaderImpl.load_configuration, "composing"):
+        return
+    GROUP_KEYS, VALUE_KEYS = tuple(groups), ("hydra.mode", *value_keys)
+    composing = ConfigLoaderImpl.load_configuration
+
+    def load_configuration(self, config_name, overrides, run_mode, from_shell=True,
+                           validate_sweep_overrides=True):
+        try:
+            parsed = OverridesParser.create().parse_overrides(list(overrides))
+        except (HydraException, ValueError):  # Hydra says what is wrong, its way
+            parsed = None
+        if parsed is None:
+            return composing(self, config_name, overrides, run_mode, from_shell,
+                             validate_sweep_overrides)
+        values = value_overrides(parsed)
+        files = [o.input_line for o in parsed if not any(o is v for v in values)]
+        key = (config_name, tuple(files),
+               tuple(str(p.path) for p in self.config_search_path.get_path()),
+               os.getcwd(), config_files_digest(_folders(self, parsed)))
+        modes = [RunMode.RUN, run_mode] if run_mode != RunMode.RUN else [run_mode]
+        with _lock:
+            found = next((k for k in [(key, m) for m in modes] if k in _kept), None)
+            if found is not None:
+                _kept.move_to_end(found)  # the least recently used goes first
+                cfg = copy.deepcopy(_kept[found])
+            else:
+                cfg = None
+        if cfg is not None and validate_sweep_overrides:
+            ConfigLoaderImpl.validate_sweep_overrides_legal(parsed, run_mode, from_shell)
+        if cfg is None:
+            global composed
+            composed += 1
+            name = OmegaConf.select(JobRuntime().conf, "name")
+            JobRuntime().set("name", UNNAMED)
+            try:
+                cfg = composing(self, config_name, files, run_mode, from_shell,
+                                validate_sweep_overrides)
+            finally:
+                JobRuntime().set("name", name)
+            if not cfg.hydra.job.env_copy:  # one that copies the environment is not kept
+                with _lock:
+                    _kept[(key, run_mode)] = copy.deepcopy(cfg)
+                    while len(_kept) > KEEP:
+                        _kept.popitem(last=False)
+        if cfg.hydra.job.name == UNNAMED:
+            cfg.hydra.job.name = JobRuntime().get("name")
+        if values:
+            apply_values(cfg, parsed, values)
+        return cfg
+
+    load_configuration.composing = composing
+    ConfigLoaderImpl.load_configuration = load_configuration
