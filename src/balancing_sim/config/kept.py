@@ -104,7 +104,6 @@ def config_files_digest(folders: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-
 def _folders(loader: object, parsed: Sequence[Override]) -> list[Path]:
     """The config folders a composition may read: the loader's, then `hydra.searchpath`."""
     paths = [str(p.path) for p in loader.config_search_path.get_path()]
