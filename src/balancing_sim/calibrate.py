@@ -247,7 +247,9 @@ def read_settings(root: Path, name: str) -> dict:
         except ValueError:
             problems.append(Problem(str(path), "until", settings["until"],
                                     "a month as a quoted string 'YYYY-MM'"))
-    writes = settings.get("writes", "calibrated")
+    if settings.get("method") != "abc":  # a posterior names its files; a point may not
+        settings.setdefault("writes", "calibrated")
+    writes = settings.get("writes")
     if not (isinstance(writes, str) and re.fullmatch(r"\w+", writes, re.ASCII)):
         problems.append(Problem(str(path), "writes", writes,
                                 "a file name stem (letters, digits, _), never a path"))
@@ -265,7 +267,7 @@ def written_files(settings: dict, folder: Path, out: Path, replace: bool) -> lis
     if settings.get("method") == "abc":
         tables = [folder / f"{settings['writes']}.{ext}" for ext in ("csv", "yaml")]
         return [*([] if replace else tables), out / f"{settings['name']}.db"]
-    return [] if replace else [folder / f"{settings.get('writes', 'calibrated')}.yaml"]
+    return [] if replace else [folder / f"{settings['writes']}.yaml"]
 
 
 def earlier_outputs(files: list[Path]) -> str | None:
@@ -343,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                             args.workers)
     print(f"best: record {scored.record_score:.3f}, Brier {scored.brier:.3f}, {scored.rates}")
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{settings.get('writes', 'calibrated')}.yaml"
+    target = folder / f"{settings['writes']}.yaml"
     write_params(target, params, scored, settings, command)
     print(f"written: {target}")
     return 0
