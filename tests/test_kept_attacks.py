@@ -139,3 +139,18 @@ def test_a_run_setting_named_like_a_config_group_is_a_choice_of_file(tmp_path):
         return str(caught.value)
 
     assert error() == error() == _fresh(error)
+
+
+def test_an_edit_in_a_linked_group_folder_is_seen(tmp_path):
+    """Hydra reads a group folder that is a link; so does the digest of kept files (and
+    a link back to a parent folder ends)."""
+    (tmp_path / "real" / "g").mkdir(parents=True)
+    (tmp_path / "main").mkdir()
+    (tmp_path / "main" / "config.yaml").write_text("defaults:\n  - g: a\n  - _self_\n")
+    (tmp_path / "main" / "g").symlink_to(tmp_path / "real" / "g")
+    (tmp_path / "real" / "g" / "loop").symlink_to(tmp_path / "real")
+    chosen = tmp_path / "real" / "g" / "a.yaml"
+    chosen.write_text("v: 1\n")
+    assert _compose_in(tmp_path / "main", []).g.v == 1
+    chosen.write_text("v: 2\n")
+    assert _compose_in(tmp_path / "main", []).g.v == 2

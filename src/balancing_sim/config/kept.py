@@ -106,11 +106,25 @@ def config_files_digest(folders: Sequence[Path]) -> str:
     depth (Hydra's groups nest): any edit changes it."""
     digest = hashlib.blake2b(digest_size=16)
     for folder in folders:
-        for path in sorted(folder.rglob("*.yaml")):
+        for path in _yaml_files(folder):
             digest.update(str(path).encode() + b"\0")
             with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """Every YAML file under `folder`, through linked folders as Hydra reads them (each
+    real folder once: a link to a parent ends)."""
+    found, seen = [], set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        found += [Path(root, n) for n in names if n.endswith(".yaml")]
+    return sorted(found)
 
 
 def _folders(loader: object, config_name: str | None,
