@@ -7,8 +7,10 @@ mode, then the run), a sweep's points (twice each: the sweeper checks its batch,
 launcher composes each job), a notebook's runs with other seeds or sizes. `install`
 makes Hydra's `ConfigLoaderImpl.load_configuration` keep what it composed, keyed by
 everything a composition reads: the primary config, the overrides that choose files
-(`scenario=...`, `hydra.searchpath=...`), the search path, the working folder and a
-digest of every YAML file of the config folders (`config_files_digest`).
+(`scenario=...`, `hydra.searchpath=...`), the search path (the primary config's
+`hydra.searchpath` included), the working folder, Hydra's `version_base` and a digest of
+every YAML file of the config folders (`config_files_digest`). One composition is made
+at a time (it marks the job's name Hydra gives a composition no config names).
 
 What Hydra sets after composing the files is set again on each copy, with Hydra's own
 function: the overrides that set one value (`runs=8`, `out=/x`, `params.w_autonomy=0.6`,
@@ -16,7 +18,8 @@ function: the overrides that set one value (`runs=8`, `out=/x`, `params.w_autono
 the job's name (when no config sets it). A composition for a run serves a multirun's
 (Hydra composes them alike when the run's composes: only a run refuses a config left
 `???`); a multirun's serves only multiruns; Hydra's check of sweep overrides runs on
-every call. Failures are never kept: every error is Hydra's own. If a later Hydra moves
+every call. Failures are never kept: every error is Hydra's own, the first in the
+order of all the overrides. If a later Hydra moves
 what this wraps, `install` does nothing and only speed is lost.
 """
 
@@ -31,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+from hydra import version
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from hydra.errors import HydraException
@@ -57,20 +61,26 @@ _kept: OrderedDict[tuple, DictConfig] = OrderedDict()
 composed = 0
 """Compositions Hydra made in this process since `install` (what a kept one saved it)."""
 _lock = threading.Lock()
+_naming = threading.RLock()
 
 
-def value_overrides(parsed: Sequence[Override]) -> list[Override]:
+def value_overrides(parsed: Sequence[Override],
+                    folders: Sequence[Path] = ()) -> list[Override]:
     """The overrides that set one config value (a run setting, a dotted key or
     `hydra.mode`, never a file's choice nor another `hydra.*` key); none when another
     override of a value touches the same part of the config (`runner={...}`,
-    `+params.x=1`): Hydra keeps their order."""
-    values = [o for o in parsed if o.key_or_group in VALUE_KEYS
+    `scenario={...}`, `+params.x=1`): Hydra keeps their order. A run setting named like
+    a folder of the config folders is a file's choice to Hydra (`seed/7.yaml`)."""
+    values = [o for o in parsed if (o.key_or_group in VALUE_KEYS
+                                    and not any((f / o.key_or_group).is_dir() for f in folders))
               or ("." in o.key_or_group and not o.is_hydra_override())]
     values = [o for o in values if o.package is None
               and o.type == OverrideType.CHANGE and o.value_type == ValueType.ELEMENT]
     keys = [o.key_or_group for o in values]
     others = [o.key_or_group for o in parsed if not any(o is v for v in values)
-              and o.key_or_group not in GROUP_KEYS and not o.is_hydra_override()]
+              and not o.is_hydra_override()
+              and (o.key_or_group not in GROUP_KEYS  # a mapping is a value to Hydra
+                   or (not o.is_sweep_override() and isinstance(o.value(), dict)))]
     if any(k == other or k.startswith(other + ".") or other.startswith(k + ".")
            for k in keys for other in others):
         return []
@@ -92,25 +102,45 @@ def apply_values(cfg: DictConfig, parsed: Sequence[Override],
 
 
 def config_files_digest(folders: Sequence[Path]) -> str:
-    """A digest of the names and bytes of every YAML file in these config folders (the
-    folder itself, its groups, and groups nested one level): any edit changes it."""
+    """A digest of the names and bytes of every YAML file in these config folders, at any
+    depth (Hydra's groups nest): any edit changes it."""
     digest = hashlib.blake2b(digest_size=16)
     for folder in folders:
-        for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml"):
-            for path in sorted(folder.glob(pattern)):
-                digest.update(str(path).encode() + b"\0")
-                with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
-                    digest.update(path.read_bytes())
+        for path in _yaml_files(folder):
+            digest.update(str(path).encode() + b"\0")
+            with contextlib.suppress(OSError):  # vanished or unreadable: Hydra says so
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def _folders(loader: object, parsed: Sequence[Override]) -> list[Path]:
-    """The config folders a composition may read: the loader's, then `hydra.searchpath`."""
+def _yaml_files(folder: Path) -> list[Path]:
+    """Every YAML file under `folder`, through linked folders as Hydra reads them (each
+    real folder once: a link to a parent ends)."""
+    found, seen = [], set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        found += [Path(root, n) for n in names if n.endswith(".yaml")]
+    return sorted(found)
+
+
+def _folders(loader: object, config_name: str | None,
+             parsed: Sequence[Override]) -> list[Path]:
+    """The config folders a composition may read: the loader's, then `hydra.searchpath`
+    as Hydra finds it (the command line's first, else the primary config's)."""
     paths = [str(p.path) for p in loader.config_search_path.get_path()]
-    for o in parsed:
-        if o.key_or_group == "hydra.searchpath" and not o.is_delete():
-            value = o.value()
-            paths += [str(v) for v in (value if isinstance(value, list) else [value])]
+    value = next((o.value() for o in parsed if o.get_key_element() == "hydra.searchpath"),
+                 None)
+    if value is None and config_name is not None:
+        with contextlib.suppress(Exception):  # a broken primary config: Hydra says so
+            loaded = loader.repository.load_config(config_path=config_name)
+            value = OmegaConf.select(loaded.config, "hydra.searchpath") if loaded else None
+    if value is not None:
+        paths += [str(v) for v in (value if isinstance(value, Sequence)
+                                   and not isinstance(value, str) else [value])]
     return [Path(p.removeprefix("file://")).expanduser() for p in paths
             if "://" not in p.removeprefix("file://")]
 
@@ -132,11 +162,12 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
         if parsed is None:
             return composing(self, config_name, overrides, run_mode, from_shell,
                              validate_sweep_overrides)
-        values = value_overrides(parsed)
+        folders = _folders(self, config_name, parsed)
+        values = value_overrides(parsed, folders)
         files = [o.input_line for o in parsed if not any(o is v for v in values)]
         key = (config_name, tuple(files),
                tuple(str(p.path) for p in self.config_search_path.get_path()),
-               os.getcwd(), config_files_digest(_folders(self, parsed)))
+               os.getcwd(), version.getbase(), config_files_digest(folders))
         modes = [RunMode.RUN, run_mode] if run_mode != RunMode.RUN else [run_mode]
         with _lock:
             found = next((k for k in [(key, m) for m in modes] if k in _kept), None)
@@ -150,20 +181,30 @@ def install(groups: Sequence[str], value_keys: Sequence[str]) -> None:
         if cfg is None:
             global composed
             composed += 1
-            name = OmegaConf.select(JobRuntime().conf, "name")
-            JobRuntime().set("name", UNNAMED)
-            try:
-                cfg = composing(self, config_name, files, run_mode, from_shell,
-                                validate_sweep_overrides)
-            finally:
-                JobRuntime().set("name", name)
+            with _naming:  # one composition at a time puts its mark in the job's name
+                name = OmegaConf.select(JobRuntime().conf, "name")
+                JobRuntime().set("name", UNNAMED)
+                try:
+                    cfg = composing(self, config_name, files, run_mode, from_shell,
+                                    validate_sweep_overrides)
+                except Exception:
+                    if not values:
+                        raise
+                    cfg = None  # Hydra's own first error, in the order of all overrides
+                finally:
+                    JobRuntime().set("name", name)
+            if cfg is None:
+                with _naming:  # the job's name, not another thread's mark
+                    return composing(self, config_name, overrides, run_mode, from_shell,
+                                     validate_sweep_overrides)
             if not cfg.hydra.job.env_copy:  # one that copies the environment is not kept
                 with _lock:
                     _kept[(key, run_mode)] = copy.deepcopy(cfg)
                     while len(_kept) > KEEP:
                         _kept.popitem(last=False)
         if cfg.hydra.job.name == UNNAMED:
-            cfg.hydra.job.name = JobRuntime().get("name")
+            with _naming:
+                cfg.hydra.job.name = JobRuntime().get("name")
         if values:
             apply_values(cfg, parsed, values)
         return cfg
