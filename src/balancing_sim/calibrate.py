@@ -261,13 +261,18 @@ def read_settings(root: Path, name: str) -> dict:
     return settings
 
 
+def database_file(settings: dict, out: Path) -> Path | None:
+    """pyabc's working database of a posterior: always in --out, never in conf/."""
+    return out / f"{settings['name']}.db" if settings.get("method") == "abc" else None
+
+
 def written_files(settings: dict, folder: Path, out: Path, replace: bool) -> list[Path]:
     """What the command will write: the tables into `folder` (the params group, or
-    --out), and pyabc's working database always into --out (never into conf/)."""
-    if settings.get("method") == "abc":
-        tables = [folder / f"{settings['writes']}.{ext}" for ext in ("csv", "yaml")]
-        return [*([] if replace else tables), out / f"{settings['name']}.db"]
-    return [] if replace else [folder / f"{settings['writes']}.yaml"]
+    --out), and a posterior's working database (`database_file`)."""
+    exts = ("csv", "yaml") if settings.get("method") == "abc" else ("yaml",)
+    tables = [] if replace else [folder / f"{settings['writes']}.{ext}" for ext in exts]
+    database = database_file(settings, out)
+    return [*tables, *([database] if database is not None else [])]
 
 
 def earlier_outputs(files: list[Path]) -> str | None:
@@ -330,15 +335,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)
         return 2
     folder = root / "params" if args.write else args.out
-    files = written_files(settings, folder, args.out, args.write)
-    if (problem := earlier_outputs(files)) is not None:
+    if (problem := earlier_outputs(written_files(settings, folder, args.out,
+                                                 args.write))) is not None:
         print(f"balancing-sim-calibrate: {problem}", file=sys.stderr)
         return 2
     command = ("balancing-sim-calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
                ).strip()
     if settings.get("method") == "abc":
-        for written in run_posterior(model, record, patterns, settings, folder, files[-1],
-                                     command):
+        for written in run_posterior(model, record, patterns, settings, folder,
+                                     database_file(settings, args.out), command):
             print(f"written: {written}")
         return 0
     params, scored = search(model, record, patterns, settings["ranges"], settings,

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .config.errors import ConfigError, Problem
-from .config.schema import FREE_PARAMETERS, Config, Params
+from .config.schema import FREE, FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
@@ -172,7 +172,6 @@ SETTINGS = {"runs": "runs", "seed": "seed", "engine": "engine", "workers": "runn
             "backend": "runner.backend", "progress": "runner.progress"}
 """Keyword settings of `simulate` and `Experiment`, and the config key each sets."""
 PARAM_NAMES = frozenset(f.name for f in dataclasses.fields(Params))
-FREE = frozenset(FREE_PARAMETERS)
 SOURCE = "Python values"
 
 
@@ -296,7 +295,7 @@ class Study:
             config, resolved = self._structures[frozen]
         if params:
             merged = {**resolved["params"], **params}
-            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & FREE)
+            merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & FREE.keys())
             config = dataclasses.replace(config, params=read_section(Params, merged, "params"))
             resolved = {**resolved, "params": merged}
         return config, resolved
@@ -349,7 +348,7 @@ class Study:
 
 
 def read_section(cls: type, data: Mapping, key: str, closed: bool = True,
-          cpu_count: int = 1) -> Any:
+                 cpu_count: int = 1) -> Any:
     """One section read and checked as the config's own (ranges, names); `closed=False`
     lets other keys through, `cpu_count` resolves `auto`."""
     errors = Collector()
