@@ -9,22 +9,18 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
-from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.utils import JobRuntime
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
+from balancing_sim.config import kept
 from balancing_sim.config.loading import _compose_raw, conf_dir
 
 
 def _fresh(call):
     """`call()` with Hydra composing everything anew (nothing kept)."""
-    kept = ConfigLoaderImpl.load_configuration
-    ConfigLoaderImpl.load_configuration = kept.composing
-    try:
+    with kept.nothing_kept():
         return call()
-    finally:
-        ConfigLoaderImpl.load_configuration = kept
 
 
 def _yaml(overrides: list[str]) -> str:
@@ -154,3 +150,23 @@ def test_an_edit_in_a_linked_group_folder_is_seen(tmp_path):
     assert _compose_in(tmp_path / "main", []).g.v == 1
     chosen.write_text("v: 2\n")
     assert _compose_in(tmp_path / "main", []).g.v == 2
+
+
+def test_a_kept_file_is_hydras_reading_and_each_caller_gets_its_own(tmp_path):
+    """Files Hydra read are kept per path and bytes (config.kept): a second reading is
+    equal to a fresh one, a caller changing its copy changes no later reading, and an
+    edit of the file is read anew."""
+    from hydra._internal.sources_registry import SourcesRegistry
+
+    _compose_raw(["scenario=baseline"])  # Hydra's plugins are scanned and its reader kept
+    source = SourcesRegistry.instance().types["file"](provider="test", path=str(tmp_path))
+    (tmp_path / "f.yaml").write_text("# @package _global_\na: {b: [1, 2]}\n")
+    first = source.load_config("f")
+    first.config.a.b.append(3)
+    second = source.load_config("f")
+    with kept.nothing_kept():
+        fresh = source.load_config("f")
+    assert OmegaConf.to_yaml(second.config) == OmegaConf.to_yaml(fresh.config)
+    assert second.header == fresh.header == {"package": "_global_"}
+    (tmp_path / "f.yaml").write_text("# @package _global_\na: {b: [7]}\n")
+    assert list(source.load_config("f").config.a.b) == [7]
