@@ -25,8 +25,11 @@ def test_files(run_dir):
         assert (run_dir / name).is_file(), name
     for name in ("trajectories.parquet", "memberships.parquet", "platforms.parquet"):
         assert sorted(p.name for p in (run_dir / name).iterdir()) == ["part-000000.parquet"]
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    text = (run_dir / "config.yaml").read_text()
+    config = yaml.safe_load(text)
     assert config["scenario"]["name"] == "baseline" and config["runs"] == 5
+    # written and read by libyaml where PyYAML has it: yaml.safe_dump's own text
+    assert text == yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     assert not list(run_dir.glob("**/*.tmp")) and not (run_dir / "chunks").exists()
 
 

@@ -118,16 +118,14 @@ def record_outcomes(record: Record) -> dict[str, Outcome]:
     return outcomes
 
 
-def scored(row: dict, record: Record, patterns: dict) -> Scored:
-    """A point's score from the mean outcomes of its replicates (one row of
-    `evaluation.evaluate` with `record_outcomes` and the patterns)."""
-    shares = np.array([v for k, v in row.items() if k.startswith("held/")], dtype=float)
-    forecasts = np.array([v for k, v in row.items() if k.startswith("p/")], dtype=float)
-    shares, forecasts = shares[~np.isnan(shares)], forecasts[~np.isnan(forecasts)]
-    return Scored(
-        float((shares >= record.scoring.required_share).mean()),
-        float(((1.0 - forecasts) ** 2).mean()),
-        {name: float(row[name]) for name in patterns["patterns"]})
+def scored(held: np.ndarray, forecasts: np.ndarray, rates: dict[str, float],
+           record: Record) -> Scored:
+    """A point's score from the mean outcomes of its replicates: the share of runs
+    holding each fact and the forecast of each checkpoint (NaN where not scored), and
+    the pattern pass rates."""
+    held, forecasts = held[~np.isnan(held)], forecasts[~np.isnan(forecasts)]
+    return Scored(float((held >= record.scoring.required_share).mean()),
+                  float(((1.0 - forecasts) ** 2).mean()), rates)
 
 
 def outcomes_of(record: Record, patterns: dict) -> dict[str, Outcome]:
@@ -141,7 +139,13 @@ def evaluate_points(model: Model, points: list[dict], record: Record, patterns: 
     through the one evaluation API."""
     table = evaluate(model, points, outcomes_of(record, patterns), workers=workers,
                      progress="off")
-    return [scored(row, record, patterns) for row in table.to_dict(orient="records")]
+    columns = table.columns.astype(str)
+    held = table.loc[:, columns.str.startswith("held/")].to_numpy(float)
+    forecasts = table.loc[:, columns.str.startswith("p/")].to_numpy(float)
+    rates = table[list(patterns["patterns"])].to_numpy(float)
+    return [scored(held[i], forecasts[i], dict(zip(patterns["patterns"], map(float, rates[i]),
+                                                   strict=True)), record)
+            for i in range(len(table))]
 
 
 def search(model: Model, record: Record, patterns: dict, ranges: dict, settings: dict,

@@ -23,10 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 
-from ..results import config_file
+from ..results import config_file, config_text
 from ..tables import Table
 from . import metrics, plots
 
@@ -441,7 +440,7 @@ def _table(df: pd.DataFrame) -> str:
 
 def _config_text(res) -> str:
     def dump(data: dict) -> str:
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        return config_text(data)
 
     config = res.config or {}
     if "points" not in config:

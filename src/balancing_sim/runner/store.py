@@ -74,7 +74,7 @@ def recorded_config(out: Path) -> Mapping | None:
     not a mapping (not a run's)."""
     path = out / "config.yaml"
     try:
-        before = yaml.safe_load(path.read_text()) if path.is_file() else None
+        before = files.config_data(path.read_text()) if path.is_file() else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return before if isinstance(before, Mapping) else None
@@ -129,8 +129,7 @@ def start(out: Path, resolved: Mapping) -> Path:
     for tmp in out.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
     shutil.rmtree(out / STAGING, ignore_errors=True)
-    text = yaml.safe_dump(dict(resolved), sort_keys=False, allow_unicode=True)
-    files.atomic_write_bytes(out / "config.yaml", text.encode())
+    files.atomic_write_bytes(out / "config.yaml", files.config_text(resolved).encode())
     stage = staging(out)
     stage.mkdir(parents=True, exist_ok=True)
     for table in contract.TABLES:
