@@ -439,14 +439,12 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def _config_text(res) -> str:
-    def dump(data: dict) -> str:
-        return config_text(data)
-
     config = res.config or {}
     if "points" not in config:
-        return dump(config)
-    return (dump({"sweep points": config["points"]})
-            + "\n# resolved config of the first sweep point\n" + dump(scenario_config(res)))
+        return config_text(config)
+    return (config_text({"sweep points": config["points"]})
+            + "\n# resolved config of the first sweep point\n"
+            + config_text(scenario_config(res)))
 
 
 def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[str],
