@@ -170,3 +170,10 @@ def test_sets_simulated_together_are_each_set_alone(scenario, monkeypatch):
             np.testing.assert_array_equal(getattr(panel, field), getattr(alone, field))
     assert not np.array_equal(batched[1].align, batched[4].align)
     assert not np.array_equal(batched[0].align, batched[2].align)
+    # the records a block may take bound it: at worst one set a block
+    from balancing_sim import evaluation
+
+    blocks.clear()
+    monkeypatch.setattr(evaluation, "BATCH_BYTES", 1)
+    model.panels(params)
+    assert blocks == [3, 3, 3, 3, 3]

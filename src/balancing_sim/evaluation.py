@@ -32,7 +32,7 @@ from .config.schema import FREE, FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
-from .records import Records
+from .records import Records, recorded_steps
 from .validation import Panel, holds
 from .world import Compiled, compile_config
 
@@ -81,17 +81,16 @@ class Model:
         return self.panels([params])[0]
 
     def panels(self, sets: Sequence[Params]) -> list[Panel]:
-        """The recorded runs of each parameter set. The ensemble simulates up to
-        `BATCH_RUNS` runs of several sets as one block, each run carrying its set's
+        """The recorded runs of each parameter set. The ensemble simulates several sets
+        as one block (`sets_per_block`), each run carrying its set's
         parameters as (R,) arrays, as posterior draws do (`together`): a run's arithmetic
         is the same in any block, so the numbers are those of one set at a time
         (tests/test_evaluation.py), without paying each month's fixed cost per set (a
         history of 4 runs: 1.1 ms a month, of which 0.06 ms is the runs' own)."""
         from .runner.jobs import simulator
 
-        simulate = simulator(self.engine)
+        simulate, size = simulator(self.engine), self.sets_per_block()
         runs = np.arange(self.runs, dtype=np.int64)
-        size = max(1, BATCH_RUNS // self.runs) if self.engine == "ensemble" else 1
         alike: dict[tuple, list[int]] = {}  # sets drawing and holding the same parameters
         for i, p in enumerate(sets):
             alike.setdefault((p.draws, p.hold), []).append(i)
@@ -106,10 +105,24 @@ class Model:
                     panels[i] = Panel.from_records(part, self.compiled)
         return [panels[i] for i in range(len(sets))]
 
+    def sets_per_block(self) -> int:
+        """Parameter sets one block simulates: up to `BATCH_RUNS` runs whose records take
+        at most `BATCH_BYTES` (`records.allocate`); one in the Mesa engine."""
+        if self.engine != "ensemble":
+            return 1
+        st = self.compiled.structure
+        N, P, K = st.n_states, st.n_poles, st.n_platforms
+        months = len(recorded_steps(self.compiled.n_steps, self.record_every))
+        run_bytes = months * (8 * N * (P + 1) + N * K + 16 * K)
+        return max(1, min(BATCH_RUNS // self.runs, BATCH_BYTES // (self.runs * run_bytes)))
+
 
 BATCH_RUNS = 512
 """Runs simulated together when the evaluation API batches parameter sets (past a few
-hundred runs a block costs the same per run; memory grows with it)."""
+hundred runs a block costs the same per run)."""
+BATCH_BYTES = 128 * 2**20
+"""The records a batched block may take (a world of 200 states records ~11 KB a run
+and month, the history 0.2 MB a run)."""
 
 
 def together(sets: Sequence[Params], runs: int) -> Params:
