@@ -33,6 +33,17 @@ def test_every_shipped_world_situation_scenario_and_params_file_is_ok(capsys):
     assert out.splitlines() == [f"ok: {p} ({p.parent.name})" for p in files]
 
 
+def test_a_world_named_relative_to_the_working_folder_finds_its_data(monkeypatch, capsys):
+    """`balancing-sim-validate conf/world/eurasia.yaml` from the repository: the world's
+    capability data is looked up beside the file given (it was looked up in conf/conf/)."""
+    import os
+
+    monkeypatch.chdir(conf_dir().parent)
+    relative = os.path.relpath(conf_dir() / "world" / "eurasia.yaml")
+    code, out, err = run(capsys, relative)
+    assert (code, out, err) == (0, f"ok: {relative} (world)\n", "")
+
+
 def test_a_user_world_alone_is_checked_against_the_schema(tmp_path, capsys):
     root = user_conf(tmp_path / "myconf")
     code, out, _ = run(capsys, str(root / "world" / "tiny.yaml"))

@@ -26,8 +26,8 @@ def data_folders(world_file: str | None = None) -> list[Path]:
     world's file (the parent of its `world/` folder), then the shipped conf/."""
     from .config.loading import conf_dir  # the config folder (loads Hydra: only when read)
 
-    first = Path(str(world_file or "").split(", ")[0])
-    own = [first.parent.parent] if first.parent.name == "world" else []
+    first = Path(str(world_file or "").split(", ")[0]).absolute()  # a path given relative
+    own = [first.parent.parent] if first.parent.name == "world" else []  # to where we are
     return list(dict.fromkeys([*own, Path(conf_dir())]))
 
 
