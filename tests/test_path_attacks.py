@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from command import run_cli
+from command import run_cli, sim_cli
 
 from balancing_sim.config.loading import compose, conf_dir
 from balancing_sim.world import compile_config
@@ -87,3 +87,15 @@ def test_capability_data_edited_between_two_compositions_is_read_anew(tmp_path):
     after = capability(folder)
     assert not np.array_equal(after, before)
     np.testing.assert_array_equal(after, capability(other))
+
+
+@pytest.mark.parametrize("key", ["out", "hydra.run.dir"])
+def test_an_output_folder_named_as_a_url_is_refused_and_nothing_created(tmp_path, key):
+    """`out=file:///x` ran into ./file:/x (pathlib's reading), then failed as "not
+    readable" (pyarrow read /x as the URL): minutes lost and a stray folder."""
+    url = f"file://{tmp_path / 'o'}"
+    done = sim_cli("scenario=history", "runs=1", f"{key}={url}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.endswith(f": {key} = {url!r}: a folder that can be created and "
+                                "written, named as a path, not a URL (file:///x is /x)\n")
+    assert sorted(tmp_path.iterdir()) == []
