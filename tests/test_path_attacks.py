@@ -99,3 +99,84 @@ def test_an_output_folder_named_as_a_url_is_refused_and_nothing_created(tmp_path
     assert done.stderr.endswith(f": {key} = {url!r}: a folder that can be created and "
                                 "written, named as a path, not a URL (file:///x is /x)\n")
     assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def short():
+    from balancing_sim.evaluation import Model
+
+    return Model.of("baseline", ["scenario.end=2025-06"], runs=3, seed=5)
+
+
+def nonaligned():
+    from balancing_sim.evaluation import final_posture
+
+    return {"nonaligned": final_posture("azerbaijan", "nonaligned")}
+
+
+def no_runs(*_):
+    raise AssertionError("simulated")
+
+
+@pytest.mark.parametrize("sets, message", [
+    ([{"w_autonomy": 0.5}, {"w_autonomy": -1.0}, {"w_autonomy": 1.0}],
+     "param_sets[1].params.w_autonomy = -1.0: a finite number in [0, 1e+06]"),
+    ([{"w_autonomy": 0.5}, {"w_autonomy": 0.6}, {"w_autonomi": 1.0}],
+     "param_sets[2] = ['w_autonomi']: unknown parameter(s): w_autonomi (known: "),
+])
+def test_a_bad_set_in_the_middle_is_named_by_its_place_before_anything_runs(
+        short, monkeypatch, sets, message):
+    """Only the first set was checked up front: a bad one further on failed in the
+    block (or worker) that met it, after the others ran, its message not saying which."""
+    from balancing_sim.config.errors import ConfigError
+    from balancing_sim.evaluation import Model, evaluate
+
+    monkeypatch.setattr(Model, "panels", no_runs)
+    with pytest.raises(ConfigError) as raised:
+        evaluate(short, sets, nonaligned())
+    assert str(raised.value).startswith(f"invalid config: Python values: {message}")
+
+
+def test_a_bad_set_of_a_study_is_named_by_its_place_among_all_sets(monkeypatch):
+    """A Study groups sets by the config keys they change; a set's place is among all."""
+    from balancing_sim.config.errors import ConfigError
+    from balancing_sim.evaluation import Model, Study
+
+    study = Study("baseline", ["scenario.end=2025-06"], runs=2)
+    monkeypatch.setattr(Model, "panels", no_runs)
+    with pytest.raises(ConfigError, match=r"^invalid config: Python values: param_sets\[1\]"
+                                          r"\.params\.w_autonomy = -2: "):
+        study.evaluate([{"w_autonomy": 0.5},
+                        {"world.states.azerbaijan.autonomy.value": 0.3, "w_autonomy": -2}],
+                       nonaligned())
+
+
+@pytest.mark.parametrize("per_run", [False, True])
+def test_no_parameter_sets_give_an_empty_table(short, per_run):
+    """`evaluate(model, [])` died in numpy ("number sections must be larger than 0"),
+    `Experiment.evaluate([])` in pandas ("No objects to concatenate")."""
+    import balancing_sim as bs
+    from balancing_sim.evaluation import evaluate
+
+    columns = [*(["run"] if per_run else []), "nonaligned"]
+    assert list(evaluate(short, [], nonaligned(), per_run=per_run).columns) == columns
+    frame = bs.Experiment("baseline", ["scenario.end=2025-06"], runs=2).evaluate(
+        [], nonaligned(), per_run=per_run)
+    assert (len(frame), list(frame.columns)) == (0, columns)
+
+
+def test_runs_whose_records_cannot_be_held_are_refused_before_any_run(short, monkeypatch):
+    """A set's runs are simulated together: `runs=10**6` of the history spent 18 s, then
+    died with a MemoryError (139 GiB)."""
+    import dataclasses
+
+    from balancing_sim.config.errors import ConfigError
+    from balancing_sim.evaluation import Model, evaluate
+    from balancing_sim.runner import estimate
+
+    big = dataclasses.replace(short, runs=1000)
+    monkeypatch.setattr(estimate, "available_memory", lambda: 100.0 * short.run_bytes())
+    monkeypatch.setattr(Model, "panels", no_runs)
+    with pytest.raises(ConfigError, match=r"^invalid config: Python values: runs = 1000: at "
+                                          r"most 100 runs per parameter set on this machine"):
+        evaluate(big, [{"w_autonomy": 0.5}], nonaligned())
