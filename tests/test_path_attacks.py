@@ -180,3 +180,23 @@ def test_runs_whose_records_cannot_be_held_are_refused_before_any_run(short, mon
     with pytest.raises(ConfigError, match=r"^invalid config: Python values: runs = 1000: at "
                                           r"most 100 runs per parameter set on this machine"):
         evaluate(big, [{"w_autonomy": 0.5}], nonaligned())
+
+
+def test_a_run_written_to_a_tilde_folder_is_read_back_from_it(tmp_path, monkeypatch):
+    """`out='~/r'` wrote into the home folder, but `balancing-sim-export '~/r'` (plot,
+    report) and `bs.load('~/r')` said "not a directory": `~` is the home folder
+    everywhere."""
+    import balancing_sim as bs
+
+    work = tmp_path / "work"
+    work.mkdir()
+    home = {"HOME": str(tmp_path)}
+    assert sim_cli("scenario=history", "runs=1", "runner.record_every=12", "out='~/r'",
+                   cwd=work, env=home).returncode == 0
+    done = run_cli("balancing-sim-export", "~/r", cwd=work, env=home)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "r" / "csv").iterdir()) == [
+        "memberships.csv", "platforms.csv", "trajectories.csv"]
+    assert list(work.iterdir()) == []
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert bs.load("~/r").summary["runs"] == 1

@@ -154,7 +154,8 @@ def test_evaluate_checks_values_as_the_config_does(experiment, value, shown):
     """NaN and negative weights used to run silently; text and None died in float()."""
     from balancing_sim.config.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=rf"Python values: params.w_autonomy = {shown}: "
+    with pytest.raises(ConfigError, match=rf"Python values: param_sets\[0\]\.params\."
+                                          rf"w_autonomy = {shown}: "
                                           r"(a finite number in \[0, 1e\+06\]|required)"):
         experiment.evaluate([{"w_autonomy": value}], outcome())
 
