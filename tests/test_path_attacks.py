@@ -200,3 +200,21 @@ def test_a_run_written_to_a_tilde_folder_is_read_back_from_it(tmp_path, monkeypa
     assert list(work.iterdir()) == []
     monkeypatch.setenv("HOME", str(tmp_path))
     assert bs.load("~/r").summary["runs"] == 1
+
+
+@pytest.mark.parametrize("entry", ["file://~/myconf", "~/myconf"])
+def test_a_tilde_in_the_search_path_is_one_message_naming_the_folder_to_write(
+        tmp_path, entry):
+    """Our checks read `~` as the home folder, Hydra as a folder named `~`: the world was
+    found by the checks, then Hydra said `world = 'mine'` is not one of the worlds of
+    the folder that holds it."""
+    user_world(tmp_path / "myconf")
+    out = tmp_path / "out"
+    done = sim_cli(f"hydra.searchpath=['{entry}']", "world=mine", "scenario=history",
+                   "runs=1", f"out={out}", env={"HOME": str(tmp_path)})
+    assert (done.returncode, done.stderr) == (2, (
+        f"balancing-sim: invalid config: command line: hydra.searchpath[0] = '{entry}': an "
+        "existing folder laid out like conf/ (world/, situation/, scenario/, params/, "
+        "experiment/); Hydra does not read ~ as the home folder: write "
+        f"file://{tmp_path / 'myconf'}\n"))
+    assert not out.exists()
