@@ -218,3 +218,18 @@ def test_a_tilde_in_the_search_path_is_one_message_naming_the_folder_to_write(
         "experiment/); Hydra does not read ~ as the home folder: write "
         f"file://{tmp_path / 'myconf'}\n"))
     assert not out.exists()
+
+
+def test_files_named_with_a_quoted_tilde_are_read_from_the_home_folder(tmp_path):
+    """`balancing-sim-validate '~/myconf/world/mine.yaml'` (and the landscape command)
+    said "No such file or directory": `~` is the home folder, as in out=."""
+    user_world(tmp_path / "myconf")
+    for name in ("europe_1936.yaml", "europe_1936_propensity.csv"):
+        shutil.copyfile(conf_dir() / "landscape" / name, tmp_path / name)
+    home = {"HOME": str(tmp_path)}
+    done = run_cli("balancing-sim-validate", "~/myconf/world/mine.yaml", env=home)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, f"ok: {tmp_path}/myconf/world/mine.yaml (world)\n", "")
+    done = run_cli("balancing-sim-landscape", "~/europe_1936.yaml", env=home)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("Europe 1936 (Axelrod & Bennett 1993, rebuilt codings): 17 ")
