@@ -233,3 +233,30 @@ def test_files_named_with_a_quoted_tilde_are_read_from_the_home_folder(tmp_path)
     done = run_cli("balancing-sim-landscape", "~/europe_1936.yaml", env=home)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("Europe 1936 (Axelrod & Bennett 1993, rebuilt codings): 17 ")
+
+
+def test_a_draws_table_edited_between_two_runs_of_one_process_is_read_anew(tmp_path):
+    """`load_draws` kept a table per name for the life of the process: a notebook that
+    rewrote its posterior draws and ran again got the old draws."""
+    from balancing_sim.evaluation import Model
+
+    table = tmp_path / "draws.csv"
+    shutil.copyfile(conf_dir() / "params" / "posterior.csv", table)
+
+    def first_runs(path: Path) -> np.ndarray:
+        model = Model.of("baseline", ["scenario.end=2025-06", f"params.draws={path}"],
+                         runs=2, seed=1)
+        return model.panel(model.params).align
+
+    before = first_runs(table)
+    lines = table.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("w_autonomy")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[column] = "0.05"
+    table.write_text("\n".join([lines[0], *map(",".join, rows)]) + "\n", encoding="utf-8")
+    fresh = tmp_path / "fresh.csv"  # the edited table at a path never read before
+    shutil.copyfile(table, fresh)
+    after = first_runs(table)
+    assert not np.array_equal(after, before)
+    np.testing.assert_array_equal(after, first_runs(fresh))
