@@ -260,3 +260,20 @@ def test_a_draws_table_edited_between_two_runs_of_one_process_is_read_anew(tmp_p
     after = first_runs(table)
     assert not np.array_equal(after, before)
     np.testing.assert_array_equal(after, first_runs(fresh))
+
+
+def test_discover_refuses_an_output_folder_it_cannot_write_before_computing(
+        tmp_path, monkeypatch):
+    """`balancing-sim-discover --out` under a file computed every point, then died in
+    mkdir with a traceback (`--out file:///x` computed into ./file:/x)."""
+    from balancing_sim.evaluation import Study
+
+    monkeypatch.setattr(Study, "evaluate", no_runs)
+    (tmp_path / "afile").write_text("mine\n", encoding="utf-8")
+    done = run_cli("balancing-sim-discover", "--outcome", "azerbaijan in_bloc", "--out",
+                   str(tmp_path / "afile" / "sub"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"balancing-sim-discover: error: argument --out: '{tmp_path}/afile/sub': a folder "
+        f"that can be created and written ({tmp_path}/afile is a file, not a folder)")
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine\n"
