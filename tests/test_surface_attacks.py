@@ -364,9 +364,6 @@ def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column
     """A negative or huge weight in one draw, or a column named twice, used to run."""
     from command import sim_cli
 
-    from balancing_sim.draws import load_draws
-
-    load_draws.cache_clear()
     path = tampered(tmp_path, column, value, header)
     out = tmp_path / "out"
     done = sim_cli("scenario=baseline", "runs=2", "params=posterior",
