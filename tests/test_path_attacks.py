@@ -277,3 +277,25 @@ def test_discover_refuses_an_output_folder_it_cannot_write_before_computing(
         f"balancing-sim-discover: error: argument --out: '{tmp_path}/afile/sub': a folder "
         f"that can be created and written ({tmp_path}/afile is a file, not a folder)")
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_draws_table_beside_a_users_params_file_is_refused_naming_the_folder_read(
+        tmp_path):
+    """A user's params file naming `draws: params/mine.csv` beside it was refused as "an
+    existing CSV file of draws (relative to the config folder)": the user's file is in a
+    config folder; the message names the one it is read from."""
+    from balancing_sim.config.errors import ConfigError
+
+    folder = tmp_path / "myconf" / "params"
+    folder.mkdir(parents=True)
+    shipped = (conf_dir() / "params" / "posterior.yaml").read_text(encoding="utf-8")
+    (folder / "mine.yaml").write_text(shipped.replace("draws: params/posterior.csv",
+                                                      "draws: params/mine.csv"), "utf-8")
+    shutil.copyfile(conf_dir() / "params" / "posterior.csv", folder / "mine.csv")
+    with pytest.raises(ConfigError) as raised:
+        compose([f"hydra.searchpath=['file://{tmp_path / 'myconf'}']", "params=mine",
+                 "scenario=baseline"])
+    assert str(raised.value) == (
+        f"invalid config: {folder / 'mine.yaml'}: params.draws = 'params/mine.csv': null or "
+        f"an existing CSV file of draws: absolute, or relative to the shipped config folder "
+        f"({conf_dir()})")
