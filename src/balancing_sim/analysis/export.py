@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..config.outputs import expand
+from ..config.arguments import expand
 from ..contract import TABLES
 from ..tables import Table
 from .report import NotResults, open_results

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..config.outputs import expand
+from ..config.arguments import expand
 from ..results import config_file, config_text
 from ..tables import Table
 from . import metrics, plots
