@@ -91,7 +91,6 @@ def test_point_parameters_carry_no_draw_column():
 def test_a_bad_draws_table_is_one_clear_message(tmp_path, text, why):
     path = tmp_path / "bad.csv"
     path.write_text(text)
-    load_draws.cache_clear()
     with pytest.raises(ConfigError) as err:
         posterior_config(f"params.draws={path}")
     assert "params.draws" in str(err.value) and why in str(err.value)

@@ -154,7 +154,8 @@ def test_evaluate_checks_values_as_the_config_does(experiment, value, shown):
     """NaN and negative weights used to run silently; text and None died in float()."""
     from balancing_sim.config.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=rf"Python values: params.w_autonomy = {shown}: "
+    with pytest.raises(ConfigError, match=rf"Python values: param_sets\[0\]\.params\."
+                                          rf"w_autonomy = {shown}: "
                                           r"(a finite number in \[0, 1e\+06\]|required)"):
         experiment.evaluate([{"w_autonomy": value}], outcome())
 
@@ -363,9 +364,6 @@ def test_a_tampered_draws_table_is_refused_before_anything_runs(tmp_path, column
     """A negative or huge weight in one draw, or a column named twice, used to run."""
     from command import sim_cli
 
-    from balancing_sim.draws import load_draws
-
-    load_draws.cache_clear()
     path = tampered(tmp_path, column, value, header)
     out = tmp_path / "out"
     done = sim_cli("scenario=baseline", "runs=2", "params=posterior",

@@ -11,7 +11,9 @@ shipped conf/.
 from __future__ import annotations
 
 import csv
-from functools import cache
+import io
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +25,22 @@ COLUMNS = ("ccode", "year", "cinc")
 
 def data_folders(world_file: str | None = None) -> list[Path]:
     """Where a world's `capability_data` is looked up: the config folder holding the
-    world's file (the parent of its `world/` folder), then the shipped conf/."""
+    world's file (the parent of its `world/` folder; for a link, that of the file it
+    links to too), then the shipped conf/."""
     from .config.loading import conf_dir  # the config folder (loads Hydra: only when read)
 
-    first = Path(str(world_file or "").split(", ")[0]).absolute()  # a path given relative
-    own = [first.parent.parent] if first.parent.name == "world" else []  # to where we are
+    first = first_file(str(world_file or "")).absolute()  # a path given relative to where
+    own = [f.parent.parent for f in (first, first.resolve())  # we are
+           if f.parent.name == "world"]
     return list(dict.fromkeys([*own, Path(conf_dir())]))
+
+
+def first_file(files: str) -> Path:
+    """The first of the files a section came from (`loading.source_files` joins them with
+    ", "; a folder's name may hold ", " too)."""
+    if Path(files).is_file():
+        return Path(files)
+    return Path(re.split(r"(?<=\.yaml), ", files)[0])
 
 
 def data_file(name: str, world_file: str | None = None) -> Path | None:
@@ -37,13 +49,19 @@ def data_file(name: str, world_file: str | None = None) -> Path | None:
                 None)
 
 
-@cache
 def cinc_table(path: str) -> dict[int, dict[int, float]]:
     """{COW code: {year: CINC}} from a COW NMC CSV (`ccode`, `year`, `cinc`; -9 missing),
-    `path` absolute or under the shipped conf/. Raises ValueError on another layout."""
+    `path` absolute or under the shipped conf/. Raises ValueError on another layout. Read
+    each time (a file edited between two compositions is read anew), parsed once per
+    content."""
+    file = Path(path) if Path(path).is_absolute() else data_folders()[-1] / path
+    return _parsed(file.read_bytes().decode("utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> dict[int, dict[int, float]]:
     table: dict[int, dict[int, float]] = {}
-    with open(Path(path) if Path(path).is_absolute() else data_folders()[-1] / path,
-              newline="", encoding="utf-8") as handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         if not set(COLUMNS) <= set(reader.fieldnames or ()):
             raise ValueError(f"a CSV with the columns {', '.join(COLUMNS)} (COW NMC)")

@@ -174,8 +174,10 @@ def validate_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="balancing-sim-validate",
         description="Check world, situation, scenario, params and experiment files.")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="YAML files to check")
-    parser.add_argument("--world", metavar="PATH", default=None,
+    home = os.path.expanduser  # `~` is the home folder, as in out=, quoted or not
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=home,
+                        help="YAML files to check")
+    parser.add_argument("--world", metavar="PATH", default=None, type=home,
                         help="world file to check scenarios against (default: the shipped one)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .config.arguments import output_folder
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.yamlfile import load_yaml
@@ -81,7 +82,7 @@ def load_ranges(source: str) -> dict[str, tuple[float, float]]:
                              f"{', '.join(str(conf_dir() / f) for f in POSTERIOR_FILES)}); "
                              "use --ranges calibration or a file")
         return _table_ranges(found[0])
-    path = Path(source)
+    path = Path(source).expanduser()  # `~` is the home folder, as in --out
     if not path.is_file():
         raise ValueError(f"--ranges {source!r}: calibration, posterior, or an existing file")
     if path.suffix in (".csv", ".parquet"):
@@ -212,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="processes")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a Hydra override applied to the scenario (repeatable)")
-    p.add_argument("--out", default=None,
+    p.add_argument("--out", default=None, type=output_folder,  # checked before computing
                    help="output folder (default outputs/discover/<scenario>)")
     return p
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import difflib
+import io
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -36,12 +37,17 @@ def draws_path(name: str) -> Path:
     return path if path.is_absolute() else conf_dir() / path
 
 
-@lru_cache(maxsize=8)
 def load_draws(name: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """The drawn parameters' names and their (M, n) values, read once per process.
+    """The drawn parameters' names and their (M, n) values: read each time (a table
+    edited between two runs of one process is read anew), parsed once per content.
     Raises ValueError on a table without draws or without any parameter column, or with
     a column named nearly like a parameter (other columns, scores, are ignored)."""
-    with open(draws_path(name), newline="", encoding="utf-8") as handle:
+    return _draws(draws_path(name).read_bytes().decode("utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _draws(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    with io.StringIO(text, newline="") as handle:
         rows = list(csv.reader(handle))  # no pandas: the engines' workers never load it
     columns = rows[0] if rows else []
     names = tuple(c for c in columns if c in PARAM_NAMES)

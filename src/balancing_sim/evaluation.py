@@ -110,11 +110,25 @@ class Model:
         at most `BATCH_BYTES` (`records.allocate`); one in the Mesa engine."""
         if self.engine != "ensemble":
             return 1
+        return max(1, min(BATCH_RUNS // self.runs, BATCH_BYTES // (self.runs * self.run_bytes())))
+
+    def run_bytes(self) -> int:
+        """The records of one run (`records.allocate`)."""
         st = self.compiled.structure
         N, P, K = st.n_states, st.n_poles, st.n_platforms
         months = len(recorded_steps(self.compiled.n_steps, self.record_every))
-        run_bytes = months * (8 * N * (P + 1) + N * K + 16 * K)
-        return max(1, min(BATCH_RUNS // self.runs, BATCH_BYTES // (self.runs * run_bytes)))
+        return months * (8 * N * (P + 1) + N * K + 16 * K)
+
+    def check_memory(self) -> None:
+        """A parameter set's runs are simulated and held together: `runs` whose records
+        this machine cannot hold are refused before any run (not a MemoryError later)."""
+        from .runner.estimate import available_memory, size
+
+        need, free = self.runs * self.run_bytes(), available_memory()
+        if need > free:
+            raise ConfigError([Problem(SOURCE, "runs", self.runs, (
+                f"at most {int(free // self.run_bytes())} runs per parameter set on this "
+                f"machine (their records would take {size(need)}, {size(free)} available)"))])
 
 
 BATCH_RUNS = 512
@@ -151,10 +165,10 @@ def configure(scenario: str = "baseline", overrides: Sequence[str] = ()) -> tupl
     return compose([f"scenario={scenario}", *overrides])
 
 
-def _block(task: tuple[Model, Mapping[str, Outcome], list[tuple[int, dict]]]
+def _block(task: tuple[Model, Mapping[str, Outcome], list[tuple[int, Params]]]
            ) -> list[tuple[int, dict[str, np.ndarray]]]:
     model, outcomes, items = task
-    panels = model.panels([model.with_values(values) for _, values in items])
+    panels = model.panels([params for _, params in items])
     return [(index, {name: np.asarray(f(panel), dtype=float) for name, f in outcomes.items()})
             for (index, _), panel in zip(items, panels, strict=True)]
 
@@ -163,6 +177,24 @@ def _rows(param_sets: ParamSets) -> list[dict]:
     if isinstance(param_sets, pd.DataFrame):
         return param_sets.to_dict(orient="records")
     return [dict(p) for p in param_sets]
+
+
+def checked_sets(model: Model, rows: Sequence[Mapping]) -> list[Params]:
+    """Every set's parameters, checked before any runs: one ConfigError naming each bad
+    set by its place (`param_sets[i]`), never a failure in the block that meets it."""
+    sets, problems = [], []
+    for i, values in enumerate(rows):
+        try:
+            sets.append(model.with_values(values))
+        except ConfigError as exc:
+            problems += [dataclasses.replace(p, key=f"param_sets[{i}].{p.key}")
+                         for p in exc.problems]
+        except ValueError as exc:  # unknown names
+            problems.append(Problem(SOURCE, f"param_sets[{i}]", sorted(map(str, values)),
+                                    str(exc)))
+    if problems:
+        raise ConfigError(problems)
+    return sets
 
 
 def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, Outcome],
@@ -175,9 +207,10 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
 
     model = Model.of(model) if isinstance(model, str) else model
     rows = _rows(param_sets)
-    for values in rows[:1]:
-        model.with_values(values)  # bad names fail here, before any worker starts
-    indexed = list(enumerate(rows))
+    indexed = list(enumerate(checked_sets(model, rows)))  # before any worker starts
+    if not rows:
+        return pd.DataFrame(columns=[*(["run"] if per_run else []), *outcomes])
+    model.check_memory()
     blocks = [b.tolist() for b in np.array_split(np.arange(len(indexed)),
                                                  min(len(indexed), max(1, 4 * workers)))
               if len(b)]
@@ -380,6 +413,9 @@ class Study:
         and scenario they need: parameter-only sets share one compiled world)."""
         rows = (param_sets.to_dict(orient="records") if isinstance(param_sets, pd.DataFrame)
                 else [dict(p) for p in param_sets])
+        checked_sets(self.model(), [split_values(row)[0] for row in rows])  # named by place
+        if not rows:
+            return evaluate(self.model(), [], outcomes, per_run=per_run)
         groups: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             groups.setdefault(_frozen(split_values(row)[1]), []).append(i)

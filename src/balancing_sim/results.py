@@ -229,9 +229,10 @@ def load(path: str | Path) -> Results:
     unfinished parts in `Results.incomplete`; a folder with neither tables nor points is
     `NotResults`.
     """
+    from .config.outputs import expand
     from .tables import Part, Table
 
-    root = Path(path)
+    root = expand(path)  # `~` is the home folder, as in out=
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results directory")
     points = sorted(p.parent for p in root.glob("points/*/point.json"))

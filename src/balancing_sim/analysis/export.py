@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ..config.arguments import expand
 from ..contract import TABLES
 from ..tables import Table
 from .report import NotResults, open_results
@@ -72,7 +73,7 @@ def export(path: str | Path, out: str | Path | None = None,
            tables: Sequence[str] = TABLES) -> list[Path]:
     """Write CSV copies of the tables of a run or sweep directory; return the paths."""
     res = open_results(path)
-    folder = Path(out) if out is not None else Path(path) / "csv"
+    folder = expand(out) if out is not None else expand(path) / "csv"
     written = []
     for name in tables:
         target = folder / f"{name}.csv"

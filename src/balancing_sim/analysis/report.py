@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..config.arguments import expand
 from ..results import config_file, config_text
 from ..tables import Table
 from . import metrics, plots
@@ -50,7 +51,7 @@ def open_results(path: str | Path):
     """`load` a run or sweep directory, or raise NotResults with a one-line reason."""
     from ..results import load
 
-    root = Path(path)
+    root = expand(path)  # `~` is the home folder, as in out=
     if not root.is_dir():
         raise NotResults(f"{root}: not a directory")
     has_run = (root / "trajectories.parquet").exists() or (root / "chunks").is_dir()
@@ -295,7 +296,7 @@ def _sweep_figures(traj: metrics.Frame, units: pd.DataFrame, config: dict,
 def plot_results(path: str | Path, out: str | Path | None = None, **options) -> list[Path]:
     """Write every supported figure of a run or sweep directory as PNG and SVG."""
     res = open_results(path)
-    folder = Path(out) if out is not None else Path(path) / "figures"
+    folder = expand(out) if out is not None else expand(path) / "figures"
     written = []
     for plot in figures(res, **options):
         written += plots.save(plot.figure, folder, plot.name)
@@ -531,7 +532,7 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
 def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[Path, Path]:
     """Write report.html and report_numbers.csv (default: into the results directory)."""
     res = open_results(path)
-    target = Path(out) if out is not None else Path(path) / "report.html"
+    target = expand(out) if out is not None else expand(path) / "report.html"
     if target.suffix != ".html":
         target = target / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)

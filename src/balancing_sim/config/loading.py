@@ -395,13 +395,17 @@ def compose_run(overrides: Sequence[str] = (), cpu_count: int | None = None
 
 
 def check_searchpath(searchpath: Sequence[str]) -> None:
-    """Every user config folder exists (Hydra only warns)."""
+    """Every user config folder exists (Hydra only warns), named as Hydra reads it
+    (Hydra takes `~` for a folder named `~`)."""
     problems = [Problem("command line", f"hydra.searchpath[{i}]", entry,
                         "an existing folder laid out like conf/ "
-                        "(world/, situation/, scenario/, params/, experiment/)")
+                        "(world/, situation/, scenario/, params/, experiment/)"
+                        + (f"; Hydra does not read ~ as the home folder: write "
+                           f"file://{Path(folder).expanduser()}" if folder[:1] == "~" else ""))
                 for i, entry in enumerate(searchpath)
+                for folder in [entry.removeprefix("file://")]
                 if not entry.startswith("pkg://")
-                and not Path(entry.removeprefix("file://")).expanduser().is_dir()]
+                and (folder[:1] == "~" or not Path(folder).is_dir())]
     if problems:
         raise ConfigError(problems)
 

@@ -13,6 +13,7 @@ named (`expand`), for the checks and for the writes alike.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import ClassVar
 from .errors import ConfigError, Problem
 
 ALLOWED = "a folder that can be created and written"
+URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+"""A URL's scheme (`file://`, `s3://`): never a folder's name."""
 
 
 def expand(path: str | os.PathLike) -> Path:
@@ -42,6 +45,9 @@ def check_output_dir(out: str | os.PathLike | None, file: str = "command line",
     behind: names the file system accepts, and a writable nearest existing ancestor."""
     if out is None:
         return
+    if URL.match(os.fspath(out)):  # pathlib would make `file:///x` the folder ./file:/x
+        raise ConfigError([Problem(file, key, str(out), f"{ALLOWED}, named as a path, "
+                                   "not a URL (file:///x is /x)")])
     path = expand(out)
     try:
         exists = path.exists()
@@ -126,7 +132,7 @@ def check_places(places: Places, multirun: bool, file: str) -> None:
                                 "into one folder"))
     key = "out" if places.out else ("hydra.sweep.dir" if multirun else "hydra.run.dir")
     try:
-        check_output_dir(places.folder(multirun), file, key)
+        check_output_dir(named, file, key)  # as given (a Path would hide a URL's //)
     except ConfigError as exc:
         problems += exc.problems
     if problems:

@@ -11,7 +11,6 @@ Files are read as data only (`yaml.safe_load` semantics, duplicate keys refused)
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -116,10 +115,10 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     with tempfile.TemporaryDirectory(prefix="balancing-sim-validate-") as tmp:
         root, names, overrides = Path(tmp), {}, []
         for group, source in {kind: path, "world": world_path}.items():
-            if source is not None:  # a copy under a name Hydra can choose
-                copy = root / group / "_validate.yaml"
+            if source is not None:  # a link under a name Hydra can choose (a world's
+                copy = root / group / "_validate.yaml"  # data is found beside its file)
                 copy.parent.mkdir()
-                shutil.copyfile(source, copy)
+                copy.symlink_to(source.absolute())
                 names[str(copy)] = str(source)
                 overrides.append(f"{group}=_validate")
         if world_path is None and kind == "situation" and isinstance(data, dict) \

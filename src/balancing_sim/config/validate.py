@@ -531,10 +531,11 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
             r.add(f"{key}.hold[{i}]", name, "the name of a free parameter")
     if params.draws is not None:
         from ..draws import draws_path, load_draws
+        from .loading import conf_dir
 
-        if not draws_path(params.draws).is_file():
-            r.add(f"{key}.draws", params.draws, "null or an existing CSV file of draws "
-                  "(relative to the config folder)")
+        if not draws_path(params.draws).is_file():  # a user's folder is not searched
+            r.add(f"{key}.draws", params.draws, "null or an existing CSV file of draws: "
+                  f"absolute, or relative to the shipped config folder ({conf_dir()})")
         else:
             try:
                 load_draws(params.draws)

@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="balancing-sim-landscape",
         description="Local minima and basins of an Axelrod-Bennett landscape world (YAML).",
     )
-    ap.add_argument("world", help="YAML world file (see docs/LANDSCAPE.md)")
+    ap.add_argument("world", type=os.path.expanduser,  # `~`: the home folder, quoted or not
+                    help="YAML world file (see docs/LANDSCAPE.md)")
     ap.add_argument("--top", type=int, default=10, help="minima to print (default 10)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
     ap.add_argument(
