@@ -197,7 +197,9 @@ def assert_invariants(compiled, rec) -> None:
         assert (status[:, closed, :, j] == 0).all()
         assert (rec.viability[:, closed, j] == 0).all()
     # one rung of the platform's own ladder per month at most, except a rung the
-    # platform grants (it admits straight to it) or a drop at a treaty's renewal
+    # platform grants (it admits straight to it), a drop at a treaty's renewal, or a
+    # drop past rungs the platform may not offer (mechanism 19: a state leaving lands on
+    # the highest lower rung on offer; `openness` conditions and events close rungs)
     rung = np.cumsum(st_.allowed, axis=1) - 1           # (K, 5) position on the ladder
     pos = rung[k, status]                                # (R, M, N, K)
     if len(rec.steps) > 1 and (np.diff(rec.steps) == 1).all():
@@ -205,7 +207,14 @@ def assert_invariants(compiled, rec) -> None:
         granted = (st_.grants & st_.allowed)[k, status[:, 1:]]
         renewing = compiled.renewing[rec.steps[1:]][None, :, None, :]
         assert ((jump <= 1) | granted).all()
-        assert ((jump >= -1) | renewing).all()
+        closable = compiled.initial.openness <= 0.5       # (K, 5) rungs that may be closed
+        opening = ev.kind == EVENT_CODES["openness"]
+        closable[ev.other[opening], ev.rung[opening]] = True
+        before, after = status[:, :-1], status[:, 1:]
+        rungs = np.arange(len(STATUSES))
+        open_skipped = ((rungs > after[..., None]) & (rungs < before[..., None])
+                        & st_.allowed & ~closable).any(-1)   # a rung passed that was on offer
+        assert ((jump >= -1) | renewing | ~open_skipped).all()
 
 
 def assert_exclusive(compiled, rec) -> None:
