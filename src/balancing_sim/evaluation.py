@@ -82,11 +82,11 @@ class Model:
 
     def panels(self, sets: Sequence[Params]) -> list[Panel]:
         """The recorded runs of each parameter set. The ensemble simulates several sets
-        as one block (`sets_per_block`), each run carrying its set's
-        parameters as (R,) arrays, as posterior draws do (`together`): a run's arithmetic
-        is the same in any block, so the numbers are those of one set at a time
-        (tests/test_evaluation.py), without paying each month's fixed cost per set (a
-        history of 4 runs: 1.1 ms a month, of which 0.06 ms is the runs' own)."""
+        as one block (`sets_per_block`), each run carrying its set's parameters as (R,)
+        arrays, as posterior draws do (`together`): a run's arithmetic is the same in any
+        block, so the numbers are those of one set at a time (tests/test_evaluation.py),
+        without paying each month's fixed cost per set (a history of 4 runs: 1.1 ms a
+        month, of which 0.06 ms is the runs' own)."""
         from .runner.jobs import simulator
 
         simulate, size = simulator(self.engine), self.sets_per_block()
