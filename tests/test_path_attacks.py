@@ -282,23 +282,24 @@ def test_discover_refuses_an_output_folder_it_cannot_write_before_computing(
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine\n"
 
 
-def test_a_draws_table_beside_a_users_params_file_is_refused_naming_the_folder_read(
-        tmp_path):
+def test_a_draws_table_beside_a_users_params_file_is_found_there(tmp_path):
     """A user's params file naming `draws: params/mine.csv` beside it was refused as "an
-    existing CSV file of draws (relative to the config folder)": the user's file is in a
-    config folder; the message names the one it is read from."""
-    from balancing_sim.config.errors import ConfigError
+    existing CSV file of draws (relative to the config folder)": it is looked up in the
+    config folder holding the params file, then in the shipped one (as a world's
+    capability data is), and runs draw from it."""
+    import balancing_sim as bs
 
     folder = tmp_path / "myconf" / "params"
     folder.mkdir(parents=True)
     shipped = (conf_dir() / "params" / "posterior.yaml").read_text(encoding="utf-8")
     (folder / "mine.yaml").write_text(shipped.replace("draws: params/posterior.csv",
                                                       "draws: params/mine.csv"), "utf-8")
-    shutil.copyfile(conf_dir() / "params" / "posterior.csv", folder / "mine.csv")
-    with pytest.raises(ConfigError) as raised:
-        compose([f"hydra.searchpath=['file://{tmp_path / 'myconf'}']", "params=mine",
-                 "scenario=baseline"])
-    assert str(raised.value) == (
-        f"invalid config: {folder / 'mine.yaml'}: params.draws = 'params/mine.csv': null or "
-        f"an existing CSV file of draws: absolute, or relative to the shipped config folder "
-        f"({conf_dir()})")
+    table = (conf_dir() / "params" / "posterior.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "mine.csv").write_text("\n".join(table[:3]) + "\n", "utf-8")  # two draws
+    search = f"hydra.searchpath=['file://{tmp_path / 'myconf'}']"
+    config, _ = compose([search, "params=mine", "scenario=baseline"])
+    assert config.params.draws == str(folder / "mine.csv")
+    res = bs.simulate("baseline", [search, "params=mine", "scenario.end=2025-01"], runs=3)
+    assert sorted(set(res.trajectories["draw"])) == [0, 1]
+    # the shipped params file still reads the shipped table, by its name
+    assert compose(["scenario=baseline"])[0].params.draws == "params/posterior.csv"

@@ -2,9 +2,10 @@
 
 `params.draws` names a CSV table of equally weighted parameter sets (a `draw` column,
 then one column per parameter; extra score columns are ignored), relative to the
-config folder (`params/posterior.csv`) or absolute. Which draw a run uses depends only
-on its index, so results do not depend on the engine, the number of workers or the
-chunk size. The ensemble engine gets each drawn parameter as an (R,) array over its
+config folder holding the params file (`params/posterior.csv`; the config checks make a
+user folder's path absolute) or to the shipped one, or absolute. Which draw a run uses
+depends only on its index, so results do not depend on the engine, the number of
+workers or the chunk size. The ensemble engine gets each drawn parameter as an (R,) array over its
 block of runs (`for_runs`; the dynamics broadcast it with `dynamics.runs.per_run`), the
 Mesa engine one scalar set per run (`for_run`): the arithmetic per run is the same.
 Parameters named in `params.hold` are not drawn: they keep their value in every run
