@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,27 +100,28 @@ def test_compositions_in_threads_leave_the_job_name_alone():
             [], {"threads"}, "threads", "threads")
 
 
+def _edits_are_seen(chosen: Path, composed_value: Callable[[], object]) -> None:
+    """`chosen` written with `v: 1`, then `v: 2`: each composition after a write reads it."""
+    for v in (1, 2):
+        chosen.write_text(f"v: {v}\n")
+        assert composed_value() == v
+
+
 def test_an_edit_in_a_folder_the_primary_config_searches_is_seen(tmp_path):
     """The primary config's own `hydra.searchpath` names folders a composition reads."""
     (tmp_path / "main").mkdir()
     (tmp_path / "extra" / "g").mkdir(parents=True)
     (tmp_path / "main" / "config.yaml").write_text(
         f"defaults:\n  - g: a\n  - _self_\nhydra:\n  searchpath: ['file://{tmp_path}/extra']\n")
-    chosen = tmp_path / "extra" / "g" / "a.yaml"
-    chosen.write_text("v: 1\n")
-    assert _compose_in(tmp_path / "main", []).g.v == 1
-    chosen.write_text("v: 2\n")
-    assert _compose_in(tmp_path / "main", []).g.v == 2
+    _edits_are_seen(tmp_path / "extra" / "g" / "a.yaml",
+                    lambda: _compose_in(tmp_path / "main", []).g.v)
 
 
 def test_an_edit_in_a_deeply_nested_group_is_seen(tmp_path):
     (tmp_path / "a" / "b" / "c").mkdir(parents=True)
     (tmp_path / "config.yaml").write_text("defaults:\n  - a/b/c: z\n  - _self_\n")
-    chosen = tmp_path / "a" / "b" / "c" / "z.yaml"
-    chosen.write_text("v: 1\n")
-    assert _compose_in(tmp_path, []).a.b.c.v == 1
-    chosen.write_text("v: 2\n")
-    assert _compose_in(tmp_path, []).a.b.c.v == 2
+    _edits_are_seen(tmp_path / "a" / "b" / "c" / "z.yaml",
+                    lambda: _compose_in(tmp_path, []).a.b.c.v)
 
 
 def test_a_run_setting_named_like_a_config_group_is_a_choice_of_file(tmp_path):
@@ -145,11 +147,8 @@ def test_an_edit_in_a_linked_group_folder_is_seen(tmp_path):
     (tmp_path / "main" / "config.yaml").write_text("defaults:\n  - g: a\n  - _self_\n")
     (tmp_path / "main" / "g").symlink_to(tmp_path / "real" / "g")
     (tmp_path / "real" / "g" / "loop").symlink_to(tmp_path / "real")
-    chosen = tmp_path / "real" / "g" / "a.yaml"
-    chosen.write_text("v: 1\n")
-    assert _compose_in(tmp_path / "main", []).g.v == 1
-    chosen.write_text("v: 2\n")
-    assert _compose_in(tmp_path / "main", []).g.v == 2
+    _edits_are_seen(tmp_path / "real" / "g" / "a.yaml",
+                    lambda: _compose_in(tmp_path / "main", []).g.v)
 
 
 def test_a_kept_file_is_hydras_reading_and_each_caller_gets_its_own(tmp_path):

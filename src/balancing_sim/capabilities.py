@@ -23,15 +23,15 @@ from .config.schema import World
 COLUMNS = ("ccode", "year", "cinc")
 
 
-def data_folders(world_file: str | None = None) -> list[Path]:
-    """Where a world's `capability_data` is looked up: the config folder holding the
-    world's file (the parent of its `world/` folder; for a link, that of the file it
-    links to too), then the shipped conf/."""
+def data_folders(file: str | None = None, group: str = "world") -> list[Path]:
+    """Where a data file a config file names is looked up (a world's `capability_data`,
+    a params file's `draws`): the config folder holding the file (the parent of its
+    `group/` folder; for a link, that of the file it links to too), then the shipped
+    conf/."""
     from .config.loading import conf_dir  # the config folder (loads Hydra: only when read)
 
-    first = first_file(str(world_file or "")).absolute()  # a path given relative to where
-    own = [f.parent.parent for f in (first, first.resolve())  # we are
-           if f.parent.name == "world"]
+    first = first_file(str(file or "")).absolute()  # a path given relative to where we are
+    own = [f.parent.parent for f in (first, first.resolve()) if f.parent.name == group]
     return list(dict.fromkeys([*own, Path(conf_dir())]))
 
 
@@ -43,9 +43,9 @@ def first_file(files: str) -> Path:
     return Path(re.split(r"(?<=\.yaml), ", files)[0])
 
 
-def data_file(name: str, world_file: str | None = None) -> Path | None:
-    """The capability data a world names: the first of `data_folders` that has it."""
-    return next((p for p in (d / name for d in data_folders(world_file)) if p.is_file()),
+def data_file(name: str, file: str | None = None, group: str = "world") -> Path | None:
+    """The data file a config file names: the first of `data_folders` that has it."""
+    return next((p for p in (d / name for d in data_folders(file, group)) if p.is_file()),
                 None)
 
 

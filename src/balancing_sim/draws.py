@@ -5,9 +5,10 @@ then one column per parameter; extra score columns are ignored), relative to the
 config folder holding the params file (`params/posterior.csv`; the config checks make a
 user folder's path absolute) or to the shipped one, or absolute. Which draw a run uses
 depends only on its index, so results do not depend on the engine, the number of
-workers or the chunk size. The ensemble engine gets each drawn parameter as an (R,) array over its
-block of runs (`for_runs`; the dynamics broadcast it with `dynamics.runs.per_run`), the
-Mesa engine one scalar set per run (`for_run`): the arithmetic per run is the same.
+workers or the chunk size. The ensemble engine gets each drawn parameter as an (R,)
+array over its block of runs (`for_runs`; the dynamics broadcast it with
+`dynamics.runs.per_run`), the Mesa engine one scalar set per run (`for_run`): the
+arithmetic per run is the same.
 Parameters named in `params.hold` are not drawn: they keep their value in every run
 (a parameter set explicitly, by an override, a sweep or the evaluation API, is held).
 """
@@ -100,20 +101,19 @@ def draw_ids(params: Params, runs: np.ndarray) -> np.ndarray | None:
 
 def for_runs(params: Params, runs: np.ndarray) -> tuple[Params, np.ndarray | None]:
     """The parameters of a block of runs (each drawn one an (R,) array) and the draw ids."""
-    ids = draw_ids(params, runs)
-    if ids is None:
+    if params.draws is None:
         return params, None
-    names, values = load_draws(params.draws)
+    names, values = load_draws(params.draws)  # read once for the ids and the values
+    ids = np.asarray(runs, dtype=np.int64) % len(values)
     return dataclasses.replace(params, **{n: values[ids, j] for j, n in enumerate(names)
                                           if n not in params.hold}), ids
 
 
 def for_run(params: Params, run: int) -> tuple[Params, int | None]:
     """The scalar parameters of one run and its draw id (None for a point)."""
-    ids = draw_ids(params, np.array([run]))
-    if ids is None:
+    if params.draws is None:
         return params, None
     names, values = load_draws(params.draws)
-    row = values[int(ids[0])]
-    drawn = {n: float(row[j]) for j, n in enumerate(names) if n not in params.hold}
-    return dataclasses.replace(params, **drawn), int(ids[0])
+    draw = int(run) % len(values)
+    return dataclasses.replace(params, **{n: float(values[draw, j]) for j, n in enumerate(names)
+                                          if n not in params.hold}), draw

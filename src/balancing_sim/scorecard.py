@@ -193,13 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  SCORES)
         args.doc.write_text(text, encoding="utf-8")
         print(f"\nregenerated: {args.doc}")
-    table = outside.set_index("forecast")
+    table = outside.set_index(["cutoff", "forecast"])
     for s in SETTINGS:
         if s.until:
-            diff, low, high = table.loc[s.label, list(VERSUS)]
-            persistence = outside[(outside.cutoff == s.until)
-                                  & (outside.forecast == "persistence")].Brier.item()
-            print(f"\nHeld-out Brier, {s.label}: {table.loc[s.label, 'Brier']:.3f} vs "
+            brier, diff, low, high = table.loc[(s.until, s.label), ["Brier", *VERSUS]]
+            persistence = table.loc[(s.until, "persistence"), "Brier"]
+            print(f"\nHeld-out Brier, {s.label}: {brier:.3f} vs "
                   f"persistence of {s.until} {persistence:.3f}; difference {diff:+.3f}, 90% "
                   f"interval over facts [{low:+.3f}, {high:+.3f}]: {verdict(low, high)}.")
     return 0

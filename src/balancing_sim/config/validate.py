@@ -522,14 +522,6 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
                           f"or member at scenario.memberships[{j}]")
 
 
-def _beside(file: str, group: str, name: str) -> Path | None:
-    """`name` in the config folder holding `file` (the parent of its `group/` folder),
-    when it is there."""
-    path = Path(file).absolute()
-    found = path.parent.parent / name
-    return found if path.parent.name == group and found.is_file() else None
-
-
 def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     """A posterior table that exists and reads as draws (`draws.load_draws`); a drawn
     parameter set to another value than its params file gives (an override, a sweep
@@ -538,12 +530,13 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
         if name not in FREE:
             r.add(f"{key}.hold[{i}]", name, "the name of a free parameter")
     if params.draws is not None:
+        from ..capabilities import data_file
         from ..draws import draws_path, load_draws
         from .loading import conf_dir
 
-        own = _beside(r.file, "params", params.draws)
-        if own is not None and own.parent.parent != Path(conf_dir()).absolute():
-            params = replace(params, draws=str(own))  # a user's folder, as capability data
+        found = data_file(params.draws, r.file, "params")  # as a world's capability data
+        if found is not None and not found.is_relative_to(conf_dir()):  # a user's folder
+            params = replace(params, draws=str(found))
         if not draws_path(params.draws).is_file():
             r.add(f"{key}.draws", params.draws, "null or an existing CSV file of draws: "
                   "absolute, or relative to the config folder holding the params file or "
