@@ -303,3 +303,23 @@ def test_a_draws_table_beside_a_users_params_file_is_found_there(tmp_path):
     assert sorted(set(res.trajectories["draw"])) == [0, 1]
     # the shipped params file still reads the shipped table, by its name
     assert compose(["scenario=baseline"])[0].params.draws == "params/posterior.csv"
+
+
+def test_the_memory_check_counts_one_set_per_worker(short, monkeypatch):
+    """Each worker holds one set's records at a time: 60 runs fit in room for 100 on one
+    worker, not on two with two sets (the check counted one set whatever the workers)."""
+    import dataclasses
+
+    from balancing_sim.config.errors import ConfigError
+    from balancing_sim.evaluation import Model, evaluate
+    from balancing_sim.runner import estimate
+
+    sixty = dataclasses.replace(short, runs=60)
+    monkeypatch.setattr(estimate, "available_memory", lambda: 100.0 * short.run_bytes())
+    monkeypatch.setattr(Model, "panels", no_runs)
+    two_sets = [{"w_autonomy": 0.5}, {"w_autonomy": 0.6}]
+    with pytest.raises(ConfigError, match=r"runs = 60: at most 50 runs per parameter set on "
+                                          r"this machine with 2 sets at once \(one per worker\)"):
+        evaluate(sixty, two_sets, nonaligned(), workers=2)
+    with pytest.raises(AssertionError, match="simulated"):  # past the check, at the runs
+        evaluate(sixty, two_sets, nonaligned(), workers=1)

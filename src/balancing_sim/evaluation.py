@@ -119,16 +119,19 @@ class Model:
         months = len(recorded_steps(self.compiled.n_steps, self.record_every))
         return months * (8 * N * (P + 1) + N * K + 16 * K)
 
-    def check_memory(self) -> None:
-        """A parameter set's runs are simulated and held together: `runs` whose records
-        this machine cannot hold are refused before any run (not a MemoryError later)."""
+    def check_memory(self, at_once: int = 1) -> None:
+        """A parameter set's runs are simulated and held together, `at_once` sets at a
+        time (one per worker): `runs` whose records this machine cannot hold are refused
+        before any run (not a MemoryError later)."""
         from .runner.estimate import available_memory, size
 
-        need, free = self.runs * self.run_bytes(), available_memory()
+        need, free = at_once * self.runs * self.run_bytes(), available_memory()
         if need > free:
+            most = int(free // (at_once * self.run_bytes()))
+            each = f" with {at_once} sets at once (one per worker)" if at_once > 1 else ""
             raise ConfigError([Problem(SOURCE, "runs", self.runs, (
-                f"at most {int(free // self.run_bytes())} runs per parameter set on this "
-                f"machine (their records would take {size(need)}, {size(free)} available)"))])
+                f"at most {most} runs per parameter set on this machine{each} (their "
+                f"records would take {size(need)}, {size(free)} available)"))])
 
 
 BATCH_RUNS = 512
@@ -210,7 +213,7 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
     indexed = list(enumerate(checked_sets(model, rows)))  # before any worker starts
     if not rows:
         return pd.DataFrame(columns=[*(["run"] if per_run else []), *outcomes])
-    model.check_memory()
+    model.check_memory(at_once=min(max(1, workers), len(indexed)))
     blocks = [b.tolist() for b in np.array_split(np.arange(len(indexed)),
                                                  min(len(indexed), max(1, 4 * workers)))
               if len(b)]
