@@ -169,3 +169,26 @@ def test_a_kept_file_is_hydras_reading_and_each_caller_gets_its_own(tmp_path):
     assert second.header == fresh.header == {"package": "_global_"}
     (tmp_path / "f.yaml").write_text("# @package _global_\na: {b: [7]}\n")
     assert list(source.load_config("f").config.a.b) == [7]
+
+
+
+
+def test_a_composition_made_while_a_file_changed_is_not_kept(tmp_path, monkeypatch):
+    """A file edited after the config files' digest is taken but before Hydra reads it,
+    then put back: the composition read the edit, so it is not kept under the digest of
+    the files as they were (the next composition was served the edit: v 2 for a file
+    saying 1)."""
+    config = tmp_path / "config.yaml"
+    config.write_text("v: 1\n")
+    digest, edits = kept.config_files_digest, ["v: 2\n"]
+
+    def digest_then_edit(folders):
+        taken = digest(folders)
+        if edits:
+            config.write_text(edits.pop())
+        return taken
+
+    monkeypatch.setattr(kept, "config_files_digest", digest_then_edit)
+    assert _compose_in(tmp_path, ["+seed=1"]).v == 2  # Hydra read the edit
+    config.write_text("v: 1\n")
+    assert _compose_in(tmp_path, ["+seed=1"]).v == 1
