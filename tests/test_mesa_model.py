@@ -49,6 +49,18 @@ def test_reporters_record_each_type_without_empty_rows(model):
     np.testing.assert_allclose(last[f"align_{poles[0]}"].to_numpy(), final[:, 0])
 
 
+
+def test_without_collecting_the_model_steps_alike_and_records_nothing(model):
+    """The reference engine (`run_models`) stores its own records: its models skip Mesa's
+    DataCollector (a tenth of its time), and step to the same state."""
+    bare = AlignmentModel.from_scenario("baseline", rng=4, run=1, overrides=SHORT,
+                                        w_autonomy=1.1, collect=False)
+    while bare.running:
+        bare.step()
+    assert bare.datacollector.get_model_vars_dataframe().empty
+    np.testing.assert_array_equal(bare.state.align, model.state.align)
+    np.testing.assert_array_equal(bare.state.status, model.state.status)
+
 def test_batch_run_drives_the_model():
     rows = mesa.batch_run(AlignmentModel.from_scenario,
                           {"name": "baseline", "w_autonomy": [0.5, 2.0], "run": [0, 1],

@@ -60,13 +60,15 @@ class AlignmentModel(mesa.Model):
     Built from a scenario name with keyword parameters (what `mesa.batch_run` and
     SolaraViz do): `AlignmentModel(scenario="baseline", w_autonomy=1.2, rng=1)`, or
     `AlignmentModel.from_scenario("baseline", w_autonomy=1.2)`; keyword values may also
-    be any config key path given in `values`.
+    be any config key path given in `values`. Mesa's DataCollector records every month
+    unless `collect=False` (the reference engine, `run_models`, stores its own records).
     """
 
     def __init__(self, scenario: str | Config | Compiled = "baseline",
                  params: Params | None = None, rng: int | None = None, run: int = 0,
                  schedule: str = "simultaneous", overrides: str | tuple[str, ...] = (),
-                 values: Mapping[str, Any] | None = None, **param_values: float):
+                 values: Mapping[str, Any] | None = None, collect: bool = True,
+                 **param_values: float):
         if isinstance(scenario, str):
             overrides = (overrides,) if isinstance(overrides, str) else tuple(overrides)
             experiment = _experiment(scenario, overrides)
@@ -105,12 +107,14 @@ class AlignmentModel(mesa.Model):
         self.state_agents = [StateAgent(self, i, n) for i, n in enumerate(st.states)]
         self.power_centers = [PowerCenter(self, p, n) for p, n in enumerate(st.poles)]
         self.platform_agents = [Platform(self, k, n) for k, n in enumerate(st.platforms)]
+        self.collect = collect  # Mesa's DataCollector each month (`run_models` stores instead)
         self.datacollector = mesa.DataCollector(
             model_reporters={"date": lambda m: m.date,
                              "nonaligned": lambda m: sum(a.nonaligned for a in m.state_agents)},
             agenttype_reporters=reporters(st.poles),
         )
-        self.datacollector.collect(self)
+        if collect:
+            self.datacollector.collect(self)
 
     @classmethod
     def from_scenario(cls, name: str = "baseline", rng: int | None = None, run: int = 0,
@@ -159,7 +163,8 @@ class AlignmentModel(mesa.Model):
                 self.act(phase, self.view)
             elif (agents := self.agents_by_type.get(AGENT_TYPES[phase.actors])) is not None:
                 agents.do("step")  # none of a type (a world without platforms): no part
-        self.datacollector.collect(self)
+        if self.collect:
+            self.datacollector.collect(self)
         self.running = not self.finished
 
 
@@ -195,7 +200,7 @@ def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
     rec = allocate(runs, steps, compiled)
     rec.draw = draw_ids(params, runs)
     for r, run in enumerate(runs):
-        model = AlignmentModel(compiled, params, rng=seed, run=int(run))
+        model = AlignmentModel(compiled, params, rng=seed, run=int(run), collect=False)
         store(rec, 0, model.state, rows=slice(r, r + 1))
         for m, target in enumerate(steps[1:], start=1):
             while model.transition < target:
