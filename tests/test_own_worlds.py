@@ -1,0 +1,72 @@
+"""A user's own world, built from the docs alone, through every command (docs/RELIABILITY.md,
+attacks 165 and after): what broke on it. Each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from command import run_cli
+from worlds import tiny_world_dict, user_folder
+
+# ---------------------------------------------------------------- a record of one's own
+
+
+def tiny_record(data: dict) -> dict:
+    """A record of the tiny world over its whole run: every state's spell in every
+    platform (alpha in the pact, nobody else anywhere) and one posture."""
+    scenario, world = data["scenario"], data["world"]
+    span = {"from": scenario["start"], "to": scenario["end"], "source": "notes"}
+    spells = [{"id": f"{state}_{platform}", "actor": state, "platform": platform,
+               "status": status, "accept": [status], **span}
+              for state in world["states"] for platform in world["platforms"]
+              for status in ["member" if (state, platform) == ("alpha", "pact") else "none"]]
+    return {"world": world["name"], "window": {"from": span["from"], "to": span["to"]},
+            "scoring": {"hold_share": 0.8, "required_share": 0.8, "grace_months": 12},
+            "sources": {"notes": "my own notes"}, "memberships": spells,
+            "postures": [{"id": "alpha_north", "actor": "alpha", "accept": ["north"],
+                          **span}]}
+
+
+@pytest.fixture
+def own_record(tmp_path):
+    """A user's folder with the tiny world, its scenario and its record; the options
+    that score the scenario on the record."""
+    data = tiny_world_dict()
+    overrides = user_folder(tmp_path / "myconf", data)
+    record = tmp_path / "myconf" / "record" / "mine.yaml"
+    record.parent.mkdir()
+    record.write_text(yaml.safe_dump(tiny_record(data), sort_keys=False))
+    sets = [arg for o in overrides if not o.startswith("scenario=") for arg in ("--set", o)]
+    return record, ["--record", str(record), "--scenario", "mine", *sets, "--runs", "2"]
+
+
+def test_a_users_world_is_scored_on_its_own_record(own_record):
+    """`balancing-sim-record` knew only conf/record/eurasia.yaml: a user's record could
+    not be scored at all (`--record` was an unknown option)."""
+    done = run_cli("balancing-sim-record", *own_record[1], "--worst", "13")
+    assert done.returncode == 0, done.stderr
+    assert "mine of world tiny, seed 31415926, 2 replicates" in done.stdout
+    assert "(share of 13 facts held in at least 0.8 of runs)" in done.stdout
+    assert "alpha_north" in done.stdout and "gamma_club" in done.stdout
+
+
+def test_a_record_outside_the_run_names_the_window_and_the_runs_months(own_record):
+    """Facts outside the recorded months would be dropped silently (a NaN score)."""
+    record, options = own_record
+    done = run_cli("balancing-sim-record", *options, "--set", "scenario.end=2003-12")
+    assert done.returncode == 2
+    assert (f"{record}: window = '2000-01 to 2004-12': months the run records: 2000-01 to "
+            "2003-12") in done.stderr
+    assert "Traceback" not in done.stderr and "record score" not in done.stdout
+
+
+def test_a_bad_fact_in_a_users_record_is_one_message_naming_it(own_record):
+    record, options = own_record
+    data = yaml.safe_load(record.read_text())
+    data["postures"][0]["accept"] = ["west"]
+    record.write_text(yaml.safe_dump(data, sort_keys=False))
+    done = run_cli("balancing-sim-record", *options)
+    assert done.returncode == 2
+    assert f"{record}: postures[alpha_north].accept = 'west'" in done.stderr
+    assert "drawn from the postures: north, south, nonaligned" in done.stderr
+    assert "Traceback" not in done.stderr
