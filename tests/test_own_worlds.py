@@ -70,3 +70,22 @@ def test_a_bad_fact_in_a_users_record_is_one_message_naming_it(own_record):
     assert f"{record}: postures[alpha_north].accept = 'west'" in done.stderr
     assert "drawn from the postures: north, south, nonaligned" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_users_world_is_calibrated_to_its_own_record_into_out(own_record, tmp_path):
+    """`balancing-sim-calibrate` composed the shipped world and read the shipped record
+    only: a user's world could not be calibrated (`--record` was an unknown option)."""
+    options = [*own_record[1][:-2], "--runs", "2", "--samples", "2", "--generations", "0",
+               "--workers", "1"]
+    out = tmp_path / "calibration"
+    done = run_cli("balancing-sim-calibrate", *options, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    written = (out / "calibrated.yaml").read_text()
+    assert "# Record score" in written and "no pattern scored" in written
+    assert "--record" in written  # the command that made it
+
+
+def test_calibrating_a_users_world_never_writes_the_shipped_tables(own_record):
+    done = run_cli("balancing-sim-calibrate", *own_record[1], "--write")
+    assert done.returncode == 2
+    assert "--write replaces the shipped world's tables in conf/params/" in done.stderr

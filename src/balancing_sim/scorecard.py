@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .config.arguments import count, document
-from .config.errors import ConfigError, Problem
+from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.validate import month_index
 from .record import (
@@ -41,12 +41,12 @@ from .record import (
     base_rate_forecasts,
     brier,
     brier_difference,
+    check_run_months,
     check_structure,
     fact_shares,
     load_record,
     load_world_ids,
     model_forecasts,
-    month_text,
     persistence_forecasts,
     record_markdown,
     record_score,
@@ -190,12 +190,8 @@ def own_record(path: str, scenario: str, overrides: Sequence[str], runs: int,
     config, _ = configure(scenario, overrides)
     world = WorldIds.of(config.world)
     record = load_record(expand(path), world)
-    first, last = (month_index(config.scenario.start), month_index(config.scenario.end))
-    if not first <= record.window.start <= record.window.end <= last:
-        window = f"{month_text(record.window.start)} to {month_text(record.window.end)}"
-        raise ConfigError([Problem(str(path), "window", window, (
-            f"months the run records: {config.scenario.start} to {config.scenario.end} "
-            f"(scenario {config.scenario.name}; choose another with --scenario or --set)"))])
+    check_run_months(record, path, config.scenario.start, config.scenario.end,
+                     f"scenario {config.scenario.name}; choose another with --scenario or --set")
     return Model.of(config, runs=runs, seed=seed), record, world
 
 
