@@ -89,3 +89,20 @@ def test_calibrating_a_users_world_never_writes_the_shipped_tables(own_record):
     done = run_cli("balancing-sim-calibrate", *own_record[1], "--write")
     assert done.returncode == 2
     assert "--write replaces the shipped world's tables in conf/params/" in done.stderr
+
+
+def test_the_validator_checks_a_users_record_against_its_world(own_record):
+    """`balancing-sim-validate` refused a record ("a world, situation, scenario, params
+    or experiment file"): a record could be checked only by running it."""
+    record, _ = own_record
+    world = record.parent.parent / "world" / "mine.yaml"
+    done = run_cli("balancing-sim-validate", str(record), "--world", str(world))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"ok: {record} (record)\n"
+    data = yaml.safe_load(record.read_text())
+    data["memberships"][0]["to"] = "2004-13"
+    record.write_text(yaml.safe_dump(data, sort_keys=False))
+    done = run_cli("balancing-sim-validate", str(record), "--world", str(world))
+    assert done.returncode == 2
+    assert f"{record}: memberships[alpha_pact].to = '2004-13'" in done.stderr
+    assert "Traceback" not in done.stderr
