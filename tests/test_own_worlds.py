@@ -8,6 +8,9 @@ import yaml
 from command import run_cli
 from worlds import tiny_world_dict, user_folder
 
+from balancing_sim.config.errors import ConfigError
+from balancing_sim.config.validate import build_config
+
 # ---------------------------------------------------------------- a record of one's own
 
 
@@ -106,3 +109,18 @@ def test_the_validator_checks_a_users_record_against_its_world(own_record):
     assert done.returncode == 2
     assert f"{record}: memberships[alpha_pact].to = '2004-13'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- capabilities by year
+
+
+def test_cow_codes_without_capability_data_are_refused(tiny_dict):
+    """An actor's `cow` codes in a world that names no capability table were ignored:
+    the actor kept its constant capability, silently."""
+    tiny_dict["world"]["states"]["alpha"]["cow"] = [{"code": 373}]
+    with pytest.raises(ConfigError) as caught:
+        build_config(tiny_dict)
+    assert len(caught.value.problems) == 1
+    assert str(caught.value.problems[0]).startswith(
+        "config.yaml: world.states.alpha.cow = [373]: COW codes read from the world's "
+        "capability_data, which this world does not name")
