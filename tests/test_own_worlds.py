@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from command import run_cli
+from command import run_cli, sim_cli
 from worlds import tiny_world_dict, user_folder
 
 from balancing_sim.config.errors import ConfigError
@@ -124,3 +124,25 @@ def test_cow_codes_without_capability_data_are_refused(tiny_dict):
     assert str(caught.value.problems[0]).startswith(
         "config.yaml: world.states.alpha.cow = [373]: COW codes read from the world's "
         "capability_data, which this world does not name")
+
+
+# ---------------------------------------------------------------- figures of any world
+
+
+def test_labels_with_dollar_signs_are_drawn_as_written(tmp_path):
+    """Labels with two `$` ("US$ and HK$ bloc") were read as mathtext by matplotlib:
+    drawn as a formula, or, when not one ("a$b_c^$d"), plot and report died with an
+    empty message ("balancing-sim-plot: ", exit 2)."""
+    data = tiny_world_dict()
+    data["world"]["states"]["alpha"]["label"] = "US$ and HK$ bloc, 50% – Ünïcode"
+    data["world"]["states"]["beta"]["label"] = "a$b_c^$d"
+    data["world"]["poles"]["north"]["label"] = "$north"
+    out = tmp_path / "run"
+    done = sim_cli(*user_folder(tmp_path / "myconf", data), "runs=2", f"out={out}")
+    assert done.returncode == 0, done.stderr
+    for command in ("balancing-sim-plot", "balancing-sim-report"):
+        done = run_cli(command, str(out))
+        assert done.returncode == 0, done.stderr
+    fan = (out / "figures" / "fan.svg").read_text(encoding="utf-8")
+    assert "US$ and HK$ bloc, 50% – Ünïcode" in fan and "a$b_c^$d" in fan
+    assert "$north" in fan and "a$b_c^$d" in (out / "report.html").read_text(encoding="utf-8")
