@@ -146,3 +146,16 @@ def test_labels_with_dollar_signs_are_drawn_as_written(tmp_path):
     fan = (out / "figures" / "fan.svg").read_text(encoding="utf-8")
     assert "US$ and HK$ bloc, 50% – Ünïcode" in fan and "a$b_c^$d" in fan
     assert "$north" in fan and "a$b_c^$d" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_figure_error_whose_first_line_is_empty_still_says_something(monkeypatch, tmp_path):
+    """matplotlib's errors start with an empty line: the command printed only its name."""
+    from balancing_sim.analysis import report
+
+    def fails(*args, **kwargs):
+        raise ValueError("\n$x^$\n   ^\nParseFatalException: Expected token")
+
+    monkeypatch.setattr(report, "plot_results", fails)
+    done = run_cli("balancing-sim-plot", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == "balancing-sim-plot: $x^$\n"
