@@ -159,3 +159,25 @@ def test_a_figure_error_whose_first_line_is_empty_still_says_something(monkeypat
     done = run_cli("balancing-sim-plot", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr == "balancing-sim-plot: $x^$\n"
+
+
+def test_a_sweep_whose_points_run_different_worlds_keeps_every_actor_and_pole(tmp_path):
+    """The tables of a sweep took the first point's columns and ids: a pole only later
+    points have lost its `align_<pole>` (fan charts drew shares that do not add up, its
+    posture took the non-aligned grey) and a state only they have made the report die
+    ("'list' argument must have no negative elements")."""
+    import balancing_sim as bs
+
+    out = tmp_path / "sweep"
+    done = sim_cli("-m", "world=synthetic", "situation=synthetic", "world.size.states=3,4",
+                   "world.size.poles=2,3", "world.size.platforms=2", "runs=2", f"out={out}")
+    assert done.returncode == 0, done.stderr
+    traj = bs.load(out).trajectories
+    for poles, states in ((2, 3), (3, 4)):
+        point = traj[(traj["world.size.poles"] == poles) & (traj["world.size.states"] == states)]
+        assert point["align_p2"].isna().all() == (poles == 2)
+        assert sorted(point["actor"].unique()) == [f"s{i:04d}" for i in range(states)]
+    done = run_cli("balancing-sim-report", str(out))
+    assert done.returncode == 0, done.stderr
+    numbers = (out / "report_numbers.csv").read_text()
+    assert ",s0003,p2," in numbers  # a state and a pole only the largest point has
