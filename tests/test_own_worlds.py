@@ -172,7 +172,11 @@ def test_a_sweep_whose_points_run_different_worlds_keeps_every_actor_and_pole(tm
     done = sim_cli("-m", "world=synthetic", "situation=synthetic", "world.size.states=3,4",
                    "world.size.poles=2,3", "world.size.platforms=2", "runs=2", f"out={out}")
     assert done.returncode == 0, done.stderr
-    traj = bs.load(out).trajectories
+    res = bs.load(out)
+    traj = res.trajectories
+    relation = res.tables["trajectories"].to_duckdb()
+    assert relation.aggregate("count(align_p2)").fetchall()[0][0] == \
+        traj["align_p2"].notna().sum() > 0  # DuckDB reads it too (nulls where no pole)
     for poles, states in ((2, 3), (3, 4)):
         point = traj[(traj["world.size.poles"] == poles) & (traj["world.size.states"] == states)]
         assert point["align_p2"].isna().all() == (poles == 2)

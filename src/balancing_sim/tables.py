@@ -295,6 +295,14 @@ class Table:
                 [pl.lit(_constant(v)).alias(k) for k, v in part.extra.items()]))
         return pl.concat(frames, how="diagonal_relaxed")
 
+    def _full(self, part: Part) -> ds.Dataset:
+        """A part's dataset with every column of the table (nulls where it has none)."""
+        if set(self.schema.names) <= set(part.dataset.schema.names):
+            return part.dataset
+        if isinstance(part.source, pa.Table):
+            return ds.dataset(part.source, schema=self.schema)
+        return ds.dataset([str(p) for p in part.source], format="parquet", schema=self.schema)
+
     def to_duckdb(self, connection=None):
         """A DuckDB relation over the parts (queries push down to the Parquet files)."""
         import duckdb
@@ -303,7 +311,7 @@ class Table:
         extras = self.extras
         relation = None
         for part in self.parts:
-            rel = con.from_arrow(part.dataset)
+            rel = con.from_arrow(self._full(part))
             rel = rel.select(*[duckdb.ColumnExpression(c) for c in self.schema.names],
                              *[duckdb.ConstantExpression(_constant(part.extra.get(k)))
                                .alias(k) for k in extras])
