@@ -206,7 +206,8 @@ def score_own_record(args: argparse.Namespace) -> int:
     panel = panel_of(model, args.runs)
     scores = brier(model_forecasts(panel, record))
     pd.set_option("display.width", 160)
-    print(f"{args.scenario} of world {world.name}, seed {args.seed}, {args.runs} replicates, "
+    print(f"{args.scenario} of world {world.name}, seed {args.seed}, {len(panel.align)} "
+          f"replicates{' (at least one per posterior draw)' if model.params.draws else ''}, "
           f"against {args.record}:\nrecord score {record_score(panel, record):.3f} "
           f"(share of {len(record.facts)} facts held in at least "
           f"{record.scoring.required_share:g} of runs), Brier {scores['all']:.3f}")
