@@ -121,7 +121,7 @@ def test_a_file_of_unknown_kind_says_which_kinds_exist(tmp_path, capsys):
     path = tmp_path / "notes.yaml"
     path.write_text("hello: world\n")
     code, _, err = run(capsys, str(path))
-    assert code == 2 and "a world, situation, scenario, params or experiment file" in err
+    assert code == 2 and "a world, situation, scenario, params, experiment or record file" in err
 
 
 def test_duplicate_keys_are_refused(tmp_path):

@@ -18,6 +18,13 @@ A calibration file with `method: abc` computes a posterior instead (`posterior`:
 with pyabc), written as `<writes>.csv` (the draws) and `<writes>.yaml` (the params
 option). Nothing tracked is overwritten unless asked: the files go to `--out` (default
 outputs/calibration/), and into conf/params/ only with `--write`.
+
+A user's own world is calibrated to its own record with `--record FILE` (laid out as
+conf/record/eurasia.yaml), `--scenario` and `--set` (overrides as on balancing-sim's
+command line, e.g. `--set hydra.searchpath=[file:///...] --set world=mine`): the ranges
+and budget come from `--name`, the record is checked against the world the run
+composes, the shipped history's patterns P1-P5 are not used, and the tables go to
+`--out` only.
 """
 
 from __future__ import annotations
@@ -38,16 +45,18 @@ from SALib.sample import latin
 from .config.arguments import count, output_folder
 from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
+from .config.outputs import expand
 from .config.schema import FREE_PARAMETERS, Params
 from .config.validate import month_index
 from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import (
     Record,
+    WorldIds,
     agreement,
+    check_run_months,
     checkpoints,
     load_record,
-    load_world_ids,
     scored_span,
     windowed,
 )
@@ -320,20 +329,34 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder written without --write (default outputs/calibration)")
     parser.add_argument("--write", action="store_true",
                         help="write into conf/params/ (tracked files) instead of --out")
+    parser.add_argument("--record", help="a world's own record file: calibrate to it "
+                        "(with --scenario and --set choosing that world's run)")
+    parser.add_argument("--scenario", help="the scenario run (default: the calibration's)")
+    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
+                        help="a config override, as on balancing-sim's command line "
+                        "(repeatable), e.g. world=mine")
     args = parser.parse_args(argv)
+    own = args.record is not None or args.scenario is not None or bool(args.set)
+    if own and args.write:
+        parser.error("--write replaces the shipped world's tables in conf/params/: not with "
+                     "--record, --scenario or --set (the tables go to --out)")
     root = conf_dir()
     try:  # every file is read and checked before the first simulation
         settings = read_settings(root, args.name)
         for key in ("samples", "generations", "runs", "population", "draws"):
             if getattr(args, key) is not None:
                 settings[key] = getattr(args, key)
+        settings["scenario"] = args.scenario or settings["scenario"]
         config, _ = compose([f"scenario={settings['scenario']}",
-                             f"params={settings['start']}"])
+                             f"params={settings['start']}", *args.set])
         model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
-        world = load_world_ids(root / settings["world"])
-        record = load_record(root / settings["record"], world)
-        patterns = (load_patterns(root / settings["patterns"]) if settings.get("patterns")
-                    else {"patterns": {}})
+        world = WorldIds.of(config.world)  # the record is checked against the world run
+        record_file = expand(args.record) if args.record else root / settings["record"]
+        record = load_record(record_file, world)
+        check_run_months(record, record_file, config.scenario.start, config.scenario.end,
+                         f"scenario {config.scenario.name}")
+        patterns = (load_patterns(root / settings["patterns"])
+                    if settings.get("patterns") and not own else {"patterns": {}})
         record = windowed(record, settings.get("until"))
     except ConfigError as exc:
         print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)

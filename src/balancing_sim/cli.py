@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def validate_main(argv: list[str] | None = None) -> int:
     """`balancing-sim-validate PATH... [--world PATH]`: check world, situation, scenario,
-    params and experiment files without running anything; exit 0 with one "ok" line
+    params, experiment and record files without running anything; exit 0 with one "ok" line
     per file, or 2 with every problem of every file."""
     import argparse
 
@@ -173,12 +173,13 @@ def validate_main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="balancing-sim-validate",
-        description="Check world, situation, scenario, params and experiment files.")
+        description="Check world, situation, scenario, params, experiment and record files.")
     home = os.path.expanduser  # `~` is the home folder, as in out=, quoted or not
     parser.add_argument("paths", nargs="+", metavar="PATH", type=home,
                         help="YAML files to check")
     parser.add_argument("--world", metavar="PATH", default=None, type=home,
-                        help="world file to check scenarios against (default: the shipped one)")
+                        help="world file to check scenarios and records against (default: the "
+                        "shipped one)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.debug:

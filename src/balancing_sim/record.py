@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .config.arguments import document
-from .config.errors import Collector, ConfigError
+from .config.errors import Collector, ConfigError, Problem
 from .config.schema import NONALIGNED, STATUSES, World
 from .config.validate import build_world, month_index
 from .config.yamlfile import load_yaml
@@ -178,6 +178,16 @@ def load_world_ids(path: str | Path) -> WorldIds:
 def load_record(path: str | Path, world: WorldIds) -> Record:
     """Read and check a record; every malformed fact is reported in one ConfigError."""
     return parse_record(load_yaml(path), world, file=str(path))
+
+
+def check_run_months(record: Record, file: str | Path, start: str, end: str,
+                     run: str) -> None:
+    """A record scored on a run must lie in the months the run records (facts outside
+    would be dropped, silently)."""
+    if not month_index(start) <= record.window.start <= record.window.end <= month_index(end):
+        window = f"{month_text(record.window.start)} to {month_text(record.window.end)}"
+        raise ConfigError([Problem(str(file), "window", window,
+                                   f"months the run records: {start} to {end} ({run})")])
 
 
 def parse_record(data: object, world: WorldIds, file: str = "<record>") -> Record:

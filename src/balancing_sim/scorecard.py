@@ -8,6 +8,13 @@ facts, P1-P5, and the out-of-sample table: for each cutoff (a rolling origin), t
 after it scored for the settings that never saw them, against the two naive forecasts
 of `record` (persistence, base rates) and the settings that saw everything. With
 `--doc` it regenerates the record and score tables of docs/VALIDATION.md.
+
+With `--record FILE`, a world's own record (laid out as conf/record/eurasia.yaml, checked
+against the world the run composes): `--scenario` and `--set` choose the run as on
+balancing-sim's command line (a user's folder: `--set hydra.searchpath=[file:///...]
+--set world=mine`), and it prints that run's record score, Brier score, structure facts
+and worst facts, in sample only (the settings calibrated to a cutoff are the shipped
+world's).
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .config.arguments import count, document
+from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.validate import month_index
 from .record import (
@@ -28,9 +37,12 @@ from .record import (
     END,
     Record,
     Window,
+    WorldIds,
     base_rate_forecasts,
     brier,
     brier_difference,
+    check_run_months,
+    check_structure,
     fact_shares,
     load_record,
     load_world_ids,
@@ -41,6 +53,9 @@ from .record import (
     replace_generated,
 )
 from .validation import Panel, load_patterns, pass_rates
+
+if TYPE_CHECKING:
+    from .evaluation import Model
 
 SEED = 31415926
 """A seed no calibration uses (theirs: conf/calibration/*.yaml)."""
@@ -65,15 +80,22 @@ VERSUS = ("minus persistence", "90% low", "90% high")
 
 
 def history_panel(params: str, runs: int, seed: int) -> Panel:
-    """The history's recorded runs under a params option (posterior settings: at least
-    one run per draw)."""
+    """The history's recorded runs under a params option."""
+    from .evaluation import Model
+
+    return panel_of(Model.of("history", [f"params={params}"], seed=seed), runs)
+
+
+def panel_of(model: Model, runs: int) -> Panel:
+    """A model's recorded runs, every month (posterior settings: at least one run per
+    draw)."""
     from .draws import load_draws
     from .evaluation import Model
 
-    model = Model.of("history", [f"params={params}"], seed=seed)
     if model.params.draws is not None:
         runs = max(runs, len(load_draws(model.params.draws)[1]))
-    return Model(model.compiled, model.params, runs, seed, model.engine, 1).panel(model.params)
+    return Model(model.compiled, model.params, runs, model.seed, model.engine, 1).panel(
+        model.params)
 
 
 def forecast_hold(forecasts: pd.DataFrame, required: float) -> float:
@@ -158,6 +180,46 @@ def scores_markdown(inside: pd.DataFrame, outside: pd.DataFrame, runs: int,
         markdown(outside)))
 
 
+def own_record(path: str, scenario: str, overrides: Sequence[str], runs: int,
+               seed: int) -> tuple[Model, Record, WorldIds]:
+    """The run a user's record is scored on, and the record checked against that run's
+    world and months (every problem a ConfigError, before anything runs)."""
+    from .config.outputs import expand
+    from .evaluation import Model, configure
+
+    config, _ = configure(scenario, overrides)
+    world = WorldIds.of(config.world)
+    record = load_record(expand(path), world)
+    check_run_months(record, path, config.scenario.start, config.scenario.end,
+                     f"scenario {config.scenario.name}; choose another with --scenario or --set")
+    return Model.of(config, runs=runs, seed=seed), record, world
+
+
+def score_own_record(args: argparse.Namespace) -> int:
+    """`--record FILE`: one run's score on a world's own record (in sample only)."""
+    try:
+        model, record, world = own_record(args.record, args.scenario, args.set, args.runs,
+                                          args.seed)
+    except ConfigError as exc:
+        print(f"balancing-sim-record: {exc}", file=sys.stderr)
+        return 2
+    panel = panel_of(model, args.runs)
+    scores = brier(model_forecasts(panel, record))
+    pd.set_option("display.width", 160)
+    print(f"{args.scenario} of world {world.name}, seed {args.seed}, {len(panel.align)} "
+          f"replicates{' (at least one per posterior draw)' if model.params.draws else ''}, "
+          f"against {args.record}:\nrecord score {record_score(panel, record):.3f} "
+          f"(share of {len(record.facts)} facts held in at least "
+          f"{record.scoring.required_share:g} of runs), Brier {scores['all']:.3f}")
+    if record.structure:
+        print(f"\nStructure facts (against the world):\n"
+              f"{check_structure(record, world).to_string(index=False)}")
+    worst = fact_shares(panel, record).sort_values("share").head(args.worst)
+    print(f"\nWorst facts (share of runs holding them):\n"
+          f"{worst[['id', 'from', 'to', 'accept', 'share']].to_string(index=False)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="balancing-sim-record", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -167,7 +229,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--doc", type=document(BEGIN, END, *SCORES),
                         help="regenerate the tables of this document (docs/VALIDATION.md; "
                         "checked before anything runs)")
+    parser.add_argument("--record", help="a world's own record file (conf/record/eurasia.yaml "
+                        "is the layout): score --scenario on it instead")
+    parser.add_argument("--scenario", default="history",
+                        help="with --record: the scenario scored (default history)")
+    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
+                        help="with --record: a config override, as on balancing-sim's "
+                        "command line (repeatable), e.g. world=mine")
     args = parser.parse_args(argv)
+    if args.record is not None:
+        if args.doc:
+            parser.error("--doc regenerates docs/VALIDATION.md from the shipped record: "
+                         "not with --record")
+        return score_own_record(args)
+    if args.set or args.scenario != "history":
+        parser.error("--scenario and --set choose the run a --record file is scored on")
     root = conf_dir()
     world = load_world_ids(root / "world" / "eurasia.yaml")
     record = load_record(root / "record" / "eurasia.yaml", world)

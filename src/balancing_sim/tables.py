@@ -109,7 +109,26 @@ class Table:
 
     @cached_property
     def schema(self) -> pa.Schema:
-        return self.parts[0].dataset.schema if self.parts else pa.schema([])
+        """The parts' columns: the first part's, then those only later parts have (sweep
+        points may run different worlds: a pole's `align_<pole>` is null where it is
+        not one)."""
+        if not self.parts:
+            return pa.schema([])
+        first, *others = dict.fromkeys(p.dataset.schema for p in self.parts)
+        fields = {f.name: f for f in first}
+        for schema in others:
+            fields.update({f.name: f for f in schema if f.name not in fields})
+        return pa.schema(list(fields.values()), metadata=first.metadata)
+
+    @cached_property
+    def _categories(self) -> dict[str, list[str]]:
+        """Each id column's categories over all parts: the first part's, then those only
+        later parts have (sweep points may run different worlds)."""
+        merged: dict[str, dict[str, None]] = {}
+        for schema in dict.fromkeys(p.dataset.schema for p in self.parts):
+            for column, names in schema_categories(schema).items():
+                merged.setdefault(column, {}).update(dict.fromkeys(names))
+        return {column: list(names) for column, names in merged.items()}
 
     @property
     def extras(self) -> list[str]:
@@ -127,7 +146,7 @@ class Table:
         """Categories of an id column in config order (or the values of an extra)."""
         if column in self.extras:
             return [str(v) for v in self.values(column)]
-        known = schema_categories(self.schema).get(column)
+        known = self._categories.get(column)
         if known is not None:
             return known
         seen: dict[str, None] = {}
@@ -211,12 +230,20 @@ class Table:
         own = [c for c in dict.fromkeys(columns) if c in self.schema.names]
         for part in self.parts:
             conditions = self._conditions(part, final)
-            needed = list(dict.fromkeys([*own, *conditions]))
+            names = part.dataset.schema.names
+            needed = list(dict.fromkeys([*(c for c in own if c in names), *conditions]))
             for batch in part.batches(needed, batch_rows):
                 if conditions:
                     batch = batch.filter(_mask(batch, conditions))
                 if batch.num_rows:
-                    yield part, batch.select(own)
+                    yield part, self._whole(batch, own)
+
+    def _whole(self, batch: pa.RecordBatch, columns: list[str]) -> pa.RecordBatch:
+        """`columns` of a part's batch, those the part lacks as nulls."""
+        return pa.RecordBatch.from_arrays(
+            [batch.column(c) if c in batch.schema.names
+             else pa.nulls(batch.num_rows, self.schema.field(c).type) for c in columns],
+            names=columns)
 
     def batches(self, columns: Sequence[str] | None = None, final: bool = False,
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
@@ -230,10 +257,16 @@ class Table:
         """The whole table (or some columns) as one DataFrame, ids as categories."""
         wanted = list(columns) if columns is not None else self.columns
         frames = []
+        own = [c for c in wanted if c in self.schema.names]
         for part in self.parts:
-            own = [c for c in wanted if c in self.schema.names]
-            table = part.dataset.to_table(columns=own, filter=self._filter(part, False))
-            frames.append(_with_extra(table.to_pandas(), part.extra, wanted))
+            names = part.dataset.schema.names
+            table = part.dataset.to_table(columns=[c for c in own if c in names],
+                                          filter=self._filter(part, False))
+            for c in own:
+                if c not in names:  # a column only other parts have: nulls here
+                    table = table.append_column(
+                        self.schema.field(c), pa.nulls(table.num_rows, self.schema.field(c).type))
+            frames.append(_with_extra(table.select(own).to_pandas(), part.extra, wanted))
         if not frames:
             return pd.DataFrame(columns=wanted)
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -262,6 +295,14 @@ class Table:
                 [pl.lit(_constant(v)).alias(k) for k, v in part.extra.items()]))
         return pl.concat(frames, how="diagonal_relaxed")
 
+    def _full(self, part: Part) -> ds.Dataset:
+        """A part's dataset with every column of the table (nulls where it has none)."""
+        if set(self.schema.names) <= set(part.dataset.schema.names):
+            return part.dataset
+        if isinstance(part.source, pa.Table):
+            return ds.dataset(part.source, schema=self.schema)
+        return ds.dataset([str(p) for p in part.source], format="parquet", schema=self.schema)
+
     def to_duckdb(self, connection=None):
         """A DuckDB relation over the parts (queries push down to the Parquet files)."""
         import duckdb
@@ -270,7 +311,7 @@ class Table:
         extras = self.extras
         relation = None
         for part in self.parts:
-            rel = con.from_arrow(part.dataset)
+            rel = con.from_arrow(self._full(part))
             rel = rel.select(*[duckdb.ColumnExpression(c) for c in self.schema.names],
                              *[duckdb.ConstantExpression(_constant(part.extra.get(k)))
                                .alias(k) for k in extras])

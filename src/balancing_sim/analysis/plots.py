@@ -47,6 +47,7 @@ STYLE = {
     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 11,
     "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none",
     "savefig.dpi": DPI, "figure.dpi": 100, "font.family": "DejaVu Sans",
+    "text.parse_math": False,  # labels are data: a "$" in a name is a dollar sign
 }
 LABEL_BOX = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
              "alpha": 0.7}

@@ -565,8 +565,9 @@ def _run(prog: str, argv: Sequence[str] | None, action) -> int:
         for line in action(args.path, args.out, **options):
             print(line)
     except (NotResults, ValueError, OSError) as exc:
-        print(f"{prog}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-              file=sys.stderr)
+        said = next((line for line in str(exc).splitlines() if line.strip()),
+                    type(exc).__name__)  # the first line that says something
+        print(f"{prog}: {said}", file=sys.stderr)
         return 2
     return 0
 

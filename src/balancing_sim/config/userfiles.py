@@ -1,11 +1,12 @@
-"""Check users' own world, situation, scenario, params and experiment files without
-running anything (`balancing-sim-validate PATH...`), for editors and CI.
+"""Check users' own world, situation, scenario, params, experiment and record files
+without running anything (`balancing-sim-validate PATH...`), for editors and CI.
 
 A file's kind comes from the folder it sits in (`world/`, `situation/`, `scenario/`,
 `params/`, `experiment/`, as in `conf/`) or, elsewhere, from its content. A world
 is checked on its own against the schema; a situation, scenario, params or
 experiment file is composed by Hydra exactly as a run would compose it (with the
-shipped world, or the one given with `--world`) and the whole config validated.
+shipped world, or the one given with `--world`) and the whole config validated. A record
+(`record/`, as conf/record/) is checked against that world's ids and ladders.
 Files are read as data only (`yaml.safe_load` semantics, duplicate keys refused).
 """
 
@@ -29,14 +30,19 @@ from .yamlfile import load_yaml, package_of
 
 KINDS = GROUPS
 SITUATION_KEYS = set(Scenario.__dataclass_fields__)
+RECORD_KEYS = {"window", "scoring", "memberships"}
+"""Keys only a record has (record.py reads it; it is no config group)."""
 
 
 def kind_of(path: Path, data: object) -> str | None:
-    """world, situation, scenario, params or experiment; None if it cannot be told."""
-    if path.parent.name in KINDS:
+    """world, situation, scenario, params, experiment or record; None if it cannot be
+    told."""
+    if path.parent.name in (*KINDS, "record"):
         return path.parent.name
     if not isinstance(data, dict):
         return None
+    if set(data) >= RECORD_KEYS:
+        return "record"
     package = package_of(path)
     keys = set(data)
     if package == "_global_":
@@ -93,9 +99,15 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
     if kind is None:
         return Checked(str(path), None, ConfigError([Problem(
             str(path), "(file)", None,
-            "a world, situation, scenario, params or experiment file: put it in a folder "
-            "named after its kind (world/, situation/, scenario/, params/, experiment/) "
-            "or give it that kind's keys")]))
+            "a world, situation, scenario, params, experiment or record file: put it in a "
+            "folder named after its kind (world/, situation/, scenario/, params/, "
+            "experiment/, record/) or give it that kind's keys")]))
+    if kind == "record":
+        try:
+            check_record(path, world)
+        except ConfigError as exc:
+            return Checked(str(path), kind, exc)
+        return Checked(str(path), kind, None)
     if kind == "world":
         try:
             world = _world_data(path, data)
@@ -135,6 +147,16 @@ def check_file(path: str | Path, world: str | Path | None = None) -> Checked:
         except ConfigError as exc:
             return Checked(str(path), kind, _renamed(exc, names))
     return Checked(str(path), kind, None)
+
+
+def check_record(path: Path, world: str | Path | None) -> None:
+    """A record against the ids and ladders of `world` (a world file), or of the world a
+    run composes by default."""
+    from ..record import WorldIds, load_record, load_world_ids
+
+    ids = (load_world_ids(world) if world is not None
+           else WorldIds.of(compose([])[0].world))
+    load_record(path, ids)
 
 
 def check_experiment(path: Path, data: object, composed: dict, overrides: list[str]) -> None:

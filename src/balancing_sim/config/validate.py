@@ -592,9 +592,18 @@ def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
     the world's file or in the shipped conf/ (kept as the file found), with rows for
     every COW code an actor sums (an absent code would count as no capability)."""
     name = world.capability_data
+    if name is None:  # codes nothing reads: the actor would keep its constant, silently
+        for section in ("poles", "states", "external"):
+            for actor in getattr(world, section):
+                if actor.cow:
+                    r.add(f"{key}.{section}.{actor.id}.cow", [c.code for c in actor.cow],
+                          "COW codes read from the world's capability_data, which this "
+                          "world does not name (name a COW NMC table, or drop cow: the "
+                          "actor keeps its constant capability)")
+        return world
     rule = next(f.metadata["pattern"] for f in fields(World) if f.name == "capability_data")
     if not isinstance(name, str) or not re.fullmatch(rule, name):
-        return world  # no data, or a value the field's own rule refused
+        return world  # a value the field's own rule refused
     from ..capabilities import cinc_table, data_file, data_folders
 
     path = data_file(name, r.file)
