@@ -185,3 +185,18 @@ def test_a_sweep_whose_points_run_different_worlds_keeps_every_actor_and_pole(tm
     assert done.returncode == 0, done.stderr
     numbers = (out / "report_numbers.csv").read_text()
     assert ",s0003,p2," in numbers  # a state and a pole only the largest point has
+
+
+def test_a_situation_written_for_another_world_is_said_first():
+    """A world run with a situation and scenario of another world: each of their ids
+    was its own problem (672, the cause nowhere); the first line now says it."""
+    from balancing_sim.config.loading import compose
+
+    with pytest.raises(ConfigError) as caught:
+        compose(["world=synthetic", "runs=1"])
+    first = caught.value.problems[0]
+    assert (first.key, first.value) == ("scenario", "23 unknown ids")
+    assert first.allowed.startswith("ids of world 'synthetic_10x3x4_seed0': the situation "
+                                    "and scenario name 23 ids it lacks (afghanistan, ")
+    assert "written for another world; choose this world's own (situation=" in first.allowed
+    assert len(caught.value.problems) > 600  # each problem is still named
