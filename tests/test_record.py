@@ -22,6 +22,7 @@ from balancing_sim.record import (
     brier_difference,
     check_structure,
     checkpoints,
+    end_state,
     fact_shares,
     facts_markdown,
     load_record,
@@ -394,6 +395,21 @@ def test_hold_share_decides_when_partial_agreement_is_enough():
     panel.status[:, off, n, k] = STATUSES.index("observer")  # agrees in 70% of months
     assert fact_shares(panel, record).set_index("id")["share"]["a_pact"] == 0.0
 
+
+
+def test_the_end_state_flags_a_fact_held_over_its_span_but_wrong_at_its_end():
+    """A forward run starts at the record's last month: a fact agreed with in 80% of its
+    months is held (`fact_shares`), yet runs that break it in its last months start
+    wrong; `end_state` scores that month alone, for the facts it falls in."""
+    record = toy_record()
+    panel = perfect_panel(record, TOY_WORLD, runs=4)
+    n, k = TOY_WORLD.states.index("a"), TOY_WORLD.platforms.index("pact")
+    panel.status[:3, -3:, n, k] = STATUSES.index("none")   # three runs leave at the end
+    assert fact_shares(panel, record).set_index("id")["share"]["a_pact"] == 1.0
+    ends = end_state(panel, record).set_index("id")["share"]
+    assert ends["a_pact"] == 0.25
+    last = panel.months[-1]
+    assert set(ends.index) == {f.id for f in record.facts if f.start <= last <= f.end}
 
 def test_share_counts_runs_and_brier_uses_checkpoint_shares():
     record = toy_record()

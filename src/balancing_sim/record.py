@@ -563,6 +563,21 @@ def fact_shares(panel: Panel, record: Record,
     return pd.DataFrame(rows, columns=list(SHARE_COLUMNS))
 
 
+
+def end_state(panel: Panel, record: Record) -> pd.DataFrame:
+    """The facts of the record's last month, where forward scenarios start: the share of
+    runs agreeing with each in that month (a fact held over its span, as `fact_shares`
+    scores it, may still be wrong at its end, and every forward run starts there)."""
+    last = min(record.window.end, int(panel.months[-1]))
+    found = np.flatnonzero(panel.months == last)
+    rows = []
+    for fact in record.facts:
+        low, high = scored_span(fact, record.scoring, record.window)
+        if found.size and fact.start <= last <= fact.end and low <= high:
+            rows.append((fact.id, fact.kind, fact.actor, fact.subject, ", ".join(fact.accept),
+                         float(agreement(panel, fact)[:, found[0]].mean())))
+    return pd.DataFrame(rows, columns=["id", "kind", "actor", "subject", "accept", "share"])
+
 def record_score(panel: Panel, record: Record,
                  window: Window | tuple[str, str] | None = None) -> float:
     """Share of the scored facts held in at least `required_share` of runs."""
