@@ -240,6 +240,8 @@ class Table:
 
     def _whole(self, batch: pa.RecordBatch, columns: list[str]) -> pa.RecordBatch:
         """`columns` of a part's batch, those the part lacks as nulls."""
+        if set(columns) <= set(batch.schema.names):
+            return batch.select(columns)
         return pa.RecordBatch.from_arrays(
             [batch.column(c) if c in batch.schema.names
              else pa.nulls(batch.num_rows, self.schema.field(c).type) for c in columns],
