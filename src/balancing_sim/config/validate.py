@@ -689,6 +689,7 @@ def _written_for_another_world(errors: Collector, file: str, world: World | None
     problems, each one id)."""
     ours = {i for section in SECTIONS for i in ids.get(section, ())}
     foreign = dict.fromkeys(p.value for p in errors.problems if p.file == file
+                            and " id" in p.allowed  # a reference to an unknown id
                             and isinstance(p.value, str) and ID_PATTERN.match(p.value)
                             and p.value not in ours)
     if world is None or len(foreign) < FOREIGN_IDS:
