@@ -51,6 +51,7 @@ def test_a_users_world_is_scored_on_its_own_record(own_record):
     assert "mine of world tiny, seed 31415926, 2 replicates" in done.stdout
     assert "(share of 13 facts held in at least 0.8 of runs)" in done.stdout
     assert "alpha_north" in done.stdout and "gamma_club" in done.stdout
+    assert "the record's last month (where a run continuing this one starts): " in done.stdout
 
 
 def test_a_record_outside_the_run_names_the_window_and_the_runs_months(own_record):

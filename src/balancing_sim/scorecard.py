@@ -245,6 +245,10 @@ def score_own_record(args: argparse.Namespace) -> int:
     worst = fact_shares(panel, record).sort_values("share").head(args.worst)
     print(f"\nWorst facts (share of runs holding them):\n"
           f"{worst[['id', 'from', 'to', 'accept', 'share']].to_string(index=False)}")
+    end, required = end_state(panel, record), record.scoring.required_share
+    print(f"\nIn {month_text(record.window.end)}, the record's last month (where a run "
+          f"continuing this one starts): {int((end['share'] >= required).sum())} of "
+          f"{len(end)} facts agreed by at least {required:g} of runs")
     return 0
 
 
