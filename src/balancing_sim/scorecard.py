@@ -176,8 +176,7 @@ def forward_start(panels: dict[str, Panel], record: Record) -> tuple[pd.DataFram
                              "agreed": int((end["share"] >= required).sum()),
                              "share agreed": float((end["share"] >= required).mean())}
                             for label, end in ends.items()])
-    first, *others = ends.values()
-    below = first[["id", "accept"]].assign(**{
+    below = ends[START_SETTINGS[0]][["id", "accept"]].assign(**{
         label: end["share"].to_numpy() for label, end in ends.items()})
     below = below[(below[list(ends)] < required).any(axis=1)].sort_values(list(ends)[-1])
     return summary, below
