@@ -34,7 +34,7 @@ from .analysis import plots
 from .config.errors import ConfigError
 from .config.loading import check_names, composition, options
 from .contract import build as build_tables
-from .parameters import params as calibrated
+from .parameters import params as parameter_set
 from .records import allocate, store
 
 MAIN_PARAMETERS = ("w_autonomy", "w_security", "w_punishment", "w_economy", "w_identity")
@@ -187,8 +187,9 @@ def pick(name: str) -> None:
 
 @functools.cache
 def parameters():
-    """Calibrated values and ranges, read once per server process."""
-    return calibrated()
+    """The free parameters' calibration ranges (the box searched), read once per server
+    process; their values come from the scenario's config (`defaults`)."""
+    return parameter_set()
 
 
 def defaults() -> dict[str, float]:
