@@ -74,3 +74,7 @@ def test_the_command_exits_2_without_a_traceback():
     assert done.stdout == ""
     assert done.stderr.startswith("balancing-sim-app: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_without_options_the_configs_default_scenario_is_shown_first():
+    assert app.Setup.of(None, []) == app.Setup("baseline")  # conf/config.yaml's defaults

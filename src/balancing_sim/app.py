@@ -69,15 +69,15 @@ class Setup:
         """The setup, checked as a run of it is (ConfigError): with no scenario, the
         first of the user's folders, or else the config's own default."""
         overrides = tuple(overrides)
-        given = scenario or next(iter(user_scenarios(overrides)), None)
-        choice = [f"scenario={given}"] if given else []
-        found = composition([*choice, *overrides])
-        setup = cls(given or str(found.cfg.hydra.runtime.choices["scenario"]), overrides)
-        experiment(setup.scenario, setup.overrides)  # validated (and composed once)
-        return setup
+        name = scenario or next(iter(user_scenarios(overrides)), None)
+        if name is None:  # the scenario conf/config.yaml's defaults list chooses
+            name = str(composition(overrides).cfg.hydra.runtime.choices["scenario"])
+        experiment(name, overrides)  # validated (and composed once for the server)
+        return cls(name, overrides)
 
 
 def searchpath(overrides: Sequence[str]) -> list[str]:
+    """The user's folders the overrides add (checked by the config layer)."""
     return check_names(overrides)[1]
 
 
