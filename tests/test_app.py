@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium (Debian's `chromium`, driven by Playwright):
-load the page, change a control, run, see the figures change; step one run."""
+load the page, change a control, run, see the figures change; step one run; serve a
+user's own world (`--set`), pick its scenario and see its labels in the figures."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from worlds import tiny_world_dict, user_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,10 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def serve(*args: str):
+    """`balancing-sim-app --port <free> *args` in its own process; yields its address."""
     port = free_port()
-    code = f"from balancing_sim.app import main; main(['--port', '{port}'])"
+    code = f"from balancing_sim.app import main; main({['--port', str(port), *args]!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://localhost:{port}/"
@@ -50,7 +52,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     if not CHROMIUM.is_file():
         pytest.fail("chromium is missing: install it with `apt-get install -y chromium` "
                     "(as root; `make test` does this)")
@@ -58,12 +60,28 @@ def page(server):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(server)
-        page.get_by_role("button", name=re.compile("run replicates", re.I)).wait_for()
-        yield page
+        yield browser
         browser.close()
+
+
+def browse(browser, url: str):
+    """A page of the headless Chromium on `url`, once the controls are drawn."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.get_by_role("button", name=re.compile("run replicates", re.I)).wait_for()
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from serve()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    yield from browse(browser, server)
 
 
 def image(page, css: str) -> bytes:
@@ -112,3 +130,66 @@ def test_one_run_steps_month_by_month(page):
     page.locator(".bs-month").get_by_text("2025-08").wait_for()
     assert "Events so far" in page.locator(".bs-events").inner_text()
     assert wait_changed(page, ".bs-run-network", first) != first
+
+
+# ---------------------------------------------------------------- a user's own world
+
+LABELS = {"poles": {"north": "Nordmark", "south": "Sudmark"},
+          "states": {"alpha": "Alphaland", "beta": "Betania", "gamma": "Gammeria"},
+          "platforms": {"pact": "Pact of Nord", "forum": "Open Forum"}}
+
+
+def labelled_world() -> dict:
+    data = tiny_world_dict()
+    for section, labels in LABELS.items():
+        for key, text in labels.items():
+            data["world"][section][key]["label"] = text
+    return data
+
+
+@pytest.fixture(scope="module")
+def own_folder(tmp_path_factory) -> list[str]:
+    """A user's folder with the tiny world and two scenarios of it (`calm`, `mine`):
+    the overrides that choose the folder and the world."""
+    root = tmp_path_factory.mktemp("conf")
+    user_folder(root, labelled_world(), "mine")
+    calm = labelled_world()
+    calm["scenario"]["end"] = "2002-12"
+    user_folder(root, calm, "calm")
+    return [f"hydra.searchpath=[file://{root}]", "world=mine"]
+
+
+@pytest.fixture(scope="module")
+def own_page(browser, own_folder):
+    args = [a for override in own_folder for a in ("--set", override)]
+    for url in serve(*args):
+        yield from browse(browser, url)
+
+
+def figure_text(page, css: str) -> str:
+    """The SVG the page shows in `css` (its text is text: the labels drawn)."""
+    src = page.locator(f"{css} img").first.get_attribute("src")
+    return page.evaluate("src => fetch(src).then(r => r.text())", src)
+
+
+def test_a_users_world_is_served_its_scenario_picked_and_its_labels_drawn(own_page):
+    picker = own_page.locator(".bs-scenario")
+    assert "calm" in picker.inner_text()  # the first of the user's scenarios
+    picker.click()
+    options = own_page.get_by_role("option")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["calm", "mine"]  # the user's, no shipped one
+    own_page.get_by_role("option", name="mine").click()
+    picker.get_by_text("mine", exact=True).wait_for()
+    run_with(own_page, 5)
+    own_page.get_by_text("mine: 5 replicates").wait_for()
+    wait_changed(own_page, ".bs-fan", None)
+    fan, bars = figure_text(own_page, ".bs-fan"), figure_text(own_page, ".bs-outcomes")
+    network = figure_text(own_page, ".bs-network")
+    for label in (*LABELS["poles"].values(), *LABELS["states"].values()):
+        assert label in fan
+    for label in LABELS["states"].values():
+        assert label in bars
+    for label in (*LABELS["poles"].values(), *LABELS["platforms"].values()):
+        assert label in network
+    assert "2004" in fan  # the scenario picked (mine ends in 2004-12, calm in 2002-12)

@@ -5,12 +5,21 @@ bars and the network map are redrawn from the run's contract tables by the same 
 functions as `balancing-sim-plot` (`analysis.plots`). Below, one run of the Mesa model
 (`AlignmentModel`) steps month by month with the events realized in each month and its
 network. Everything is computed in the server process; nothing is written to disk.
+
+A researcher's own world is served as the other commands run it: `--set` overrides
+(`hydra.searchpath=[file:///path/conf]`, `world=mine`...) and `--scenario` are composed and
+validated by the config layer before the server starts (a mistake: one message, exit 2);
+the picker then lists the scenarios of the user's folders, and every control and figure
+reads that world's config. Nothing here names a shipped world or scenario.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import io
+import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,16 +27,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import solara
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from .analysis import plots
+from .config.errors import ConfigError
+from .config.loading import check_names, composition, options
 from .contract import build as build_tables
-from .parameters import params as calibrated
+from .parameters import params as parameter_set
 from .records import allocate, store
 
 MAIN_PARAMETERS = ("w_autonomy", "w_security", "w_punishment", "w_economy", "w_identity")
 RUNS = (5, 500)
 TITLE = "balancing-sim"
+SETUP = "BALANCING_SIM_APP"
+"""Environment variable carrying the checked `--scenario` and `--set` into the server."""
 
 
 @dataclass
@@ -42,22 +56,66 @@ class Ensemble:
     config: dict = field(default_factory=dict)
 
 
-def scenarios() -> list[str]:
-    from .config.loading import options
+@dataclass(frozen=True)
+class Setup:
+    """What the command line chose: the scenario shown first and the overrides every
+    scenario is composed with (a user's folder and world)."""
 
-    return options("scenario")
+    scenario: str
+    overrides: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, scenario: str | None, overrides: Sequence[str]) -> Setup:
+        """The setup, checked as a run of it is (ConfigError): with no scenario, the
+        first of the user's folders, or else the config's own default."""
+        overrides = tuple(overrides)
+        name = scenario or next(iter(user_scenarios(overrides)), None)
+        if name is None:  # the scenario conf/config.yaml's defaults list chooses
+            name = str(composition(overrides).cfg.hydra.runtime.choices["scenario"])
+        experiment(name, overrides)  # validated (and composed once for the server)
+        return cls(name, overrides)
+
+
+def searchpath(overrides: Sequence[str]) -> list[str]:
+    """The user's folders the overrides add (checked by the config layer)."""
+    return check_names(overrides)[1]
+
+
+def user_scenarios(overrides: Sequence[str]) -> list[str]:
+    """Scenarios in the user's folders (`hydra.searchpath`): those written for the
+    user's world."""
+    path = searchpath(overrides)
+    return sorted(set(options("scenario", path)) - set(options("scenario"))) if path else []
+
+
+@functools.cache
+def setup() -> Setup:
+    """The server's setup, as `main` checked it (none given: the shipped default)."""
+    given = json.loads(os.environ.get(SETUP) or "{}")
+    return Setup.of(given.get("scenario"), given.get("overrides", ()))
+
+
+def scenarios() -> list[str]:
+    """The picker's scenarios: the user's, or every one of conf/ when there are none."""
+    chosen = setup()
+    names = user_scenarios(chosen.overrides) or options("scenario")
+    return sorted({*names, chosen.scenario})
 
 
 @functools.lru_cache(maxsize=16)
-def experiment(scenario: str):
+def experiment(scenario: str, overrides: tuple[str, ...] = ()):
     """The scenario composed once per server process (`Experiment`, cached)."""
     from .api import Experiment
 
-    return Experiment(scenario)
+    return Experiment(scenario, overrides)
+
+
+def current_experiment(name: str):
+    return experiment(name, setup().overrides)
 
 
 def run_ensemble(scenario: str, values: dict[str, float], runs: int, seed: int) -> Ensemble:
-    res = experiment(scenario).run(dict(values), runs=runs, seed=seed)
+    res = current_experiment(scenario).run(dict(values), runs=runs, seed=seed)
     return Ensemble(scenario, runs, dict(values), res.trajectories, res.memberships,
                     res.config)
 
@@ -66,7 +124,7 @@ def one_run(scenario: str, values: dict[str, float], seed: int, run: int = 0):
     """Run `run` of the Mesa model, on the scenario's compiled world."""
     from .model import AlignmentModel
 
-    exp = experiment(scenario)
+    exp = current_experiment(scenario)
     config, _ = exp.configure(values)
     return AlignmentModel(exp.compiled(config), config.params, rng=seed, run=run)
 
@@ -87,7 +145,7 @@ def ensemble_figures(ens: Ensemble) -> dict[str, Figure]:
 
 # ---------------------------------------------------------------- page state
 
-scenario = solara.reactive("baseline")
+scenario = solara.reactive("")  # "": the setup's scenario (`chosen`)
 replicates = solara.reactive(20)
 seed = solara.reactive(1)
 values = solara.reactive({})
@@ -95,6 +153,11 @@ ensemble = solara.reactive(Ensemble())
 stepper = solara.reactive(None)
 history = solara.reactive(())  # (date, event ids) of the months stepped so far
 problem = solara.reactive("")  # what was wrong with the inputs of the last action
+
+
+def chosen() -> str:
+    """The picked scenario; before any pick, the one the command line chose."""
+    return scenario.value or setup().scenario
 
 
 def shown_on_page(action: Callable[..., None]) -> Callable[..., None]:
@@ -112,26 +175,41 @@ def shown_on_page(action: Callable[..., None]) -> Callable[..., None]:
     return act
 
 
+@shown_on_page
+def pick(name: str) -> None:
+    """Another scenario (composed first: a broken one is a line on the page, not
+    picked): its own config's parameter values, a new stepped run."""
+    current_experiment(name)
+    scenario.set(name)
+    values.set({})
+    restart_clicked()
+
+
 @functools.cache
 def parameters():
-    """Calibrated values and ranges, read once per server process."""
-    return calibrated()
+    """The free parameters' calibration ranges (the box searched), read once per server
+    process; their values come from the scenario's config (`defaults`)."""
+    return parameter_set()
 
 
 def defaults() -> dict[str, float]:
-    base = parameters().values
+    """The main parameters as the chosen scenario's config sets them (its params file)."""
+    base = current_experiment(chosen()).params
     return {name: base[name] for name in MAIN_PARAMETERS}
 
 
 def bounds(name: str) -> tuple[float, float]:
-    low, high = parameters().ranges.get(name, (0.0, 2 * defaults()[name]))
-    return float(low), float(high)
+    """The calibration range, widened to hold the config's value."""
+    value = defaults()[name]
+    low, high = parameters().ranges.get(name, (0.0, 2 * value))
+    return float(min(low, value)), float(max(high, value))
 
 
 @solara.component
 def Controls():
     current = {**defaults(), **values.value}
-    solara.Select(label="scenario", value=scenario, values=scenarios())
+    solara.Select(label="scenario", value=chosen(), values=scenarios(), on_value=pick,
+                  classes=["bs-scenario"])
     for name in MAIN_PARAMETERS:
         low, high = bounds(name)
         solara.SliderFloat(name, value=current[name], min=low, max=high,
@@ -148,20 +226,20 @@ def Controls():
 @shown_on_page
 def run_clicked() -> None:
     runs = int(np.clip(replicates.value, *RUNS))
-    ensemble.set(run_ensemble(scenario.value, {**defaults(), **values.value}, runs,
+    ensemble.set(run_ensemble(chosen(), {**defaults(), **values.value}, runs,
                               int(seed.value)))
 
 
 def current_key() -> tuple:
     """What the stepped run is built from: a change rebuilds it."""
-    return scenario.value, tuple(sorted({**defaults(), **values.value}.items())), seed.value
+    return chosen(), tuple(sorted({**defaults(), **values.value}.items())), seed.value
 
 
 @shown_on_page
 def step_clicked(months: int = 1) -> None:
     key, model = stepper.value or (None, None)
     if model is None or key != current_key():
-        key, model = current_key(), one_run(scenario.value, {**defaults(), **values.value},
+        key, model = current_key(), one_run(chosen(), {**defaults(), **values.value},
                                             int(seed.value))
         history.set(())
     steps = []
@@ -179,6 +257,21 @@ def restart_clicked() -> None:
     history.set(())
 
 
+def svg(figure: Figure) -> bytes:
+    """The figure as SVG whose text stays text: the world's labels are in the page
+    (searchable, readable by a screen reader and by the browser tests)."""
+    out = io.BytesIO()
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(out, format="svg")
+    return out.getvalue()
+
+
+@solara.component
+def Chart(figure: Figure, dependencies: list):
+    image = solara.use_memo(lambda: svg(figure), dependencies)
+    solara.Image(image, format="svg+xml")
+
+
 @solara.component
 def EnsembleView():
     ens = ensemble.value
@@ -190,12 +283,12 @@ def EnsembleView():
     changed = ", ".join(f"{k}={v:.3g}" for k, v in ens.values.items())
     solara.Markdown(f"**{ens.scenario}**: {ens.runs} replicates; {changed}")
     with solara.Card("Alignment over time (fan chart)", classes=["bs-fan"]):
-        solara.FigureMatplotlib(figures["fan"], format="png", dependencies=[ens])
+        Chart(figures["fan"], dependencies=[ens])
     with solara.Columns([1, 1]):
         with solara.Card("Final postures", classes=["bs-outcomes"]):
-            solara.FigureMatplotlib(figures["outcomes"], format="png", dependencies=[ens])
+            Chart(figures["outcomes"], dependencies=[ens])
         with solara.Card("Network at the end", classes=["bs-network"]):
-            solara.FigureMatplotlib(figures["network"], format="png", dependencies=[ens])
+            Chart(figures["network"], dependencies=[ens])
 
 
 @solara.component
@@ -216,10 +309,10 @@ def RunView():
     with solara.Column(classes=["bs-events"]):
         solara.Markdown("Events so far:\n\n" + ("\n".join(lines) if lines else "none yet"))
     traj, mem = month_tables(model)
-    config = experiment(scenario.value).resolved
+    config = current_experiment(chosen()).resolved
     fig = plots.network_map(traj, mem, config=config)
     with solara.Card("This run's network", classes=["bs-run-network"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.transition])
+        Chart(fig, dependencies=[model, model.transition])
 
 
 @solara.component
@@ -234,12 +327,28 @@ def Page():
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`balancing-sim-app [--host H] [--port P]`: serve the dashboard."""
+    """`balancing-sim-app [--host H] [--port P] [--scenario S] [--set OVERRIDE]...`:
+    check the choices, then serve the dashboard."""
     parser = argparse.ArgumentParser(prog="balancing-sim-app", description=__doc__.split(
         "\n")[0])
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scenario", help="the scenario shown first (default: the first "
+                        "of your folders', else the config's default)")
+    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
+                        help="a config override, as on balancing-sim's command line "
+                        "(repeatable), e.g. hydra.searchpath=[file:///path/conf] world=mine")
     args = parser.parse_args(argv)
+    if any(o.split("=", 1)[0].strip().lstrip("+~") == "scenario" for o in args.set):
+        parser.error("--set scenario=...: choose it with --scenario (the picker lists the "
+                     "others)")
+    try:  # composed and validated before the server starts
+        chosen = Setup.of(args.scenario, args.set)
+    except ConfigError as exc:
+        print(f"balancing-sim-app: {exc}", file=sys.stderr)
+        return 2
+    os.environ[SETUP] = json.dumps({"scenario": chosen.scenario,
+                                    "overrides": list(chosen.overrides)})
     from solara.__main__ import main as solara_main
 
     sys.argv = ["solara", "run", f"{__name__}:Page", "--host", args.host, "--port",
