@@ -97,20 +97,39 @@ WORLD_GROUPS = ("poles", "states", "external", "platforms")
 def shared_config(res) -> dict:
     """The config for figures several sweep points share: the first point's, its world's
     ids joined by those only other points have (each with its own point's spec, so its
-    label), since the points may run different worlds."""
+    label), since the points may run different worlds. Other points' configs are read
+    only for ids the first point's world lacks."""
     first = scenario_config(res)
     points = (res.config or {}).get("points")
-    if not points or "scenario" in (res.config or {}):
-        return first
     world = {**(first.get("world") or {})}
     for group in WORLD_GROUPS:
         world[group] = dict(world.get(group) or {})
+    missing = _ids(res) - {str(i) for group in WORLD_GROUPS for i in world[group]}
+    if not points or "scenario" in (res.config or {}) or not missing:
+        return first
     for pid in points:
         other = (_point_config(res, pid) or {}).get("world") or {}
         for group in WORLD_GROUPS:
             for ident, spec in (other.get(group) or {}).items():
                 world[group].setdefault(ident, spec)
+                missing.discard(str(ident))
+        if not missing:
+            break
     return {**first, "world": world}
+
+
+def _ids(res) -> set[str]:
+    """The ids in the tables (actors, postures, platforms), from their categories."""
+    found: set[str] = set()
+    for name, columns in (("trajectories", ("actor", "posture")),
+                          ("platforms", ("platform",)), ("memberships", ("platform",))):
+        table = res.tables.get(name)
+        for column in columns:
+            if table is not None and column in table.columns:
+                found.update(str(v) for v in (
+                    table.categories(column) if isinstance(table, Table)
+                    else pd.unique(table[column])))
+    return found - {metrics.NONALIGNED}
 
 
 def _numeric_sweeps(df: metrics.Frame) -> list[str]:
