@@ -213,7 +213,7 @@ def outcome_distribution(traj: Frame, config: dict | None = None,
                     label=name(posture))
             _shares_errorbars(ax, p, y, rows["count"], rows["lo"] * 100, rows["hi"] * 100)
         ax.set_xlim(0, 100)
-        ax.set_title(wrapped(f"{unit['title']}\n(n = {int(part['runs'].max())} runs)", 2.8))
+        ax.set_title(f"{wrapped(unit['title'], 2.8)}\n(n = {int(part['runs'].max())} runs)")
         ax.set_yticks(y0, [name(a) for a in actors])
         for y in y0[:-1]:
             ax.axhline(y - 0.5, color="#DDDDDD", linewidth=0.6, zorder=0)
@@ -869,9 +869,9 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
         ax.set_xlabel("share of the variance over runs (%)")
         draws = int(part["draws"].max()) if part["draws"].notna().any() else 0
         single = "; one run per draw: no split" if part["runs_min"].min() < 2 else ""
-        ax.set_title(wrapped(f"{unit['title']}\n({draws} draws, "
-                             f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs "
-                             f"each{single})", 3.0))
+        ax.set_title(f"{wrapped(unit['title'], 3.0)}\n({draws} draws, "
+                     f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs each"
+                     f"{single})")
     axes[0].set_yticks(y, names)
     handles = [Patch(color="#0072B2", label="parameters (variance of the draws' means)"),
                Patch(color="#E69F00", label="chance (mean variance within a draw)")]
