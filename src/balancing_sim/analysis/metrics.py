@@ -82,6 +82,45 @@ def postures(traj: Frame) -> list[str]:
     return order + sorted(str(p) for p in found if str(p) not in order)
 
 
+def held_poles(df: Frame, keys: Sequence[str]) -> set[tuple[str, ...]]:
+    """(each combination of `keys` as text..., pole) for the poles it has: a sweep's points
+    may run different worlds, and a pole's `align_<pole>` is null where a point's world
+    lacks it (read from the final rows)."""
+    keys = [k for k in keys if k in df.columns]
+    cols = [ALIGN_PREFIX + p for p in poles(df)]
+    held: set[tuple[str, ...]] = set()
+    for chunk in batches(df, [*keys, *cols], final=True):
+        if not len(chunk):
+            continue
+        has = chunk[cols].notna().groupby(
+            [_key_text(chunk[k]) for k in keys] if keys else np.zeros(len(chunk)),
+            observed=True, sort=False).any()
+        for key, row in has.iterrows():
+            key = (key if isinstance(key, tuple) else (key,)) if keys else ()
+            held.update((*key, col[len(ALIGN_PREFIX):]) for col, there in row.items() if there)
+    return held
+
+
+def _key_text(values: pd.Series) -> pd.Series:
+    """Values as text, a whole float as an integer (`2.0` is `2`: a swept value some
+    points lack turns a column of integers into floats)."""
+    return values.astype(object).map(
+        lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+
+
+def without_absent_poles(frame: pd.DataFrame, df: Frame, column: str,
+                         keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """`frame` without the rows whose `column` names a pole their unit's world lacks (a
+    quantity of a pole a point does not have is absent, not 0); `keys`: the columns that
+    name the unit (default: the unit columns of `df` found in `frame`)."""
+    keys = [k for k in (unit_columns(df) if keys is None else keys) if k in frame.columns]
+    held = held_poles(df, keys)
+    pole_ids = set(poles(df))
+    text = pd.DataFrame({k: _key_text(frame[k]) for k in [*keys, column]}).to_numpy()
+    keep = [row[-1] not in pole_ids or tuple(row) in held for row in text]
+    return frame[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+
+
 def scenario_name(config: dict | None) -> str:
     scenario = (config or {}).get("scenario")
     if isinstance(scenario, dict) and scenario.get("name"):
@@ -277,16 +316,17 @@ def outcome_probabilities(traj: Frame, config: dict | None = None,
     Columns: scenario, [point, swept columns,] *by, actor, posture, count, runs, p, lo, hi
     (Wilson interval). Each sweep point is its own set of replicates.
     """
-    df = with_scenario(traj, config)
-    keys = list(dict.fromkeys([*unit_columns(df), *(by or [])]))
+    whole = with_scenario(traj, config)
+    keys = list(dict.fromkeys([*unit_columns(whole), *(by or [])]))
     cols = [*keys, "actor"]
-    df = readable(df, [*cols, "posture", "step", *unit_keys(df)])
+    df = readable(whole, [*cols, "posture", "step", *unit_keys(whole)])
     table = _labelled(counts(df, [*cols, "posture"], final=True)["n"], "posture")
     table = table.reindex(columns=postures(traj), fill_value=0)
     runs = table.sum(axis=1)
     long = table.stack().rename("count").reset_index()
     long["runs"] = runs.reindex(pd.MultiIndex.from_frame(long[cols])).to_numpy()
-    return _tidy(_with_wilson(long, "count", level), ["actor", "posture"], df)
+    out = _tidy(_with_wilson(long, "count", level), ["actor", "posture"], df)
+    return without_absent_poles(out, whole, "posture")
 
 
 _STATS = ("count", "runs", "p", "lo", "hi", "p_baseline", "diff", "n", "mean", "sd", "q05",
@@ -457,7 +497,7 @@ def spread(traj: Frame, plat: Frame | None = None, config: dict | None = None
     bloc at the end, and each platform's final viability. Columns: scenario, [point,
     swept columns,] outcome, actor, item, mean, variance, parameter, chance, draws,
     runs_min, runs_max; parameter and chance are NaN where a draw has a single run."""
-    df = with_hedging(with_scenario(traj, config))
+    whole = df = with_hedging(with_scenario(traj, config))
     if "draw" not in df.columns:
         return pd.DataFrame()
     unit = unit_columns(df)
@@ -489,7 +529,7 @@ def spread(traj: Frame, plat: Frame | None = None, config: dict | None = None
     out = pd.concat(frames, ignore_index=True)
     # one run of a draw has no within-draw variance to measure: no split there, not 100%
     out.loc[out["runs_min"] < 2, ["parameter", "chance"]] = np.nan
-    return _tidy(out, ["actor", "item"], df)
+    return without_absent_poles(_tidy(out, ["actor", "item"], df), whole, "item")
 
 
 def _split_frame(n: pd.Series, mean: pd.Series, within: pd.Series, outcome: str,
@@ -525,8 +565,8 @@ def _bands(df: pd.DataFrame, keys: list[str], value: str,
 def nonaligned_share(columns: Mapping[str, np.ndarray]) -> np.ndarray:
     """What the pole weights leave of 1 (the non-aligned share), from `align_*` arrays."""
     weights = [np.asarray(v, dtype=np.float64) for k, v in columns.items()
-               if k.startswith(ALIGN_PREFIX)]
-    return np.clip(1.0 - np.sum(weights, axis=0), 0.0, 1.0)
+               if k.startswith(ALIGN_PREFIX)]  # null: a pole this point's world lacks
+    return np.clip(1.0 - np.nansum(weights, axis=0), 0.0, 1.0)
 
 
 def alignment_bands(traj: Frame, config: dict | None = None,
@@ -539,7 +579,9 @@ def alignment_bands(traj: Frame, config: dict | None = None,
     """
     columns = {pole: ALIGN_PREFIX + pole for pole in poles(traj)}
     columns[NONALIGNED] = nonaligned_share
-    return _long_bands(with_scenario(traj, config), "actor", "pole", columns, quantiles)
+    df = with_scenario(traj, config)
+    return without_absent_poles(_long_bands(df, "actor", "pole", columns, quantiles), df,
+                                "pole")
 
 
 def platform_bands(plat: Frame, config: dict | None = None,
@@ -658,7 +700,8 @@ def sweep_grid(traj: Frame, x: str, y: str | None, actor: str, posture: str,
     table = _labelled(counts(select(df, actor=actor), [*others, *axes, "posture"],
                              final=True)["n"], "posture")
     out = pd.DataFrame({"count": table.get(posture, 0), "runs": table.sum(axis=1)})
-    out = out.astype(int).sort_index().reset_index()
+    out = out.astype(int).sort_index().reset_index().assign(_posture=posture)
+    out = without_absent_poles(out, traj, "_posture", [*others, *axes]).drop(columns="_posture")
     return _with_wilson(out, "count", level)
 
 
@@ -693,7 +736,7 @@ def network_snapshot(traj: Frame, mem: Frame | None = None,
              else pd.DatetimeIndex(pd.unique(df["date"])).sort_values())
     when = dates[-1] if date is None else dates[dates.get_indexer(
         [pd.Timestamp(date)], method="nearest")[0]]
-    names = poles(traj)
+    names = [p for *_, p in sorted(held_poles(df, []), key=lambda k: poles(traj).index(k[-1]))]
     cols = [ALIGN_PREFIX + p for p in names]
     at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
     by_posture = counts(at, ["actor", "posture"], values=cols)

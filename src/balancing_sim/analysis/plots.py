@@ -15,6 +15,7 @@ display in a notebook and save with `save` (PNG at 200 dpi, and SVG).
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -96,6 +97,14 @@ def namer(config: dict | None) -> Callable[[str], str]:
     """id -> the world's label for it (the id itself when the config has none)."""
     names = metrics.labels(config)
     return lambda ident: names.get(str(ident), str(ident))
+
+
+def wrapped(text: str, inches: float, size: float = STYLE["axes.titlesize"]) -> str:
+    """`text` in lines that fit `inches` at font `size` (points): a sweep point's title
+    names its swept values and would run into the next panel's on one line."""
+    width = max(12, int(inches * 72 / (0.62 * size)))
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False)
+                     for line in str(text).split("\n"))
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -197,14 +206,14 @@ def outcome_distribution(traj: Frame, config: dict | None = None,
         part = metrics.pick(probs, metrics.unit_of(unit, metrics.unit_columns(traj)))
         part = part.set_index(["actor", "posture"])
         for j, posture in enumerate(order):
-            rows = part.xs(posture, level="posture").reindex(actors)
+            rows = part.reindex([(a, posture) for a in actors])  # NaN: not in this world
             y = y0 + 0.4 - height * (j + 0.5)
             p = rows["p"].to_numpy() * 100
             ax.barh(y, p, height=height * 0.92, color=colors.get(posture, NONALIGNED_COLOR),
                     label=name(posture))
             _shares_errorbars(ax, p, y, rows["count"], rows["lo"] * 100, rows["hi"] * 100)
         ax.set_xlim(0, 100)
-        ax.set_title(f"{unit['title']}\n(n = {int(part['runs'].max())} runs)")
+        ax.set_title(f"{wrapped(unit['title'], 2.8)}\n(n = {int(part['runs'].max())} runs)")
         ax.set_yticks(y0, [name(a) for a in actors])
         for y in y0[:-1]:
             ax.axhline(y - 0.5, color="#DDDDDD", linewidth=0.6, zorder=0)
@@ -269,7 +278,8 @@ def fan_chart(traj: Frame, config: dict | None = None, scenario: str | None = No
     df, info = _one_unit(metrics.with_scenario(traj, config), scenario, unit)
     name = namer(config)
     bands = metrics.alignment_bands(df)
-    series = [*metrics.poles(traj), metrics.NONALIGNED]
+    held = set(bands["pole"])  # the poles of this set of replicates' own world
+    series = [p for p in [*metrics.poles(traj), metrics.NONALIGNED] if p in held]
     colors = pole_colors(metrics.poles(traj))
     actors = actors or [a for a in pd.unique(bands["actor"])]
     own = metrics.scenario_name(config) if (config or {}).get("scenario") else None
@@ -486,7 +496,8 @@ def sweep_map(traj: Frame, x: str, y: str, actor: str, posture: str,
         ax.set_ylabel(f"{label(y)} (parameter value)")
         ax.spines[:].set_visible(False)
         if vary:
-            ax.set_title(metrics.describe(combo, vary), fontsize=8.5)
+            ax.set_title(wrapped(metrics.describe(combo, vary), 1.3 + 0.85 * max(len(xs), 3),
+                                 8.5), fontsize=8.5)
         for i in range(len(ys)) if annotate else []:
             for j in range(len(xs)):
                 p = table.iat[i, j]
@@ -593,9 +604,9 @@ def network_map(traj: Frame, mem: Frame | None = None,
         mem = metrics.with_scenario(mem, config)
     snap = metrics.network_snapshot(traj, mem, date, unit=selection)
     name = namer(config)
-    poles = metrics.poles(traj)
-    colors = pole_colors(poles)
+    colors = pole_colors(metrics.poles(traj))
     align, status = snap["alignment"], snap["status"]
+    poles = list(align.columns)  # the poles of this set of replicates' own world
     leaders = metrics.platform_leaders(config)
     graph = nx.Graph()
     graph.add_nodes_from(poles, kind="pole")
@@ -730,7 +741,8 @@ def _comparison_panels(diffs: pd.DataFrame, rows: list[tuple], items: list[str],
             ax.set_xlim(*limits)
         ax.set_xlabel(xlabel)
         other = metrics.describe(group, shown)
-        ax.set_title(f"{group['scenario']} - {baseline}" + (f"\n({other})" if other else ""))
+        ax.set_title(wrapped(f"{group['scenario']} - {baseline}"
+                             + (f"\n({other})" if other else ""), 2.6))
         ax.grid(axis="x", **GRID)
         for i in range(1, len(rows)):
             if rows[i][0] != rows[i - 1][0]:
@@ -857,7 +869,7 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
         ax.set_xlabel("share of the variance over runs (%)")
         draws = int(part["draws"].max()) if part["draws"].notna().any() else 0
         single = "; one run per draw: no split" if part["runs_min"].min() < 2 else ""
-        ax.set_title(f"{unit['title']}\n({draws} draws, "
+        ax.set_title(f"{wrapped(unit['title'], 3.0)}\n({draws} draws, "
                      f"{_span(part['runs_min'].min(), part['runs_max'].max())} runs each"
                      f"{single})")
     axes[0].set_yticks(y, names)

@@ -72,18 +72,64 @@ def open_results(path: str | Path):
     return res
 
 
-def scenario_config(res, scenario: str | None = None) -> dict:
-    """The resolved config of a run, or of the first sweep point of `scenario`."""
+def scenario_config(res, scenario: str | None = None, point: str | None = None) -> dict:
+    """The resolved config of a run, or of sweep point `point` (else the first point of
+    `scenario`): each point's own world, whose labels name its own ids."""
     config = res.config or {}
     if "scenario" in config or "points" not in config:
         return config
-    root = Path(res.path) if res.path else None
     for pid, info in config["points"].items():
-        if scenario is None or info.get("scenario") == scenario:
-            path = root / "points" / str(pid) / "config.yaml" if root else None
-            if path is not None and path.is_file():
-                return config_file(path)
+        mine = (str(pid) == str(point) if point is not None
+                else scenario is None or info.get("scenario") == scenario)
+        if mine and (found := _point_config(res, pid)) is not None:
+            return found
     return {}
+
+
+def _point_config(res, pid: object) -> dict | None:
+    path = Path(res.path) / "points" / str(pid) / "config.yaml" if res.path else None
+    return config_file(path) if path is not None and path.is_file() else None
+
+
+WORLD_GROUPS = ("poles", "states", "external", "platforms")
+
+
+def shared_config(res) -> dict:
+    """The config for figures several sweep points share: the first point's, its world's
+    ids joined by those only other points have (each with its own point's spec, so its
+    label), since the points may run different worlds. Other points' configs are read
+    only for ids the first point's world lacks."""
+    first = scenario_config(res)
+    points = (res.config or {}).get("points")
+    world = {**(first.get("world") or {})}
+    for group in WORLD_GROUPS:
+        world[group] = dict(world.get(group) or {})
+    missing = _ids(res) - {str(i) for group in WORLD_GROUPS for i in world[group]}
+    if not points or "scenario" in (res.config or {}) or not missing:
+        return first
+    for pid in points:
+        other = (_point_config(res, pid) or {}).get("world") or {}
+        for group in WORLD_GROUPS:
+            for ident, spec in (other.get(group) or {}).items():
+                world[group].setdefault(ident, spec)
+                missing.discard(str(ident))
+        if not missing:
+            break
+    return {**first, "world": world}
+
+
+def _ids(res) -> set[str]:
+    """The ids in the tables (actors, postures, platforms), from their categories."""
+    found: set[str] = set()
+    for name, columns in (("trajectories", ("actor", "posture")),
+                          ("platforms", ("platform",)), ("memberships", ("platform",))):
+        table = res.tables.get(name)
+        for column in columns:
+            if table is not None and column in table.columns:
+                found.update(str(v) for v in (
+                    table.categories(column) if isinstance(table, Table)
+                    else pd.unique(table[column])))
+    return found - {metrics.NONALIGNED}
 
 
 def _numeric_sweeps(df: metrics.Frame) -> list[str]:
@@ -147,14 +193,14 @@ def _per_unit(res, traj: metrics.Frame, units: pd.DataFrame, kind: str, title: s
     note = (f" Drawn for the first {MAX_UNITS} of {len(units)} sets of replicates; "
             f"`plots.{kind}...(unit=...)` draws any other." if len(units) > MAX_UNITS else "")
     return [Plot(f"{kind}{_unit_suffix(unit, many)}", f"{title}: {unit['title']}", caption + note,
-                 draw(unit, scenario_config(res, unit["scenario"])))
+                 draw(unit, scenario_config(res, unit["scenario"], unit.get("point"))))
             for _, unit in units.head(MAX_UNITS).iterrows()]
 
 
 def figures(res, actor: str | None = None, posture: str | None = None,
             baseline: str | None = None, date: str | None = None) -> list[Plot]:
     """Every figure the data supports, with titles and captions."""
-    config = scenario_config(res)
+    config = shared_config(res)
     traj = metrics.with_scenario(res.tables["trajectories"], config)
     units = metrics.units(traj)
     columns = metrics.unit_columns(traj)
