@@ -54,6 +54,8 @@ OVERRIDE_HELP = ("key=value, +key=value or ~key "
 NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 WORLD_FILE = "<world file>"
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
+SWEEP_ALLOWED = ("one value (several values are a sweep: `balancing-sim -m`; a list is "
+                 "key=[a,b], a text with commas is quoted: key='a,b')")
 
 RUN_KEYS = tuple(f.metadata.get("key", name)
                  for name, f in RunSettings.__dataclass_fields__.items())
@@ -189,6 +191,9 @@ def hydra_problem(exc: Exception, overrides: Sequence[str], parsed: Sequence,
     files = files or source_files({}, searchpath)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
+    if first.startswith("Ambiguous value for argument"):  # several values where one runs
+        return ConfigError([Problem("command line", o.key_or_group, o.input_line.split(
+            "=", 1)[-1], SWEEP_ALLOWED) for o in parsed if o.is_sweep_override()])
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, name = exc.missing_cfg_file.rpartition("/")
         return ConfigError([_unknown_choice(group, name, searchpath, exc.options)])
