@@ -31,6 +31,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from .analysis import plots
+from .config.arguments import port, refuse_chosen_groups
 from .config.errors import ConfigError
 from .config.loading import check_names, composition, options
 from .contract import build as build_tables
@@ -332,16 +333,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="balancing-sim-app", description=__doc__.split(
         "\n")[0])
     parser.add_argument("--host", default="localhost")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=port, default=8765)
     parser.add_argument("--scenario", help="the scenario shown first (default: the first "
                         "of your folders', else the config's default)")
     parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
                         help="a config override, as on balancing-sim's command line "
                         "(repeatable), e.g. hydra.searchpath=[file:///path/conf] world=mine")
     args = parser.parse_args(argv)
-    if any(o.split("=", 1)[0].strip().lstrip("+~") == "scenario" for o in args.set):
-        parser.error("--set scenario=...: choose it with --scenario (the picker lists the "
-                     "others)")
+    refuse_chosen_groups(parser, args.set, {"scenario": "choose it with --scenario (the "
+                                            "picker lists the others)"})
     try:  # composed and validated before the server starts
         chosen = Setup.of(args.scenario, args.set)
     except ConfigError as exc:

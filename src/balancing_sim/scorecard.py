@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .config.arguments import count, document
+from .config.arguments import count, document, refuse_chosen_groups
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.validate import month_index
@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --record: a config override, as on balancing-sim's "
                         "command line (repeatable), e.g. world=mine")
     args = parser.parse_args(argv)
+    refuse_chosen_groups(parser, args.set, {"scenario": "choose it with --scenario"})
     if args.record is not None:
         if args.doc:
             parser.error("--doc regenerates docs/VALIDATION.md from the shipped record: "

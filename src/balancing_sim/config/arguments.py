@@ -64,3 +64,25 @@ def document(*markers: str) -> Callable[[str], Path]:
 
     read.__name__ = "document"
     return read
+
+
+def port(text: str) -> int:
+    """An argparse type: a TCP port a server can listen on (1-65535)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: a port number from 1 to 65535")
+    return value
+
+
+def refuse_chosen_groups(parser: argparse.ArgumentParser, overrides: list[str],
+                         chosen: dict[str, str]) -> None:
+    """`--set GROUP=...` for a group the command chooses itself (`chosen`: group -> the
+    option or file that chooses it): argparse's one line and exit 2, not Hydra's
+    'given 2 times' naming an override the user never wrote."""
+    for override in overrides:
+        group = override.split("=", 1)[0].strip().lstrip("+~")
+        if group in chosen:
+            parser.error(f"--set {override}: {chosen[group]}")
