@@ -33,6 +33,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import shlex
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ import numpy as np
 import yaml
 from SALib.sample import latin
 
-from .config.arguments import count, output_folder
+from .config.arguments import count, output_folder, refuse_chosen_groups
 from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.outputs import expand
@@ -315,6 +316,14 @@ def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
     return write_posterior(folder, settings["writes"], table, lines, base)
 
 
+def command_line(argv: list[str]) -> str:
+    """The command as the written files' header records it: quoted as a shell reads it
+    (a path with spaces reruns), on one line (a newline in an argument would end the
+    YAML comment and write the rest as keys)."""
+    text = shlex.join(["balancing-sim-calibrate", *argv])
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="balancing-sim-calibrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -336,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="a config override, as on balancing-sim's command line "
                         "(repeatable), e.g. world=mine")
     args = parser.parse_args(argv)
+    refuse_chosen_groups(parser, args.set, {
+        "scenario": "choose it with --scenario",
+        "params": f"the search starts from the `start` params of --name's file "
+                  f"(conf/calibration/{args.name}.yaml)"})
     own = args.record is not None or args.scenario is not None or bool(args.set)
     if own and args.write:
         parser.error("--write replaces the shipped world's tables in conf/params/: not with "
@@ -366,8 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  args.write))) is not None:
         print(f"balancing-sim-calibrate: {problem}", file=sys.stderr)
         return 2
-    command = ("balancing-sim-calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
-               ).strip()
+    command = command_line(sys.argv[1:] if argv is None else argv)
     if settings.get("method") == "abc":
         for written in run_posterior(model, record, patterns, settings, folder,
                                      database_file(settings, args.out), command):
