@@ -98,24 +98,56 @@ def shared_config(res) -> dict:
     """The config for figures several sweep points share: the first point's, its world's
     ids joined by those only other points have (each with its own point's spec, so its
     label), since the points may run different worlds. Other points' configs are read
-    only for ids the first point's world lacks."""
+    only when the points change the world or have ids the first point's world lacks; an
+    id the points label differently, or whose label another id shows too, is drawn by
+    its id (`unambiguous_labels`)."""
     first = scenario_config(res)
     points = (res.config or {}).get("points")
     world = {**(first.get("world") or {})}
     for group in WORLD_GROUPS:
         world[group] = dict(world.get(group) or {})
     missing = _ids(res) - {str(i) for group in WORLD_GROUPS for i in world[group]}
-    if not points or "scenario" in (res.config or {}) or not missing:
+    if not points or "scenario" in (res.config or {}) or not (missing or _worlds_vary(points)):
         return first
+    shown: dict[str, set[str]] = {}
     for pid in points:
         other = (_point_config(res, pid) or {}).get("world") or {}
         for group in WORLD_GROUPS:
             for ident, spec in (other.get(group) or {}).items():
                 world[group].setdefault(ident, spec)
-                missing.discard(str(ident))
-        if not missing:
-            break
+                shown.setdefault(str(ident), set()).add(_label_of(ident, spec))
+    drawn = unambiguous_labels(shown)
+    for group in WORLD_GROUPS:
+        world[group] = {i: ({**spec, "label": drawn[str(i)]} if isinstance(spec, dict)
+                            and _label_of(i, spec) != drawn[str(i)] else spec)
+                        for i, spec in world[group].items()}
     return {**first, "world": world}
+
+
+def _worlds_vary(points: dict) -> bool:
+    """Whether the sweep changes the world (`world=...` or `world.<key>=...`)."""
+    return any(str(key) == "world" or str(key).startswith("world.")
+               for info in points.values() for key in (info or {}).get("values") or {})
+
+
+def _label_of(ident: object, spec: object) -> str:
+    label = spec.get("label") if isinstance(spec, dict) else None
+    return str(label) if label else str(ident)
+
+
+def unambiguous_labels(shown: dict[str, set[str]]) -> dict[str, str]:
+    """Each id's text in a figure of several worlds: its label where every world that has
+    it says the same and no other id shows that text; else the id itself (ids are
+    unique, so a reader never takes one actor for another)."""
+    drawn = {i: next(iter(texts)) if len(texts) == 1 else i for i, texts in shown.items()}
+    while True:
+        owners: dict[str, list[str]] = {}
+        for ident, text in drawn.items():
+            owners.setdefault(text, []).append(ident)
+        clashes = {i for ids in owners.values() if len(ids) > 1 for i in ids if drawn[i] != i}
+        if not clashes:
+            return drawn
+        drawn.update({i: i for i in clashes})
 
 
 def _ids(res) -> set[str]:
