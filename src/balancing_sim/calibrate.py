@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("samples", "generations", "runs", "population", "draws"):
             if getattr(args, key) is not None:
                 settings[key] = getattr(args, key)
-        settings["scenario"] = args.scenario or settings["scenario"]
+        if args.scenario is not None:  # an empty one is named, not replaced
+            settings["scenario"] = args.scenario
         config, _ = compose([f"scenario={settings['scenario']}",
                              f"params={settings['start']}", *args.set])
         model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
