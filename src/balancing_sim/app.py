@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 from .analysis import plots
 from .config.arguments import port, refuse_chosen_groups
-from .config.errors import ConfigError
+from .config.errors import ConfigError, Problem
 from .config.loading import check_names, composition, options
 from .contract import build as build_tables
 from .parameters import params as parameter_set
@@ -92,8 +92,18 @@ def user_scenarios(overrides: Sequence[str]) -> list[str]:
 @functools.cache
 def setup() -> Setup:
     """The server's setup, as `main` checked it (none given: the shipped default)."""
-    given = json.loads(os.environ.get(SETUP) or "{}")
-    return Setup.of(given.get("scenario"), given.get("overrides", ()))
+    text = os.environ.get(SETUP) or "{}"
+    try:
+        given = json.loads(text)
+    except ValueError:
+        given = None
+    overrides = given.get("overrides", ()) if isinstance(given, dict) else None
+    if not (isinstance(overrides, list | tuple) and all(isinstance(o, str) for o in overrides)
+            and isinstance(given.get("scenario"), str | None)):
+        raise ConfigError([Problem("environment", SETUP, text, (
+            'JSON {"scenario": NAME, "overrides": [OVERRIDE, ...]}, as balancing-sim-app '
+            "writes it: start the dashboard with balancing-sim-app"))])
+    return Setup.of(given.get("scenario"), overrides)
 
 
 def scenarios() -> list[str]:
