@@ -93,3 +93,27 @@ def test_ids_labelled_differently_by_the_points_worlds_are_drawn_by_their_ids(tm
         "south": None}
     assert report.unambiguous_labels({"a": {"b"}, "b": {"b"}, "c": {"C", "c"}}) == {
         "a": "a", "b": "b", "c": "c"}
+
+
+def test_an_empty_scenario_for_calibrate_is_named_not_replaced(capsys):
+    """`--scenario ''` fell back to the calibration's scenario (history), silently."""
+    assert calibrate.main(["--scenario", "", "--record", "r.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("balancing-sim-calibrate: invalid config: command line: "
+                          "scenario = '': the name of a file in conf/scenario/")
+
+
+@pytest.mark.parametrize("text", ["{bad", '{"overrides": "world=mine"}', "[]",
+                                  '{"scenario": 3}'])
+def test_a_broken_setup_in_the_environment_is_one_problem_naming_the_variable(text,
+                                                                              monkeypatch):
+    """The server's setup read `BALANCING_SIM_APP` with json.loads: a traceback (or each
+    character of a string taken for an override)."""
+    monkeypatch.setenv(app.SETUP, text)
+    app.setup.cache_clear()
+    with pytest.raises(ConfigError) as caught:
+        app.setup()
+    app.setup.cache_clear()
+    [problem] = caught.value.problems
+    assert (problem.file, problem.key, problem.value) == ("environment", app.SETUP, text)
+    assert "start the dashboard with balancing-sim-app" in problem.allowed
