@@ -117,3 +117,13 @@ def test_a_broken_setup_in_the_environment_is_one_problem_naming_the_variable(te
     [problem] = caught.value.problems
     assert (problem.file, problem.key, problem.value) == ("environment", app.SETUP, text)
     assert "start the dashboard with balancing-sim-app" in problem.allowed
+
+
+@pytest.mark.parametrize("workers", ["0", "-5", "5000", "two"])
+def test_calibrate_workers_other_than_every_core_or_a_count_are_refused(workers, capsys):
+    """`--workers 0` or `-5` silently meant every core; 5000 would start 5000 processes."""
+    with pytest.raises(SystemExit) as stopped:
+        calibrate.main(["--workers", workers])
+    assert stopped.value.code == 2
+    assert (f"argument --workers: {workers!r}: -1 (every core) or a whole number from 1 to "
+            "4096") in capsys.readouterr().err

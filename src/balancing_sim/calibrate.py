@@ -43,7 +43,7 @@ import numpy as np
 import yaml
 from SALib.sample import latin
 
-from .config.arguments import count, output_folder, refuse_chosen_groups
+from .config.arguments import count, output_folder, refuse_chosen_groups, worker_count
 from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.outputs import expand
@@ -333,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--population", type=count(1), help="ABC-SMC population size")
     parser.add_argument("--draws", type=count(1), help="equally weighted posterior draws kept")
     parser.add_argument("--runs", type=count(1), help="replicates per point")
-    parser.add_argument("--workers", type=int, default=-1, help="processes (-1: all cores)")
+    parser.add_argument("--workers", type=worker_count, default=-1,
+                        help="processes (-1: all cores)")
     parser.add_argument("--out", type=output_folder, default=Path("outputs") / "calibration",
                         help="folder written without --write (default outputs/calibration)")
     parser.add_argument("--write", action="store_true",

@@ -77,6 +77,19 @@ def port(text: str) -> int:
     return value
 
 
+def worker_count(text: str) -> int:
+    """An argparse type: -1 (every core) or a number of worker processes, as
+    `runner.workers` allows (1-4096)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value != -1 and not 1 <= value <= 4096:
+        raise argparse.ArgumentTypeError(f"{text!r}: -1 (every core) or a whole number "
+                                         "from 1 to 4096")
+    return value
+
+
 def refuse_chosen_groups(parser: argparse.ArgumentParser, overrides: list[str],
                          chosen: dict[str, str]) -> None:
     """`--set GROUP=...` for a group the command chooses itself (`chosen`: group -> the
