@@ -31,7 +31,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from .analysis import plots
-from .config.arguments import port, refuse_chosen_groups
+from .config.arguments import add_overrides, port, refuse_chosen_groups
 from .config.errors import ConfigError, Problem
 from .config.loading import check_names, composition, options
 from .contract import build as build_tables
@@ -346,9 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=port, default=8765)
     parser.add_argument("--scenario", help="the scenario shown first (default: the first "
                         "of your folders', else the config's default)")
-    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
-                        help="a config override, as on balancing-sim's command line "
-                        "(repeatable), e.g. hydra.searchpath=[file:///path/conf] world=mine")
+    add_overrides(parser, example="hydra.searchpath=[file:///path/conf] world=mine")
     args = parser.parse_args(argv)
     refuse_chosen_groups(parser, args.set, {"scenario": "choose it with --scenario (the "
                                             "picker lists the others)"})

@@ -43,7 +43,13 @@ import numpy as np
 import yaml
 from SALib.sample import latin
 
-from .config.arguments import count, output_folder, refuse_chosen_groups, worker_count
+from .config.arguments import (
+    add_overrides,
+    count,
+    output_folder,
+    refuse_chosen_groups,
+    worker_count,
+)
 from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.outputs import expand
@@ -53,11 +59,9 @@ from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
 from .record import (
     Record,
-    WorldIds,
     agreement,
-    check_run_months,
     checkpoints,
-    load_record,
+    record_for_run,
     scored_span,
     windowed,
 )
@@ -342,9 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", help="a world's own record file: calibrate to it "
                         "(with --scenario and --set choosing that world's run)")
     parser.add_argument("--scenario", help="the scenario run (default: the calibration's)")
-    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
-                        help="a config override, as on balancing-sim's command line "
-                        "(repeatable), e.g. world=mine")
+    add_overrides(parser)
     args = parser.parse_args(argv)
     refuse_chosen_groups(parser, args.set, {
         "scenario": "choose it with --scenario",
@@ -365,11 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         config, _ = compose([f"scenario={settings['scenario']}",
                              f"params={settings['start']}", *args.set])
         model = Model.of(config, runs=settings["runs"], seed=settings["seed"])
-        world = WorldIds.of(config.world)  # the record is checked against the world run
-        record_file = expand(args.record) if args.record else root / settings["record"]
-        record = load_record(record_file, world)
-        check_run_months(record, record_file, config.scenario.start, config.scenario.end,
-                         f"scenario {config.scenario.name}")
+        record, world = record_for_run(  # checked against the world and months run
+            expand(args.record) if args.record else root / settings["record"], config)
         patterns = (load_patterns(root / settings["patterns"])
                     if settings.get("patterns") and not own else {"patterns": {}})
         record = windowed(record, settings.get("until"))

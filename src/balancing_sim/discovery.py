@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config.arguments import output_folder
+from .config.arguments import add_overrides, output_folder
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.yamlfile import load_yaml
@@ -211,8 +211,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--density", type=float, default=0.8,
                    help="the reported box is the widest of at least this density")
     p.add_argument("--workers", type=int, default=1, help="processes")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a Hydra override applied to the scenario (repeatable)")
+    add_overrides(p, example="params.w_autonomy=0.8")
     p.add_argument("--out", default=None, type=output_folder,  # checked before computing
                    help="output folder (default outputs/discover/<scenario>)")
     return p

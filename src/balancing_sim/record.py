@@ -180,14 +180,19 @@ def load_record(path: str | Path, world: WorldIds) -> Record:
     return parse_record(load_yaml(path), world, file=str(path))
 
 
-def check_run_months(record: Record, file: str | Path, start: str, end: str,
-                     run: str) -> None:
-    """A record scored on a run must lie in the months the run records (facts outside
-    would be dropped, silently)."""
+def record_for_run(path: str | Path, config, hint: str = "") -> tuple[Record, WorldIds]:
+    """A record to score a run of `config` on, checked against that run's world (its ids
+    and ladders) and months (facts outside them would be dropped, silently); `hint`
+    follows the run's name in the message."""
+    world = WorldIds.of(config.world)
+    record = load_record(path, world)
+    start, end = config.scenario.start, config.scenario.end
     if not month_index(start) <= record.window.start <= record.window.end <= month_index(end):
         window = f"{month_text(record.window.start)} to {month_text(record.window.end)}"
-        raise ConfigError([Problem(str(file), "window", window,
-                                   f"months the run records: {start} to {end} ({run})")])
+        raise ConfigError([Problem(str(path), "window", window, (
+            f"months the run records: {start} to {end} (scenario {config.scenario.name}"
+            f"{hint})"))])
+    return record, world
 
 
 def parse_record(data: object, world: WorldIds, file: str = "<record>") -> Record:

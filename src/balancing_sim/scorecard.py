@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .config.arguments import count, document, refuse_chosen_groups
+from .config.arguments import add_overrides, count, document, refuse_chosen_groups
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.validate import month_index
@@ -41,7 +41,6 @@ from .record import (
     base_rate_forecasts,
     brier,
     brier_difference,
-    check_run_months,
     check_structure,
     end_state,
     fact_shares,
@@ -50,6 +49,7 @@ from .record import (
     model_forecasts,
     month_text,
     persistence_forecasts,
+    record_for_run,
     record_markdown,
     record_score,
     replace_generated,
@@ -215,10 +215,8 @@ def own_record(path: str, scenario: str, overrides: Sequence[str], runs: int,
     from .evaluation import Model, configure
 
     config, _ = configure(scenario, overrides)
-    world = WorldIds.of(config.world)
-    record = load_record(expand(path), world)
-    check_run_months(record, path, config.scenario.start, config.scenario.end,
-                     f"scenario {config.scenario.name}; choose another with --scenario or --set")
+    record, world = record_for_run(expand(path), config,
+                                   "; choose another with --scenario or --set")
     return Model.of(config, runs=runs, seed=seed), record, world
 
 
@@ -264,9 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "is the layout): score --scenario on it instead")
     parser.add_argument("--scenario", default="history",
                         help="with --record: the scenario scored (default history)")
-    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
-                        help="with --record: a config override, as on balancing-sim's "
-                        "command line (repeatable), e.g. world=mine")
+    add_overrides(parser, note="with --record: ")
     args = parser.parse_args(argv)
     refuse_chosen_groups(parser, args.set, {"scenario": "choose it with --scenario"})
     if args.record is not None:

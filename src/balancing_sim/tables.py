@@ -260,15 +260,9 @@ class Table:
         wanted = list(columns) if columns is not None else self.columns
         frames = []
         own = [c for c in wanted if c in self.schema.names]
-        for part in self.parts:
-            names = part.dataset.schema.names
-            table = part.dataset.to_table(columns=[c for c in own if c in names],
-                                          filter=self._filter(part, False))
-            for c in own:
-                if c not in names:  # a column only other parts have: nulls here
-                    table = table.append_column(
-                        self.schema.field(c), pa.nulls(table.num_rows, self.schema.field(c).type))
-            frames.append(_with_extra(table.select(own).to_pandas(), part.extra, wanted))
+        for part in self.parts:  # a column only other parts have: nulls in this one
+            table = self._full(part).to_table(columns=own, filter=self._filter(part, False))
+            frames.append(_with_extra(table.to_pandas(), part.extra, wanted))
         if not frames:
             return pd.DataFrame(columns=wanted)
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -108,11 +108,24 @@ def _key_text(values: pd.Series) -> pd.Series:
         lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
 
 
+def _may_lack_poles(df: Frame) -> bool:
+    """Whether some rows may lack a pole (its `align_` column null): only a sweep whose
+    points run different worlds, whose parts' columns differ (the engine never writes a
+    null weight). Read from the parts' schemas, or a frame's nulls, not a pass over the
+    rows."""
+    cols = [ALIGN_PREFIX + p for p in poles(df)]
+    if isinstance(df, Table):
+        return any(not set(cols) <= set(part.dataset.schema.names) for part in df.parts)
+    return bool(df[cols].isna().to_numpy().any())
+
+
 def without_absent_poles(frame: pd.DataFrame, df: Frame, column: str,
                          keys: Sequence[str] | None = None) -> pd.DataFrame:
     """`frame` without the rows whose `column` names a pole their unit's world lacks (a
     quantity of a pole a point does not have is absent, not 0); `keys`: the columns that
     name the unit (default: the unit columns of `df` found in `frame`)."""
+    if not _may_lack_poles(df):  # one world: every point holds every pole
+        return frame
     keys = [k for k in (unit_columns(df) if keys is None else keys) if k in frame.columns]
     held = held_poles(df, keys)
     pole_ids = set(poles(df))

@@ -103,11 +103,12 @@ def shared_config(res) -> dict:
     its id (`unambiguous_labels`)."""
     first = scenario_config(res)
     points = (res.config or {}).get("points")
-    world = {**(first.get("world") or {})}
-    for group in WORLD_GROUPS:
-        world[group] = dict(world.get(group) or {})
+    if not points or "scenario" in (res.config or {}):  # a run: one world
+        return first
+    world = {group: dict((first.get("world") or {}).get(group) or {}) for group in WORLD_GROUPS}
+    world = {**(first.get("world") or {}), **world}
     missing = _ids(res) - {str(i) for group in WORLD_GROUPS for i in world[group]}
-    if not points or "scenario" in (res.config or {}) or not (missing or _worlds_vary(points)):
+    if not (missing or _worlds_vary(points)):
         return first
     shown: dict[str, set[str]] = {}
     for pid in points:

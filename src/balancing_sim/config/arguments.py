@@ -90,6 +90,15 @@ def worker_count(text: str) -> int:
     return value
 
 
+def add_overrides(parser: argparse.ArgumentParser, note: str = "",
+                  example: str = "world=mine") -> None:
+    """`--set OVERRIDE` (repeatable): config overrides as on balancing-sim's command line,
+    checked by the config layer like any other."""
+    parser.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
+                        help=f"{note}a config override, as on balancing-sim's command line "
+                        f"(repeatable), e.g. {example}")
+
+
 def refuse_chosen_groups(parser: argparse.ArgumentParser, overrides: list[str],
                          chosen: dict[str, str]) -> None:
     """`--set GROUP=...` for a group the command chooses itself (`chosen`: group -> the
