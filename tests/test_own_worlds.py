@@ -201,3 +201,21 @@ def test_a_situation_written_for_another_world_is_said_first():
                                     "and scenario name 23 ids it lacks (afghanistan, ")
     assert "written for another world; choose this world's own (situation=" in first.allowed
     assert len(caught.value.problems) > 600  # each problem is still named
+
+
+def test_a_record_written_for_another_world_says_so_first(tmp_path):
+    """The shipped record checked against a user's world gave 300 problems, each an id
+    the world lacks, and a first line that named the world without saying why it
+    mattered; the first line now gives the cause, and every problem is still named."""
+    from balancing_sim.config.loading import conf_dir
+    from balancing_sim.record import load_record, load_world_ids
+
+    user_folder(tmp_path / "myconf", tiny_world_dict())
+    world = load_world_ids(tmp_path / "myconf" / "world" / "mine.yaml")
+    with pytest.raises(ConfigError) as caught:
+        load_record(conf_dir() / "record" / "eurasia.yaml", world)
+    first = caught.value.problems[0]
+    assert (first.key, first.value) == ("world", "eurasia")
+    assert first.allowed.startswith("'tiny', the world it is checked against: this record "
+                                    "was written for world 'eurasia'")
+    assert len(caught.value.problems) > 250

@@ -221,8 +221,11 @@ class _Checker:
             self.add("(file)", data, f"a mapping with keys {', '.join(_TOP)}")
             return None
         self.keys("", data, _TOP, _TOP_REQUIRED)
-        if "world" in data and data["world"] != self.world.name:
-            self.add("world", data["world"], f"{self.world.name!r} (the world checked against)")
+        if "world" in data and data["world"] != self.world.name:  # the likely cause, first
+            self.add("world", data["world"], (
+                f"{self.world.name!r}, the world it is checked against: this record was "
+                f"written for world {data['world']!r}, whose ids the problems that follow "
+                f"name; score a world on a record written for it"))
         self.window = self.window_of(data.get("window"))
         scoring = self.scoring_of(data.get("scoring"))
         self.sources = self.sources_of(data.get("sources"))
