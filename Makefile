@@ -28,9 +28,12 @@ $(CHROMIUM):  ## Debian's chromium, for the dashboard's browser tests
 		echo "  sudo apt-get update && sudo apt-get install -y chromium" >&2; exit 1; \
 	fi
 
+# The suite keeps compiled modules (__pycache__, ignored by git) even where the environment
+# turns bytecode off: each worker and command process otherwise compiles the package and
+# rewrites the test modules again (~3 CPU-s a process).
 test: $(STAMP) $(CHROMIUM)  ## lint and run the whole test suite (installs chromium as root)
 	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
