@@ -411,6 +411,32 @@ def test_the_end_state_flags_a_fact_held_over_its_span_but_wrong_at_its_end():
     last = panel.months[-1]
     assert set(ends.index) == {f.id for f in record.facts if f.start <= last <= f.end}
 
+
+def test_the_posterior_distance_weighs_the_start_of_forward_runs():
+    """A posterior whose draws fit the history on average but break its last month starts
+    every forward run wrong; with `start_weight` the ABC distance adds the Brier score
+    of that month alone (the end-state shares), so such draws lose to ones that end right."""
+    from balancing_sim.calibrate import Scored, record_outcomes
+
+    record = toy_record()
+    panel = perfect_panel(record, TOY_WORLD, runs=4)
+    outcomes = record_outcomes(record)
+    starts = {key.removeprefix("start/"): outcome for key, outcome in outcomes.items()
+              if key.startswith("start/")}
+    assert set(starts) == set(end_state(panel, record)["id"])
+    assert all(outcome(panel).mean() == 1.0 for outcome in starts.values())
+    panel = perfect_panel(record, TOY_WORLD, runs=4)
+    n, k = TOY_WORLD.states.index("a"), TOY_WORLD.platforms.index("pact")
+    panel.status[:3, -3:, n, k] = STATUSES.index("none")   # three runs leave at the end
+    shares = {fact: float(outcome(panel).mean()) for fact, outcome in starts.items()}
+    assert shares == end_state(panel, record).set_index("id")["share"].to_dict()
+    start_brier = float(np.mean([(1.0 - p) ** 2 for p in shares.values()]))
+    assert start_brier == pytest.approx(0.75 ** 2 / len(shares))
+    ends_wrong = Scored(1.0, 0.01, {}, start_brier)
+    ends_right = Scored(1.0, 0.012, {}, 0.0)
+    assert ends_wrong.distance(0.8) < ends_right.distance(0.8)          # the history alone
+    assert ends_wrong.distance(0.8, 1.0) > ends_right.distance(0.8, 1.0)  # with the start
+
 def test_share_counts_runs_and_brier_uses_checkpoint_shares():
     record = toy_record()
     panel = perfect_panel(record, TOY_WORLD, runs=4)

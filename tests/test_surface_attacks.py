@@ -99,6 +99,21 @@ def test_calibration_settings_name_a_month_a_file_stem_and_a_flag(tmp_path, key,
         read_settings(tmp_path, "mine")
 
 
+@pytest.mark.parametrize("value", ["heavy", "-1", "true", ".nan"])
+def test_the_start_weight_of_a_posterior_is_a_number_from_0(tmp_path, value):
+    """The weight of the last month in a posterior's distance (written as YAML)."""
+    from balancing_sim.calibrate import read_settings
+
+    calibration = tmp_path / "calibration"
+    calibration.mkdir()
+    text = (conf_dir() / "calibration" / "posterior_to2014.yaml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^start_weight: 1 ", text)
+    (calibration / "mine.yaml").write_text(
+        re.sub(r"(?m)^start_weight: .*$", f"start_weight: {value}", text), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"start_weight = .*: a number from 0 \(the last "):
+        read_settings(tmp_path, "mine")
+
+
 @pytest.mark.parametrize("name, left", [("history", "calibrated.yaml"),
                                         ("posterior_to2014", "posterior_to2014.db"),
                                         ("posterior_to2014", "posterior_to2014.csv")])

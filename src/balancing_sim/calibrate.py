@@ -61,6 +61,7 @@ from .record import (
     Record,
     agreement,
     checkpoints,
+    facts_at,
     record_for_run,
     scored_span,
     windowed,
@@ -78,6 +79,7 @@ class Scored:
     record_score: float  # share of facts held in enough runs
     brier: float         # Brier score of the yearly forecasts (0 best)
     rates: dict          # pattern -> pass rate
+    start_brier: float = float("nan")  # Brier score in the record's last month alone
 
     def shortfall(self, required: float) -> float:
         return sum(max(0.0, required - r) for r in self.rates.values())
@@ -85,9 +87,12 @@ class Scored:
     def value(self, required: float) -> float:
         return self.record_score - self.brier - PATTERN_PENALTY * self.shortfall(required)
 
-    def distance(self, required: float) -> float:
-        """ABC's distance (0 best): the Brier score plus the patterns' shortfall."""
-        return self.brier + PATTERN_PENALTY * self.shortfall(required)
+    def distance(self, required: float, start_weight: float = 0.0) -> float:
+        """ABC's distance (0 best): the Brier score, plus `start_weight` times the Brier
+        score of the record's last month (where forward scenarios start), plus the
+        patterns' shortfall."""
+        start = start_weight * self.start_brier if start_weight else 0.0
+        return self.brier + start + PATTERN_PENALTY * self.shortfall(required)
 
 
 def record_outcomes(record: Record) -> dict[str, Outcome]:
@@ -121,6 +126,14 @@ def record_outcomes(record: Record) -> dict[str, Outcome]:
             return agree(panel, fact)[:, recorded[-1]]
         return outcome
 
+    def at_end(fact) -> Outcome:
+        def outcome(panel: Panel) -> np.ndarray:
+            found = np.flatnonzero(panel.months == window.end)
+            if not found.size:
+                return np.full(len(panel.align), np.nan)
+            return agree(panel, fact)[:, found[0]]
+        return outcome
+
     outcomes: dict[str, Outcome] = {}
     for fact in record.facts:
         low, high = scored_span(fact, scoring, window)
@@ -129,17 +142,21 @@ def record_outcomes(record: Record) -> dict[str, Outcome]:
         outcomes[f"held/{fact.id}"] = held(fact, low, high)
         for point in checkpoints(fact, scoring, window):
             outcomes[f"p/{fact.id}/{point}"] = at(fact, low, point)
+    for fact in facts_at(record, window.end):
+        outcomes[f"start/{fact.id}"] = at_end(fact)
     return outcomes
 
 
 def scored(held: np.ndarray, forecasts: np.ndarray, rates: dict[str, float],
-           record: Record) -> Scored:
+           record: Record, start: np.ndarray | None = None) -> Scored:
     """A point's score from the mean outcomes of its replicates: the share of runs
-    holding each fact and the forecast of each checkpoint (NaN where not scored), and
-    the pattern pass rates."""
+    holding each fact, the forecast of each checkpoint and of each fact of the record's
+    last month (NaN where not scored), and the pattern pass rates."""
     held, forecasts = held[~np.isnan(held)], forecasts[~np.isnan(forecasts)]
+    start = np.empty(0) if start is None else start[~np.isnan(start)]
     return Scored(float((held >= record.scoring.required_share).mean()),
-                  float(((1.0 - forecasts) ** 2).mean()), rates)
+                  float(((1.0 - forecasts) ** 2).mean()), rates,
+                  float(((1.0 - start) ** 2).mean()) if start.size else float("nan"))
 
 
 def outcomes_of(record: Record, patterns: dict) -> dict[str, Outcome]:
@@ -154,11 +171,11 @@ def evaluate_points(model: Model, points: list[dict], record: Record, patterns: 
     table = evaluate(model, points, outcomes_of(record, patterns), workers=workers,
                      progress="off")
     columns = table.columns.astype(str)
-    held = table.loc[:, columns.str.startswith("held/")].to_numpy(float)
-    forecasts = table.loc[:, columns.str.startswith("p/")].to_numpy(float)
+    held, forecasts, start = (table.loc[:, columns.str.startswith(prefix)].to_numpy(float)
+                              for prefix in ("held/", "p/", "start/"))
     rates = table[list(patterns["patterns"])].to_numpy(float)
     return [scored(held[i], forecasts[i], dict(zip(patterns["patterns"], map(float, rates[i]),
-                                                   strict=True)), record)
+                                                   strict=True)), record, start[i])
             for i in range(len(table))]
 
 
@@ -271,6 +288,10 @@ def read_settings(root: Path, name: str) -> dict:
     if not (isinstance(writes, str) and re.fullmatch(r"\w+", writes, re.ASCII)):
         problems.append(Problem(str(path), "writes", writes,
                                 "a file name stem (letters, digits, _), never a path"))
+    weight = settings.get("start_weight", 0.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight < 1e6:
+        problems.append(Problem(str(path), "start_weight", weight,
+                                "a number from 0 (the last month weighs as any other June)"))
     if not isinstance(settings.get("search_from_start", True), bool):
         problems.append(Problem(str(path), "search_from_start",
                                 settings["search_from_start"], "true or false"))
@@ -313,7 +334,8 @@ def run_posterior(model: Model, record: Record, patterns: dict, settings: dict,
     particles = abc_smc(model, record, patterns, settings["ranges"], settings, database)
     settings["ess"] = particles.attrs["ess"]
     table = equal_draws(particles, int(settings["draws"]), model, record, patterns,
-                        settings.get("weights", "importance"))
+                        settings.get("weights", "importance"),
+                        float(settings.get("start_weight", 0.0)))
     lines = header(settings, command, table, particles.attrs["simulations"])
     print("\n".join(lines))
     base = {k: v for k, v in asdict(model.params).items() if k in FREE_PARAMETERS}

@@ -3,8 +3,11 @@
 A particle (one parameter set) is scored on R replicates of the history, with common
 random numbers (the calibration seed, runs 0..R-1), so a particle's distance is a
 deterministic function of its parameters. The distance is the Brier score of the
-model's yearly forecasts of the record's facts (`record.brier`) plus the shortfall of
-every pattern P1-P5 below its required share (`calibrate.Scored.distance`). Priors are
+model's yearly forecasts of the record's facts (`record.brier`), plus `start_weight`
+times the Brier score of the record's last month alone (where every forward scenario
+starts: a history right on average but wrong at its end starts the future wrong), plus
+the shortfall of every pattern P1-P5 below its required share
+(`calibrate.Scored.distance`). Priors are
 uniform over the ranges of conf/calibration/. pyabc's weighted particles of the last
 generation are resampled to equally weighted draws deterministically (systematic
 resampling), then each draw is rescored for the table. Reproducible: pyabc draws from
@@ -28,7 +31,7 @@ from .record import Record
 
 DRAW = "draw"
 """Column of the posterior table (and of the contract tables): the draw's id."""
-SCORE_COLUMNS = ("distance", "record_score", "brier")
+SCORE_COLUMNS = ("distance", "record_score", "brier", "start_brier")
 
 
 def systematic(weights: np.ndarray, m: int) -> np.ndarray:
@@ -51,13 +54,14 @@ def abc_smc(model: Model, record: Record, patterns: dict, ranges: Mapping[str, l
     logging.getLogger("ABC").setLevel(logging.WARNING)
     names = list(ranges)
     required = patterns.get("required_share", 0.8)
+    weight = float(settings.get("start_weight", 0.0))
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", float(lo), float(hi) - float(lo))
                                   for n, (lo, hi) in ranges.items()})
 
     def simulate(parameters) -> dict[str, float]:
         point = {n: float(parameters[n]) for n in names}
         (scored,) = evaluate_points(model, [point], record, patterns, workers=1)
-        return {"distance": scored.distance(required)}
+        return {"distance": scored.distance(required, weight)}
 
     def distance(x: Mapping, _observed: Mapping) -> float:
         return float(x["distance"])
@@ -90,9 +94,11 @@ def effective_size(weights: np.ndarray) -> float:
 
 
 def equal_draws(particles: pd.DataFrame, m: int, model: Model, record: Record,
-                patterns: dict, weights: str = "importance") -> pd.DataFrame:
+                patterns: dict, weights: str = "importance",
+                start_weight: float = 0.0) -> pd.DataFrame:
     """`m` equally weighted draws (systematic resampling), each rescored on the model's
-    replicates: the parameters, then the distance, record score, Brier and pattern rates.
+    replicates: the parameters, then the distance, record score, Brier, Brier of the
+    record's last month and pattern rates.
     `weights`: "importance" resamples by ABC-SMC's weights; "equal" takes the accepted
     particles as they are (each once when m is the population size), for when the
     weights have degenerated (docs/VALIDATION.md)."""
@@ -110,8 +116,9 @@ def equal_draws(particles: pd.DataFrame, m: int, model: Model, record: Record,
     rows = []
     for row in picked.itertuples(index=False):
         s = found[tuple(row)]
-        rows.append({"distance": s.distance(required), "record_score": s.record_score,
-                     "brier": s.brier, **s.rates})
+        rows.append({"distance": s.distance(required, start_weight),
+                     "record_score": s.record_score, "brier": s.brier,
+                     "start_brier": s.start_brier, **s.rates})
     table = pd.concat([picked, pd.DataFrame(rows)], axis=1)
     table.insert(0, DRAW, np.arange(m))
     return table
@@ -129,9 +136,11 @@ def header(settings: Mapping, command: str, table: pd.DataFrame, simulations: in
         f"{settings['generations']}, {settings['runs']} replicates a particle, record up to "
         f"{settings.get('until') or 'the end'}), {simulations} particles simulated; "
         f"last generation's effective sample size {settings.get('ess', float('nan')):.1f}, "
-        f"draws weighted {settings.get('weights', 'importance')}.",
+        f"draws weighted {settings.get('weights', 'importance')}; the last month's "
+        f"Brier score weighs {float(settings.get('start_weight', 0.0)):g} in the distance.",
         f"{len(table)} equally weighted draws; mean record score "
-        f"{table['record_score'].mean():.3f}, mean Brier {table['brier'].mean():.3f}; "
+        f"{table['record_score'].mean():.3f}, mean Brier {table['brier'].mean():.3f}, "
+        f"in the last month {table['start_brier'].mean():.3f}; "
         f"best draw {int(best[DRAW])}: record {best['record_score']:.3f}, Brier "
         f"{best['brier']:.3f}.",
     ]

@@ -572,18 +572,22 @@ def fact_shares(panel: Panel, record: Record,
 
 
 
+def facts_at(record: Record, month: int) -> list[Fact]:
+    """The scored facts that hold in `month` (their span, less grace, reaches it)."""
+    return [fact for fact in record.facts
+            if fact.start <= month <= fact.end
+            and (span := scored_span(fact, record.scoring, record.window))[0] <= span[1]]
+
+
 def end_state(panel: Panel, record: Record) -> pd.DataFrame:
     """The facts of the record's last month, where forward scenarios start: the share of
     runs agreeing with each in that month (a fact held over its span, as `fact_shares`
     scores it, may still be wrong at its end, and every forward run starts there)."""
     last = min(record.window.end, int(panel.months[-1]))
     found = np.flatnonzero(panel.months == last)
-    rows = []
-    for fact in record.facts:
-        low, high = scored_span(fact, record.scoring, record.window)
-        if found.size and fact.start <= last <= fact.end and low <= high:
-            rows.append((fact.id, fact.kind, fact.actor, fact.subject, ", ".join(fact.accept),
-                         float(agreement(panel, fact)[:, found[0]].mean())))
+    rows = [(fact.id, fact.kind, fact.actor, fact.subject, ", ".join(fact.accept),
+             float(agreement(panel, fact)[:, found[0]].mean()))
+            for fact in (facts_at(record, last) if found.size else [])]
     return pd.DataFrame(rows, columns=["id", "kind", "actor", "subject", "accept", "share"])
 
 def record_score(panel: Panel, record: Record,
