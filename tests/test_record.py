@@ -436,6 +436,7 @@ def test_the_posterior_distance_weighs_the_start_of_forward_runs():
     ends_right = Scored(1.0, 0.012, {}, 0.0)
     assert ends_wrong.distance(0.8) < ends_right.distance(0.8)          # the history alone
     assert ends_wrong.distance(0.8, 1.0) > ends_right.distance(0.8, 1.0)  # with the start
+    assert Scored(1.0, 0.01, {}).distance(0.8, 1.0) == 0.01  # no fact in the last month
 
 def test_share_counts_runs_and_brier_uses_checkpoint_shares():
     record = toy_record()

@@ -90,8 +90,8 @@ class Scored:
     def distance(self, required: float, start_weight: float = 0.0) -> float:
         """ABC's distance (0 best): the Brier score, plus `start_weight` times the Brier
         score of the record's last month (where forward scenarios start), plus the
-        patterns' shortfall."""
-        start = start_weight * self.start_brier if start_weight else 0.0
+        patterns' shortfall (no fact of the last month: no such term)."""
+        start = start_weight * self.start_brier if start_weight and self.start_brier >= 0 else 0.0
         return self.brier + start + PATTERN_PENALTY * self.shortfall(required)
 
 
