@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from worlds import SHAPES, src, tiny_world_dict
 
+import balancing_sim as bs
 from balancing_sim import contract
 from balancing_sim import summary as summaries
 from balancing_sim.config.errors import ConfigError
@@ -119,3 +120,22 @@ def test_spans_of_one_code_that_follow_each_other_count_it_once():
                                                  {"code": 2, "from": 2002}])))
     whole = compile_config(build_config(counted([{"code": 2}])))
     np.testing.assert_array_equal(split.structure.capability, whole.structure.capability)
+
+
+# ---------------------------------------------------------------- continued scenarios
+
+
+def test_scenario_after_set_by_value_continues_the_scenario_it_names():
+    """`Experiment.run(values={"scenario.after": ...})` kept the history as the prefix
+    whatever it named: '' was refused ("no prefix unless scenario.after names one"), a
+    scenario that does not exist ran on, continuing the history."""
+    short = ["scenario.end=2024-09"]
+    experiment = bs.Experiment("baseline", short, runs=2, seed=2)
+    hand_set = experiment.run(values={"scenario.after": ""})
+    assert "prefix" not in hand_set.config
+    assert hand_set.summary == bs.simulate("baseline", [*short, "scenario.after=''"], runs=2,
+                                           seed=2).summary
+    with pytest.raises(ConfigError) as info:
+        experiment.run(values={"scenario.after": "ghost"})
+    (problem,) = info.value.problems
+    assert (problem.key, problem.value) == ("scenario.after", "ghost")

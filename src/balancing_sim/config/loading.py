@@ -168,6 +168,11 @@ def _searchpath(parsed: Sequence) -> list[str]:
     return []
 
 
+def searchpath_of(overrides: Sequence[str]) -> list[str]:
+    """The user folders (`hydra.searchpath`) a list of overrides names."""
+    return _searchpath(_parse(overrides))
+
+
 def _missing_keys(base: DictConfig, parsed: Sequence, files: Mapping[str, str]) -> list:
     """Override keys that name nothing in the composed config, with the keys that exist."""
     data = OmegaConf.to_container(base, resolve=False)
@@ -238,12 +243,20 @@ def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE,
     if isinstance(world, Mapping) and "size" in world:
         build_size(world["size"], world_file)
     data = expand(data)
+    if searchpath is None:
+        searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
+    return with_prefix(data, [str(e) for e in searchpath])
+
+
+def with_prefix(data: dict, searchpath: Sequence[str] = ()) -> dict:
+    """`data` with the continued scenario its `scenario.after` names as `prefix`
+    (config.prefix), or without one when it names none; also after a caller changed
+    `scenario.after` in a resolved dict (the Python API's values)."""
+    data.pop("prefix", None)
     scenario = data.get("scenario")
     after = scenario.get("after") if isinstance(scenario, Mapping) else None
-    if after and isinstance(after, str):  # the continued scenario, as data (config.prefix)
-        if searchpath is None:
-            searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
-        data["prefix"] = prefix_data(after, [str(e) for e in searchpath])
+    if after and isinstance(after, str):
+        data["prefix"] = prefix_data(after, searchpath)
     return data
 
 
