@@ -13,6 +13,7 @@ import balancing_sim as bs
 from balancing_sim import contract
 from balancing_sim import summary as summaries
 from balancing_sim.config.errors import ConfigError
+from balancing_sim.config.loading import compose
 from balancing_sim.config.validate import build_config
 from balancing_sim.runner.jobs import simulator
 from balancing_sim.runner.main import names as summary_names
@@ -139,3 +140,14 @@ def test_scenario_after_set_by_value_continues_the_scenario_it_names():
         experiment.run(values={"scenario.after": "ghost"})
     (problem,) = info.value.problems
     assert (problem.key, problem.value) == ("scenario.after", "ghost")
+    assert problem.file.endswith("conf/scenario/baseline.yaml (with Python values)")
+
+
+def test_a_scenario_after_that_does_not_exist_names_the_scenarios_file():
+    """The message named "scenario file", which is no file."""
+    with pytest.raises(ConfigError) as info:
+        compose(["scenario=baseline", "scenario.after=ghost"])
+    (problem,) = info.value.problems
+    assert problem.file.endswith("conf/scenario/baseline.yaml")
+    assert (problem.key, problem.value) == ("scenario.after", "ghost")
+    assert "a scenario of conf/scenario/ (" in problem.allowed

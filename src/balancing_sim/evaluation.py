@@ -385,7 +385,8 @@ class Study:
                 if "scenario.after" in keys:  # the scenario it names, composed by Hydra
                     from .config.loading import searchpath_of, with_prefix
 
-                    with_prefix(data, searchpath_of(self.overrides))
+                    with_prefix(data, searchpath_of(self.overrides),
+                                self._files(config)["scenario"])
                 built = build_config(data, self._files(config), os.cpu_count() or 1)
                 self._structures[frozen] = (built, data)
             config, resolved = self._structures[frozen]
