@@ -382,6 +382,11 @@ class Study:
                 data = copy.deepcopy(resolved)
                 for key, value in keys.items():
                     set_key(data, key, value)
+                if "scenario.after" in keys:  # the scenario it names, composed by Hydra
+                    from .config.loading import searchpath_of, with_prefix
+
+                    with_prefix(data, searchpath_of(self.overrides),
+                                self._files(config)["scenario"])
                 built = build_config(data, self._files(config), os.cpu_count() or 1)
                 self._structures[frozen] = (built, data)
             config, resolved = self._structures[frozen]

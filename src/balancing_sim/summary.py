@@ -275,10 +275,13 @@ def from_frames(traj: pd.DataFrame, mem: pd.DataFrame, plat: pd.DataFrame) -> di
     member = mem[mem["status"].astype(str) == STATUSES[MEMBER]]
     ever_member = member[["run", "actor", "platform"]].astype(str).drop_duplicates()
     joins = pd.crosstab(pd.Categorical(ever_member["actor"], names.actors),
-                        pd.Categorical(ever_member["platform"], names.platforms), dropna=False)
+                        pd.Categorical(ever_member["platform"], names.platforms), dropna=False
+                        ).reindex(index=names.actors, columns=names.platforms, fill_value=0)
+    runs = np.unique(traj["run"])  # every run, also in a world without platforms
     final = plat[plat["step"] == plat["step"].max()]
     viability = final.pivot_table(index="run", columns="platform", values="viability",
-                                  observed=False, sort=True).reindex(columns=list(names.platforms))
+                                  observed=False, sort=True
+                                  ).reindex(index=runs, columns=list(names.platforms))
     draw = None
     if "draw" in traj:
         draw = last.groupby("run")["draw"].first().sort_index().to_numpy(np.int32)

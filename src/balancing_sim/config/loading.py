@@ -168,6 +168,11 @@ def _searchpath(parsed: Sequence) -> list[str]:
     return []
 
 
+def searchpath_of(overrides: Sequence[str]) -> list[str]:
+    """The user folders (`hydra.searchpath`) a list of overrides names."""
+    return _searchpath(_parse(overrides))
+
+
 def _missing_keys(base: DictConfig, parsed: Sequence, files: Mapping[str, str]) -> list:
     """Override keys that name nothing in the composed config, with the keys that exist."""
     data = OmegaConf.to_container(base, resolve=False)
@@ -228,7 +233,8 @@ def _as_data(node: object) -> object:
 
 
 def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE,
-                searchpath: Sequence[str] | None = None) -> dict:
+                searchpath: Sequence[str] | None = None, scenario_file: str = "scenario file"
+                ) -> dict:
     """A plain resolved dict of the composed config, without Hydra's own node; a
     generated world (conf/world/synthetic.yaml) is checked, then built."""
     from ..synthetic import expand
@@ -238,23 +244,32 @@ def config_dict(cfg: DictConfig, world_file: str = WORLD_FILE,
     if isinstance(world, Mapping) and "size" in world:
         build_size(world["size"], world_file)
     data = expand(data)
+    if searchpath is None:
+        searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
+    return with_prefix(data, [str(e) for e in searchpath], scenario_file)
+
+
+def with_prefix(data: dict, searchpath: Sequence[str] = (), file: str = "scenario file"
+                ) -> dict:
+    """`data` with the continued scenario its `scenario.after` names as `prefix`
+    (config.prefix), or without one when it names none; also after a caller changed
+    `scenario.after` in a resolved dict (the Python API's values)."""
+    data.pop("prefix", None)
     scenario = data.get("scenario")
     after = scenario.get("after") if isinstance(scenario, Mapping) else None
-    if after and isinstance(after, str):  # the continued scenario, as data (config.prefix)
-        if searchpath is None:
-            searchpath = OmegaConf.select(cfg, "hydra.searchpath", default=None) or ()
-        data["prefix"] = prefix_data(after, [str(e) for e in searchpath])
+    if after and isinstance(after, str):
+        data["prefix"] = prefix_data(after, searchpath, file)
     return data
 
 
-def prefix_data(name: str, searchpath: Sequence[str] = ()) -> dict:
+def prefix_data(name: str, searchpath: Sequence[str] = (), file: str = "scenario file") -> dict:
     """The scenario a forward scenario continues (`scenario.after`, docs/ODD.md,
     Initialization): the scenario section Hydra composes for `scenario=<name>`, its
     situation included. It goes into the composed config as `prefix`, so a run's config
     shows what it continued and its identity changes when that timeline does."""
     known = options("scenario", searchpath)
     if name not in known:
-        raise ConfigError([Problem("scenario file", "scenario.after", name,
+        raise ConfigError([Problem(file, "scenario.after", name,
                                    f"a scenario of conf/scenario/ ({', '.join(known)})")])
     files = config_files_digest(search_dirs(searchpath))
     return copy.deepcopy(_continued(name, tuple(searchpath), files))
@@ -362,7 +377,9 @@ def composition(overrides: Sequence[str]) -> Composition:
             raise ConfigError(problems)
         places = Places.of({k: OmegaConf.select(cfg.hydra, k) for k in Places.KEYS},
                            cfg.get("out"))
-        return Composition(cfg, config_dict(cfg, files.get("world", WORLD_FILE)), files, places)
+        data = config_dict(cfg, files.get("world", WORLD_FILE),
+                           scenario_file=files.get("scenario", "scenario file"))
+        return Composition(cfg, data, files, places)
     except COMPOSE_ERRORS as exc:
         raise hydra_problem(exc, overrides, parsed, searchpath, files) from None
     except RecursionError:

@@ -421,13 +421,21 @@ class Reader:
 
 def _platform(r: Reader, plat: Platform, key: str, data: Mapping) -> Platform:
     """A ladder holds none and member, and is kept in the order of STATUSES; the states
-    eligible default to the core."""
+    eligible default to the core; the members outside the world are a step function,
+    kept in date order (as written in any order), one value a month."""
     if isinstance(data.get("statuses", []), list) and (
             "none" not in plat.statuses or "member" not in plat.statuses):
         r.add(f"{key}.statuses", list(plat.statuses),
               f"a list from {', '.join(STATUSES)} including none and member")
+    dated = [d for d in plat.outside_members if is_month(d.start)]
+    months = [d.start for d in dated]
+    twice = sorted({m for m in months if months.count(m) > 1})
+    if twice:
+        r.add(f"{key}.outside_members", months, f"one value from each month ({', '.join(twice)} "
+              "given more than once: which would hold is not said)")
     return replace(plat, statuses=tuple(s for s in STATUSES if s in plat.statuses),
-                   eligible=plat.eligible or plat.core)
+                   eligible=plat.eligible or plat.core,
+                   outside_members=tuple(sorted(dated, key=lambda d: month_index(d.start))))
 
 
 def _event_targets(r: Reader, data: Mapping, key: str, given: dict) -> tuple | None:
@@ -563,7 +571,29 @@ def _cow_span(r: Reader, span: CowSpan, key: str, data: Mapping) -> CowSpan:
 
 def _world_rules(r: Reader, world: World, key: str, data: Mapping) -> World:
     _identity_groups(r, world, key)
+    _cow_once(r, world, key)
     return _capability_data(r, world, key, data)
+
+
+def _cow_once(r: Reader, world: World, key: str) -> None:
+    """An actor counts each COW code at most once a year: two spans of one code that
+    share a year would add its CINC twice (`capabilities.capability_by_year` sums)."""
+    for section in ("poles", "states", "external"):
+        for actor in getattr(world, section):
+            for j, span in enumerate(actor.cow):
+                earlier = next((i for i, other in enumerate(actor.cow[:j])
+                                if other.code == span.code and _years_meet(other, span)), None)
+                if earlier is not None:
+                    r.add(f"{key}.{section}.{actor.id}.cow[{j}]",
+                          {"code": span.code, "from": span.first, "to": span.last},
+                          f"years cow[{earlier}] does not count already (code {span.code} "
+                          "in the same year twice would add its CINC twice)")
+
+
+def _years_meet(a: CowSpan, b: CowSpan) -> bool:
+    low = max(a.first if a.first is not None else -1, b.first if b.first is not None else -1)
+    high = min(a.last if a.last is not None else 10**4, b.last if b.last is not None else 10**4)
+    return low <= high
 
 
 def _identity_groups(r: Reader, world: World, key: str) -> None:
