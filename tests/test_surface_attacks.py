@@ -107,7 +107,7 @@ def test_the_start_weight_of_a_posterior_is_a_number_from_0(tmp_path, value):
     calibration = tmp_path / "calibration"
     calibration.mkdir()
     text = (conf_dir() / "calibration" / "posterior_to2014.yaml").read_text(encoding="utf-8")
-    assert re.search(r"(?m)^start_weight: 1 ", text)
+    assert re.search(r"(?m)^start_weight: 0 ", text)
     (calibration / "mine.yaml").write_text(
         re.sub(r"(?m)^start_weight: .*$", f"start_weight: {value}", text), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"start_weight = .*: a number from 0 \(the last "):
