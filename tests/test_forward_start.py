@@ -14,6 +14,7 @@ import pytest
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.config.loading import compose, conf_dir
 from balancing_sim.config.schema import STATUSES
+from balancing_sim.config.validate import month_index
 from balancing_sim.evaluation import Model
 from balancing_sim.record import agreement, load_record, load_world_ids
 
@@ -33,10 +34,12 @@ def baseline():
 
 @pytest.mark.parametrize("params", ["calibrated", "posterior"])
 def test_forward_run_starts_where_the_same_history_run_ends(params):
-    """Under the same parameters (each run its own draw with the posterior)."""
+    """Under the same parameters (each run its own draw with the posterior), dated the
+    month the history ends: the forward's first month (2024-07) is its step 1."""
     choice = [f"params={params}"]
     history, forward = panel("history", choice, runs=6), panel("baseline", choice, runs=6)
-    assert forward.months[0] == history.months[-1] + 1
+    assert forward.months[0] == history.months[-1] == month_index("2024-06")
+    assert forward.months[1] == month_index("2024-07")
     for name in ("align", "status", "viability", "depth"):
         np.testing.assert_array_equal(getattr(forward, name)[:, 0], getattr(history, name)[:, -1])
     assert not np.array_equal(forward.align[0, 0], forward.align[1, 0])  # per run, not one
@@ -143,3 +146,17 @@ def test_a_gap_between_history_and_start_is_refused():
     with pytest.raises(ConfigError) as info:
         compose(["scenario=baseline", "scenario.start=2024-09"])
     assert "scenario.start" in str(info.value) and "2024-06" in str(info.value)
+
+
+def test_a_continued_scenario_simulates_its_first_month_with_its_events():
+    """The forward's first month (2024-07) was never simulated: step 0, dated July, held
+    the history's June state and July's events acted in August. Step 0 is now dated the
+    month the history ends, and an event of the first month shows in that month."""
+    event = ("+scenario.events.first_month={date: '2024-07', kind: pressure, pole: west, "
+             "states: [georgia], value: {value: 0.9, source: test}, probability: 1.0, "
+             "jitter_months: 0, noise: 0.0, source: test}")
+    short = ["scenario.end=2024-12", "params=calibrated"]
+    without, pressed = panel("baseline", short, runs=4), panel("baseline", [*short, event], runs=4)
+    differ = np.flatnonzero((without.align != pressed.align).any(axis=(0, 2, 3)))
+    assert without.months[differ[0]] == month_index("2024-07")
+    assert len(without.months) == 7  # June (the start) and July to December

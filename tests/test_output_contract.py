@@ -58,11 +58,15 @@ def test_trajectories(run_dir):
     best_pole = weights.max(axis=1)
     said_nonaligned = (df["posture"] == NONALIGNED).to_numpy()
     assert (nonaligned[said_nonaligned] >= best_pole[said_nonaligned] - 1e-12).all()
-    # dates advance one month per step, from the scenario's start
+    # dates advance one month per step from where the run starts: a continued scenario
+    # (the baseline starts 2024-07) at the month the history it continues ends, so its
+    # first month, 2024-07, is step 1, simulated like every other
     first = df[df["step"] == 0]["date"].iloc[0]
-    assert first == pd.Timestamp("2024-07-01")
+    assert first == pd.Timestamp("2024-06-01")
+    assert df[df["step"] == 1]["date"].iloc[0] == pd.Timestamp("2024-07-01")
     step12 = df[df["step"] == 12]["date"].iloc[0]
-    assert step12 == pd.Timestamp("2025-07-01")
+    assert step12 == pd.Timestamp("2025-06-01")
+    assert df["date"].max() == pd.Timestamp("2026-12-01")  # the fixture ends it early
 
 
 def test_hedging_is_the_normalized_entropy_of_the_alignment(run_dir):

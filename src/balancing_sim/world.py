@@ -392,12 +392,20 @@ def _schedules(world: World, start: int, n_steps: int
     return years, calendar - years[0], outside, renewing
 
 
+def first_month(config: Config) -> int:
+    """The month of step 0, where a run starts: its scenario's first month, from its
+    situation; a continued scenario starts where the run it continues ends (the month
+    before its first), so that its first month is simulated like every other, events and
+    decisions included."""
+    return month_index(config.scenario.start) - (config.prefix is not None)
+
+
 def compile_config(config: Config) -> Compiled:
     """Build the arrays of a validated config (and of the scenario it continues)."""
     prefix = None
     if config.prefix is not None:
         prefix = compile_config(replace(config, scenario=config.prefix, prefix=None))
-    start = month_index(config.scenario.start)
+    start = first_month(config)
     n_steps = month_index(config.scenario.end) - start
     years, year_row, outside, renewing = _schedules(config.world, start, n_steps)
     structure = _structure(config.world, start, years)

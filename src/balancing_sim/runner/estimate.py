@@ -20,6 +20,7 @@ from pathlib import Path
 from ..config.schema import Config
 from ..config.validate import month_index
 from ..records import recorded_steps
+from ..world import first_month
 from .jobs import chunk_size, parallel_workers
 
 GB = 1024 ** 3
@@ -53,7 +54,7 @@ def estimate(config: Config) -> Estimate:
     world, run = config.world, config.run
     N, P, K = len(world.states), len(world.poles), len(world.platforms)
     A = N + P + len(world.external)
-    T = month_index(config.scenario.end) - month_index(config.scenario.start)
+    T = month_index(config.scenario.end) - first_month(config)
     M = len(recorded_steps(T, run.record_every))
     chunk = min(chunk_size(config, run.workers), run.runs)
     workers = parallel_workers(config)
