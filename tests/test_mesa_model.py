@@ -25,7 +25,7 @@ def model():
 
 def test_keyword_parameters_and_a_scenario_name_build_the_model(model):
     assert model.params.w_autonomy == 1.1
-    assert model.time == model.compiled.n_steps == 8 and model.date == "2025-03"
+    assert model.time == model.compiled.n_steps == 9 and model.date == "2025-03"  # from 2024-06
     assert {type(a) for a in model.agents} == {StateAgent, PowerCenter, Platform}
     rec = simulate_block(model.compiled, model.params, 4, np.array([1]), 1)
     np.testing.assert_allclose(model.state.align, rec.align[:, -1], rtol=0, atol=1e-12)
@@ -68,7 +68,7 @@ def test_batch_run_drives_the_model():
                           rng=[7], max_steps=100, display_progress=False)
     runs = {(r["w_autonomy"], r["run"]) for r in rows}
     assert runs == {(0.5, 0), (0.5, 1), (2.0, 0), (2.0, 1)}
-    assert all(r["Step"] == 8 and r["date"] == "2025-03" for r in rows)
+    assert all(r["Step"] == 9 and r["date"] == "2025-03" for r in rows)
     again = AlignmentModel.from_scenario("baseline", rng=7, run=1, overrides=SHORT,
                                          w_autonomy=2.0)
     while again.running:
