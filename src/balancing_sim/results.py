@@ -246,6 +246,7 @@ def load(path: str | Path) -> Results:
         summary = _json(summary_path)
         tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
         _check_ours(root, tables["trajectories"], summary is not None)
+        _check_tables(root, tables, parts if summary is not None else {})
         incomplete = [] if summary is not None else ["run"]
         if summary is None:
             summary = _partial_summary(root, parts["trajectories"])
@@ -261,11 +262,13 @@ def load(path: str | Path) -> Results:
         values = info.get("values", {})
         extra = {"point": folder.name, "scenario": info.get("scenario", "")}
         extra.update({k: _column_value(values.get(k)) for k in keys})
-        for t in TABLES:
-            files = run_parts(folder, t)
-            if files:
-                sources[t].append(Part(files, extra))
         summary = _json(folder / "summary.json")
+        files = {t: run_parts(folder, t) for t in TABLES}
+        _check_tables(folder, {t: Table((Part(f),) if f else ()) for t, f in files.items()},
+                      files if summary is not None else {})
+        for t in TABLES:
+            if files[t]:
+                sources[t].append(Part(files[t], extra))
         if summary is not None:
             summaries_[folder.name] = summary
         configs[folder.name] = {"values": values, "scenario": info.get("scenario")}
@@ -280,6 +283,35 @@ def load(path: str | Path) -> Results:
 
 KEY_COLUMNS = ("run", "step", "date", "actor", "posture")
 """Columns every trajectories table of a run has (PRODUCT.md)."""
+TABLE_KEYS = {"trajectories": KEY_COLUMNS,
+              "memberships": ("run", "step", "date", "actor", "platform", "status"),
+              "platforms": ("run", "step", "date", "platform", "viability", "depth")}
+"""Columns every table of a run has, that the summaries, figures and reports read."""
+
+
+def _check_tables(root: Path, tables: Mapping[str, Table],
+                  finished: Mapping[str, tuple[Path, ...]]) -> None:
+    """NotResults for a run folder changed by hand: a table lacking a column of the
+    contract (renamed), or, once the run has finished (`finished`: its part files), a
+    part file that one table lacks and another has (removed)."""
+    for name, table in tables.items():
+        try:
+            missing = [c for c in TABLE_KEYS[name] if table.parts and c not in table.columns]
+        except (OSError, ValueError) as exc:  # pyarrow's errors are both
+            raise NotResults(f"{root}: {table_dir(name)}/ cannot be read ({exc})") from None
+        if missing:
+            raise NotResults(f"{root}: {table_dir(name)}/ lacks the columns "
+                             f"{', '.join(missing)} (changed after the run wrote it: run "
+                             "it again into a new folder)")
+    chunked = {t: {f.name for f in files} for t, files in finished.items()
+               if not (root / table_dir(t)).is_file()}
+    every = set().union(*chunked.values())
+    lost = [f"{table_dir(t)}/{n}" for t, names in chunked.items() for n in sorted(every - names)]
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise NotResults(f"{root}: the run finished, but {shown} is missing (its other "
+                         "tables have it): the folder was changed after the run wrote it; "
+                         "run it again into a new folder")
 
 
 def _check_ours(root: Path, trajectories: Table, summarized: bool) -> None:

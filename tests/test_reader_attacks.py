@@ -1,0 +1,169 @@
+"""Red-team attacks on what a notebook user touches (rt7): lazy tables, public outcomes and
+`bs.sweep` given names, values and folders they cannot use get one message of the
+project's own type, and nothing outside what the call created is touched."""
+
+from __future__ import annotations
+
+import pytest
+from worlds import tiny_world_dict, user_folder
+
+import balancing_sim as bs
+from balancing_sim.config.errors import ConfigError
+from balancing_sim.outcomes import OutcomeError
+from balancing_sim.runner.folder import OutputConflict
+from balancing_sim.tables import TableError
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The tiny world run twice into a folder, and the overrides that choose it."""
+    root = tmp_path_factory.mktemp("tiny")
+    overrides = user_folder(root / "myconf", tiny_world_dict())
+    bs.simulate("mine", overrides[:2], runs=2, seed=1, workers=1, progress="off",
+                out=root / "run")
+    return root, overrides[:2]
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda t: t.to_pandas(["actor", "postur"]), "'postur': not a column"),
+    (lambda t: t.to_pandas("actor"), "columns = 'actor': a list of column names"),
+    (lambda t: next(t.batches(["nope"])), "'nope': not a column"),
+    (lambda t: t.select(actr="alpha"), "'actr': not a column"),
+    (lambda t: t.categories("nope"), "'nope': not a column"),
+    (lambda t: t.values("nope"), "'nope' is not a constant column"),
+    (lambda t: len(t.select(run="0")), "run = '0': an integer"),
+    (lambda t: t.select(step=1.5).to_pandas(), "step = 1.5: an integer"),
+    (lambda t: len(t.select(date="garbage")), "date = 'garbage': a date"),
+    (lambda t: len(t.select(actor=["alpha", "beta"])), "actor = ['alpha', 'beta']: an id"),
+])
+def test_a_lazy_table_names_a_column_or_value_it_cannot_use(tiny_run, call, named):
+    table = bs.load(tiny_run[0] / "run").tables["trajectories"]
+    with pytest.raises(TableError) as caught:
+        call(table)
+    assert named in str(caught.value)
+    allowed = ("(constant columns: none)" if "constant" in named else
+               "(columns: run, seed, step, date, actor, posture," if "column" in named
+               else "(one value; the rows where the column equals it)")
+    assert allowed in str(caught.value)
+
+
+def test_a_lazy_table_selects_by_values_of_the_columns_type(tiny_run):
+    table = bs.load(tiny_run[0] / "run").tables["trajectories"]
+    alpha = table.select(actor="alpha", run=1.0, date="2000-01-01")
+    assert len(alpha) == 1 == len(alpha.to_pandas())
+    assert len(table.select(actor="nobody")) == 0
+
+
+@pytest.mark.parametrize(("make", "named"), [
+    (lambda: bs.outcomes.final_weight(3, "north"), "actor = 3: an id of the world"),
+    (lambda: bs.outcomes.p_join("alpha", None), "platform = None: an id"),
+    (lambda: bs.outcomes.time_in_posture("alpha", "north", since="garbage"),
+     "since = 'garbage': a month YYYY-MM"),
+    (lambda: bs.outcomes.time_in_posture("alpha", "north", until="2003-13"),
+     "until = '2003-13': a month YYYY-MM"),
+    (lambda: bs.outcomes.joins_bloc("alpha", blocs="pact"), "blocs = 'pact': a list"),
+])
+def test_an_outcome_with_an_argument_of_the_wrong_kind_is_refused_when_made(make, named):
+    with pytest.raises(OutcomeError) as caught:
+        make()
+    assert named in str(caught.value)
+
+
+@pytest.mark.parametrize(("outcome", "data", "named"), [
+    (bs.outcomes.final_hedging("nobody"), "results",
+     "actor='nobody' (actors: alpha, beta, gamma)"),
+    (bs.outcomes.platform_viability("alpha"), "table",
+     "platform='alpha' (platforms: club, forum, league, pact)"),
+    (bs.outcomes.joins_bloc("alpha", blocs=["pact", "nato"]), "results",
+     "platform 'nato' is not in the data (platforms: club, forum, league, pact)"),
+    (bs.outcomes.final_hedging("alpha"), [1, 2], "data = list: one of Results"),
+    (bs.outcomes.final_hedging("alpha"), None, "data = NoneType: one of Results"),
+])
+def test_an_outcome_names_what_the_data_lacks_and_what_it_holds(tiny_run, outcome, data,
+                                                                  named):
+    res = bs.load(tiny_run[0] / "run")
+    given = {"results": res, "table": res.tables["platforms"]}.get(data, data) \
+        if isinstance(data, str) else data
+    with pytest.raises(OutcomeError) as caught:
+        outcome(given)
+    assert named in str(caught.value)
+
+
+def test_a_sweep_checks_its_points_and_folder_before_any_point_runs(tiny_run, tmp_path):
+    root, chosen = tiny_run
+    points = [chosen, [*chosen, "params.w_autonomy=-1"]]
+    with pytest.raises(ConfigError, match="params.w_autonomy = -1"):
+        bs.sweep(points, tmp_path / "bad", scenario="mine", runs=2)
+    assert not (tmp_path / "bad").exists()
+    for wrong in ([], [{"w_autonomy": 0.5}], [chosen, list(chosen)]):
+        with pytest.raises(ConfigError, match="points = "):
+            bs.sweep(wrong, tmp_path / "wrong", scenario="mine", runs=2)
+    assert not (tmp_path / "wrong").exists()
+
+
+def test_a_sweep_never_writes_into_a_run_or_someone_elses_folder(tiny_run, tmp_path):
+    root, chosen = tiny_run
+    run = root / "run"
+    before = sorted(p.name for p in run.iterdir())
+    with pytest.raises(OutputConflict, match="holds a single run"):
+        bs.sweep([chosen], run, scenario="mine", runs=2)
+    assert sorted(p.name for p in run.iterdir()) == before
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    with pytest.raises(OutputConflict, match="did not create"):
+        bs.sweep([chosen], theirs, scenario="mine", runs=2)
+    assert [p.name for p in theirs.iterdir()] == ["notes.txt"]
+
+
+def test_a_sweep_to_a_url_is_refused_and_creates_nothing(tiny_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="not a URL"):
+        bs.sweep([tiny_run[1]], f"file://{tmp_path}/x", scenario="mine", runs=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _renamed(part, old: str, new: str) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part)
+    pq.write_table(table.rename_columns([new if c == old else c for c in table.column_names]),
+                   part)
+
+
+@pytest.mark.parametrize("change", ["status renamed", "part removed"])
+@pytest.mark.parametrize("cmd", ["balancing-sim-report", "balancing-sim-plot",
+                                 "balancing-sim-export"])
+def test_a_run_folder_changed_by_hand_is_one_line_naming_the_change(tiny_run, tmp_path, cmd,
+                                                                      change):
+    import shutil
+
+    from command import run_cli
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run[0] / "run", run)
+    part = run / "memberships.parquet" / "part-000000.parquet"
+    if change == "status renamed":
+        _renamed(part, "status", "stat")
+        named = "memberships.parquet/ lacks the columns status"
+    else:
+        part.unlink()
+        named = "memberships.parquet/part-000000.parquet is missing"
+    done = run_cli(cmd, str(run), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert named in done.stderr
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(bs.results.NotResults, match=named.replace(".", r"\.")):
+        bs.load(run)
+
+
+def test_a_sweep_point_changed_by_hand_is_named(tiny_run, tmp_path):
+    root, chosen = tiny_run
+    bs.sweep([[*chosen, "params.w_autonomy=0.5"], [*chosen, "params.w_autonomy=0.7"]],
+             tmp_path / "sw", scenario="mine", runs=2, seed=1)
+    point = sorted((tmp_path / "sw" / "points").iterdir())[1]
+    (point / "platforms.parquet" / "part-000000.parquet").unlink()
+    with pytest.raises(bs.results.NotResults, match=f"{point.name}: the run finished, but "
+                       r"platforms\.parquet/part-000000\.parquet is missing"):
+        bs.load(tmp_path / "sw")
