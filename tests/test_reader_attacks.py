@@ -167,3 +167,40 @@ def test_a_sweep_point_changed_by_hand_is_named(tiny_run, tmp_path):
     with pytest.raises(bs.results.NotResults, match=f"{point.name}: the run finished, but "
                        r"platforms\.parquet/part-000000\.parquet is missing"):
         bs.load(tmp_path / "sw")
+
+
+def test_outcomes_naming_ids_the_world_lacks_are_refused_before_any_run(tiny_run,
+                                                                       monkeypatch):
+    from balancing_sim.evaluation import Model
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(Model, "panels", no_runs)
+    experiment = bs.Experiment("mine", tiny_run[1], runs=2, seed=1, workers=1)
+    wrong = {"h": bs.outcomes.final_hedging("nobody"),
+             "w": bs.outcomes.final_weight("alpha", "west"),
+             "j": bs.outcomes.p_join("beta", "nato")}
+    with pytest.raises(OutcomeError) as caught:
+        experiment.evaluate([{"w_autonomy": 0.5}], wrong)
+    assert str(caught.value) == (
+        "outcomes.h: actor = 'nobody': one of alpha, beta, gamma; "
+        "outcomes.w: posture = 'west': one of north, south, nonaligned; "
+        "outcomes.j: platform = 'nato': one of club, forum, league, pact")
+
+
+def test_the_ema_model_checks_its_outcomes_names_and_model_name_when_made(tiny_run):
+    from balancing_sim import ema
+
+    def made(uncertainties, outcomes, **options):
+        return ema.model("mine", uncertainties, outcomes, runs=2, overrides=tiny_run[1],
+                         **options)
+
+    hedging = {"h": bs.outcomes.final_hedging("alpha")}
+    with pytest.raises(OutcomeError, match="outcomes.j: platform = 'nato': one of club"):
+        made({"w_autonomy": (0.5, 1.0)}, {"j": bs.outcomes.p_join("alpha", "nato")})
+    with pytest.raises(ConfigError, match=r"uncertainties.params.w_autonomy = \[0.5, 1.0\]: "
+                       "a key named once"):
+        made({"w_autonomy": (0.5, 1.0), "params.w_autonomy": (0.5, 1.0)}, hedging)
+    with pytest.raises(ConfigError, match="name = 'a b/c': a Python identifier"):
+        made({"w_autonomy": (0.5, 1.0)}, hedging, name="a b/c")

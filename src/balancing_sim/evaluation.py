@@ -32,6 +32,7 @@ from .config.schema import FREE, FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
+from .outcomes import check_outcomes
 from .records import Records, recorded_steps
 from .validation import Panel, holds
 from .world import Compiled, compile_config
@@ -209,6 +210,8 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
     from .runner.loop import progress_bar
 
     model = Model.of(model) if isinstance(model, str) else model
+    world = model.compiled.structure
+    check_outcomes(outcomes, world.states, world.poles, world.platforms)
     rows = _rows(param_sets)
     indexed = list(enumerate(checked_sets(model, rows)))  # before any worker starts
     if not rows:

@@ -26,7 +26,7 @@ and returns a float array with one value per run, in run order:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from .world import Compiled
 
-__all__ = ["OutcomeError", "final_hedging", "final_posture_share", "final_weight",
+__all__ = ["OutcomeError", "check_outcomes", "final_hedging", "final_posture_share", "final_weight",
            "hedging_from_poles", "hedging_index", "in_bloc", "joins_bloc", "p_join",
            "platform_viability", "time_in_posture"]
 MEMBER = STATUSES.index("member")
@@ -245,6 +245,32 @@ class Measure:
 
     def __repr__(self) -> str:
         return f"{self.name}({', '.join(map(repr, (self.subject, *self.args)))})"
+
+    def ids(self) -> list[tuple[str, str, str]]:
+        """(argument, id, kind of id: state, posture, platform) of each id it reads."""
+        found = [("platform", self.subject, "platform") if self.source is levels
+                 else ("actor", self.subject, "state")]
+        if self.apply in (_final_posture, _final_weight, _time_in):
+            found.append(("posture", self.args[0], "posture"))
+        elif self.apply is _ever_member:
+            found.append(("platform", self.args[0], "platform"))
+        elif self.apply is _ends_in_bloc and self.args[0] is not None:
+            found += [("blocs", bloc, "platform") for bloc in self.args[0]]
+        return found
+
+
+def check_outcomes(outcomes: Mapping[str, Any], states: Sequence[str], poles: Sequence[str],
+                   platforms: Sequence[str]) -> None:
+    """Every id the public outcomes read is one of the world's, or one OutcomeError naming
+    each outcome, argument and id, and the ids the world has (checked before any run)."""
+    known = {"state": list(states), "posture": [*poles, NONALIGNED],
+             "platform": list(platforms)}
+    wrong = [f"outcomes.{name}: {key} = {value!r}: one of {', '.join(known[kind]) or 'none'}"
+             for name, f in outcomes.items() if isinstance(f, Measure)
+             for key, value, kind in f.ids() if value not in known[kind]]
+    if wrong:
+        raise OutcomeError("; ".join(wrong[:10]) + (f" (and {len(wrong) - 10} more)"
+                                                     if len(wrong) > 10 else ""))
 
 
 def _final_posture(s: Series, posture: str, **_: Any) -> np.ndarray:
