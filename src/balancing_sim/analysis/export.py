@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .. import owned
 from ..config.arguments import expand
 from ..contract import TABLES
 from ..tables import Table
@@ -74,12 +75,12 @@ def export(path: str | Path, out: str | Path | None = None,
     """Write CSV copies of the tables of a run or sweep directory; return the paths."""
     res = open_results(path)
     folder = expand(out) if out is not None else expand(path) / "csv"
-    written = []
-    for name in tables:
-        target = folder / f"{name}.csv"
+    targets = [folder / f"{name}.csv" for name in tables]
+    owned.check(targets)  # never a file of the user's
+    for name, target in zip(tables, targets, strict=True):
         write_csv(res.tables[name], target)
-        written.append(target)
-    return written
+        owned.record([target])
+    return targets
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .. import owned
 from ..config.schema import STATUSES
 from ..dynamics.platforms import STATUS_WEIGHT
 from . import metrics
@@ -886,11 +887,11 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
 def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     """Write the figure as PNG (200 dpi) and SVG; return the paths."""
     folder = Path(folder)
+    paths = [folder / f"{name}.{ext}" for ext in ("png", "svg")]
+    owned.check(paths)  # never a file of the user's
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
     with matplotlib.rc_context(STYLE):
-        for ext in ("png", "svg"):
-            path = folder / f"{name}.{ext}"
+        for path in paths:
             fig.savefig(path, bbox_inches="tight", dpi=DPI)
-            paths.append(path)
+    owned.record(paths)
     return paths

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import owned
 from ..config.arguments import expand
 from ..results import config_file, config_text
 from ..tables import Table
@@ -614,12 +615,14 @@ def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[
     target = expand(out) if out is not None else expand(path) / "report.html"
     if target.suffix != ".html":
         target = target / "report.html"
+    csv = target.with_name(target.stem + "_numbers.csv")
+    owned.check([target, csv])  # never a file of the user's
     target.parent.mkdir(parents=True, exist_ok=True)
     numbers = key_numbers(res, baseline=options.get("baseline"))
     page = render(res, figures(res, **options), numbers)
     target.write_text(page, encoding="utf-8")
-    csv = target.with_name(target.stem + "_numbers.csv")
     numbers.to_csv(csv, index=False)
+    owned.record([target, csv])
     return target, csv
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import owned
 from ..config.arguments import count, output_folder
 from ..evaluation import Study, final_posture
 from . import metrics
@@ -233,13 +234,20 @@ def write(out: str | Path, prob: dict, X: np.ndarray, Y: np.ndarray, indices: pd
           fig: Figure, meta: dict) -> list[Path]:
     """indices.csv, samples.csv (X and Y), problem.json (bounds and settings), the figure."""
     out = Path(out)
+    owned.check(written(out))  # never a file of the user's
     out.mkdir(parents=True, exist_ok=True)
     indices.to_csv(out / "indices.csv", index=False)
     samples = pd.DataFrame(X, columns=prob["names"]).assign(outcome=Y)
     samples.to_csv(out / "samples.csv", index=False)
     (out / "problem.json").write_text(json.dumps({**meta, "problem": prob}, indent=2) + "\n")
-    return [out / "indices.csv", out / "samples.csv", out / "problem.json",
-            *save(fig, out, "sensitivity")]
+    owned.record(written(out)[:3])
+    return [*written(out)[:3], *save(fig, out, "sensitivity")]
+
+
+def written(out: Path) -> list[Path]:
+    """The files `write` writes into `out`."""
+    return [out / name for name in ("indices.csv", "samples.csv", "problem.json",
+                                    "sensitivity.png", "sensitivity.svg")]
 
 
 # ---------------------------------------------------------------- command line
@@ -302,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prob = problem(bounds)
         for corner in (0, 1):  # every factor's range is valid for the config
             base.experiment().configure({k: b[corner] for k, b in bounds.items()})
-    except ValueError as exc:  # ConfigError included
+        owned.check(written(args.out))  # before anything runs
+    except (ValueError, OSError) as exc:  # ConfigError and ForeignFile included
         print(f"balancing-sim-sensitivity: {exc}", file=sys.stderr)
         return 2
     points = len(sample(prob, args.method, args.samples, args.seed))
