@@ -204,3 +204,103 @@ def test_the_ema_model_checks_its_outcomes_names_and_model_name_when_made(tiny_r
         made({"w_autonomy": (0.5, 1.0), "params.w_autonomy": (0.5, 1.0)}, hedging)
     with pytest.raises(ConfigError, match="name = 'a b/c': a Python identifier"):
         made({"w_autonomy": (0.5, 1.0)}, hedging, name="a b/c")
+
+
+@pytest.mark.parametrize(("cmd", "theirs"), [("balancing-sim-plot", "hedging.png"),
+                                             ("balancing-sim-report", "report_numbers.csv"),
+                                             ("balancing-sim-export", "memberships.csv")])
+def test_an_analysis_command_never_replaces_a_users_file_in_its_out(tiny_run, tmp_path, cmd,
+                                                                     theirs):
+    from command import run_cli
+
+    out = tmp_path / "paper"
+    out.mkdir()
+    (out / theirs).write_text("the user's own")
+    done = run_cli(cmd, str(tiny_run[0] / "run"), "--out", str(out))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{out / theirs}: a file balancing-sim did not write" in done.stderr
+    assert (out / theirs).read_text() == "the user's own"
+    again = tmp_path / "again"  # what a command wrote, the next one may replace
+    for _ in range(2):
+        assert run_cli(cmd, str(tiny_run[0] / "run"), "--out", str(again)).returncode == 0
+    assert (again / theirs).stat().st_size > len("the user's own")
+
+
+@pytest.mark.parametrize("theirs", ["samples.csv", "sensitivity.svg"])
+def test_sensitivity_refuses_an_out_holding_a_users_file_before_anything_runs(
+        tiny_run, tmp_path, monkeypatch, theirs):
+    from command import run_cli
+
+    from balancing_sim.analysis import sensitivity
+
+    monkeypatch.setattr(sensitivity, "run", lambda *a, **k: pytest.fail("it ran"))
+    (tmp_path / theirs).write_text("the user's own")
+    done = run_cli("balancing-sim-sensitivity", "--set", tiny_run[1][0], "--set",
+                   tiny_run[1][1], "--scenario", "mine", "-n", "2", "--runs", "2",
+                   "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert f"{tmp_path / theirs}: a file balancing-sim did not write" in done.stderr
+    assert (tmp_path / theirs).read_text() == "the user's own"
+
+
+def test_discover_refuses_an_out_holding_a_users_file_before_anything_runs(tiny_run,
+                                                                          tmp_path):
+    from command import run_cli
+
+    (tmp_path / "box.csv").write_text("the user's own")
+    done = run_cli("balancing-sim-discover", "--set", tiny_run[1][0], "--set",
+                   tiny_run[1][1], "--scenario", "mine", "--outcome", "alpha in_bloc",
+                   "--samples", "4", "--runs", "2", "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert f"{tmp_path / 'box.csv'}: a file balancing-sim did not write" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["box.csv"]
+
+
+@pytest.mark.parametrize(("call", "named", "allowed"), [
+    (lambda: bs.params("../params/calibrated"), "name = '../params/calibrated': one of "
+     "calibrated, ", "(a name, not a path)"),
+    (lambda: bs.params("nope"), "name = 'nope': one of calibrated, ", "(a name, not a path)"),
+    (lambda: bs.params(calibration="nope"), "calibration = 'nope': one of history, ",
+     "(a name, not a path)"),
+    (lambda: bs.params().bounds(["w_autonomy", "w_nope"]), "names = 'w_nope': one of w_",
+     "(the calibrated)"),
+])
+def test_params_are_read_by_name_never_by_path(call, named, allowed):
+    with pytest.raises(ConfigError) as caught:
+        call()
+    assert named in str(caught.value)
+    assert str(caught.value).endswith(allowed)
+
+
+def test_a_lone_parameter_name_is_one_name():
+    assert bs.params().bounds("w_autonomy") == bs.params().bounds(["w_autonomy"])
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"workers": 0}, "workers = 0: -1 (every core) or a whole number from 1 to 4096"),
+    ({"workers": "2"}, "workers = '2': -1 (every core)"),
+    ({"per_run": "no"}, "per_run = 'no': True or False"),
+    ({"outcomes": [bs.outcomes.final_hedging("alpha")]}, "outcomes = [final_hedging('alpha')]:"
+     " a dict of names to outcomes"),
+    ({"outcomes": {"h": 3}}, "outcomes = {'h': 3}: a dict of names to outcomes"),
+    ({"param_sets": {"w_autonomy": 0.5}}, "param_sets = {'w_autonomy': 0.5}: a list of dicts"),
+])
+def test_evaluate_names_an_option_it_cannot_use_before_any_run(tiny_run, monkeypatch,
+                                                               options, named):
+    from balancing_sim.evaluation import Model
+
+    monkeypatch.setattr(Model, "panels", lambda *a, **k: pytest.fail("a run started"))
+    experiment = bs.Experiment("mine", tiny_run[1], runs=2, seed=1, workers=1)
+    call = {"param_sets": [{"w_autonomy": 0.5}],
+            "outcomes": {"h": bs.outcomes.final_hedging("alpha")}, **options}
+    with pytest.raises(ConfigError) as caught:
+        experiment.evaluate(**call)
+    assert named in str(caught.value)
+
+
+@pytest.mark.parametrize("path", [3, None, ["run"], "file:///tmp/run"])
+def test_load_names_a_path_it_cannot_read(path):
+    with pytest.raises(bs.results.NotResults, match="the folder of a run or sweep, named as a"
+                       " path"):
+        bs.load(path)

@@ -229,9 +229,12 @@ def load(path: str | Path) -> Results:
     unfinished parts in `Results.incomplete`; a folder with neither tables nor points is
     `NotResults`.
     """
-    from .config.outputs import expand
+    from .config.outputs import URL, expand
     from .tables import Part, Table
 
+    if not isinstance(path, str | os.PathLike) or URL.match(os.fspath(path)):
+        raise NotResults(f"path = {path!r}: the folder of a run or sweep, named as a path "
+                         "(text or pathlib.Path; file:///x is /x)")
     root = expand(path)  # `~` is the home folder, as in out=
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results directory")
