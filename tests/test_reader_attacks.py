@@ -304,3 +304,17 @@ def test_load_names_a_path_it_cannot_read(path):
     with pytest.raises(bs.results.NotResults, match="the folder of a run or sweep, named as a"
                        " path"):
         bs.load(path)
+
+
+@pytest.mark.parametrize("second", ["params.w_autonomy=0.5:1.0", "w_autonomy=0.2:0.4"])
+def test_sensitivity_refuses_a_factor_given_twice(tiny_run, tmp_path, second):
+    from command import run_cli
+
+    done = run_cli("balancing-sim-sensitivity", "--set", tiny_run[1][0], "--set",
+                   tiny_run[1][1], "--scenario", "mine", "-n", "2", "--runs", "2",
+                   "--param", "w_autonomy=1:2", "--param", second,
+                   "--out", str(tmp_path / "s"))
+    assert done.returncode == 2
+    assert done.stderr == (f"balancing-sim-sensitivity: --param {second!r}: w_autonomy is a "
+                           "factor once (--param 'w_autonomy=1:2' gives it too)\n")
+    assert not (tmp_path / "s").exists()

@@ -264,6 +264,19 @@ def parse_bound(text: str) -> tuple[str, tuple[float, float]]:
     return name.removeprefix("params."), (lo, hi)
 
 
+def parse_bounds(texts: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Each `--param key=low:high`; a key given twice (also as `params.<name>` and
+    `<name>`) is a ValueError naming both, not the last one kept."""
+    bounds, given = {}, {}
+    for text in texts:
+        name, pair = parse_bound(text)
+        if name in given:
+            raise ValueError(f"--param {text!r}: {name} is a factor once (--param "
+                             f"{given[name]!r} gives it too)")
+        bounds[name], given[name] = pair, text
+    return bounds
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="balancing-sim-sensitivity",
@@ -302,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _, resolved = base.compose()
         if not args.actor:
             base.actor = next(iter(resolved["world"]["states"]))
-        bounds = (dict(parse_bound(b) for b in args.param) if args.param
+        bounds = (parse_bounds(args.param) if args.param
                   else default_bounds(resolved["params"], spread=args.spread))
         base.names = list(bounds)
         base.workers = args.workers
