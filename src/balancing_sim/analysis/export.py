@@ -84,7 +84,14 @@ def export(path: str | Path, out: str | Path | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """balancing-sim-export RUN_OR_SWEEP_DIR [--out DIR]: the tables as CSV files."""
+    """balancing-sim-export RUN_OR_SWEEP_DIR [--out DIR]: the tables as CSV files (an
+    unfinished run or sweep said on one line, as plot and report say it)."""
+    from ..cli import saying_incomplete
+
+    return saying_incomplete("balancing-sim-export", _main, argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="balancing-sim-export",
                                 description="Write CSV copies of a run's or sweep's tables.")
     p.add_argument("path", metavar="RUN_OR_SWEEP_DIR")
