@@ -318,3 +318,71 @@ def test_sensitivity_refuses_a_factor_given_twice(tiny_run, tmp_path, second):
     assert done.stderr == (f"balancing-sim-sensitivity: --param {second!r}: w_autonomy is a "
                            "factor once (--param 'w_autonomy=1:2' gives it too)\n")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tiny_run, tmp_path_factory):
+    chosen = tiny_run[1]
+    out = tmp_path_factory.mktemp("sweep") / "sw"
+    bs.sweep([[*chosen, "params.w_autonomy=0.5"], [*chosen, "params.w_autonomy=0.7"]], out,
+             scenario="mine", runs=2, seed=1)
+    return out
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("point.json", '{"values": "x", "scenario": "mine"}'),
+    ("point.json", '{"values": [1], "scenario": "mine"}'),
+    ("summary.json", '{"runs": "many"}'),
+])
+def test_a_sweep_points_file_changed_into_something_else_is_an_unfinished_point(
+        tiny_sweep, tmp_path, name, text):
+    import shutil
+
+    from balancing_sim.results import IncompleteResults
+
+    copy = tmp_path / "sw"
+    shutil.copytree(tiny_sweep, copy)
+    point = sorted((copy / "points").iterdir())[0]
+    (point / name).write_text(text)
+    with pytest.warns(IncompleteResults, match="1 of 2 points have not finished"):
+        res = bs.load(copy)
+    assert res.incomplete == [point.name]
+    assert repr(res) == f"Results(2 runs, 1 sweep points, at {copy})"
+
+
+def test_a_sweep_manifest_changed_into_text_is_not_read_as_point_ids(tiny_sweep, tmp_path):
+    import shutil
+    import warnings
+
+    copy = tmp_path / "sw"
+    shutil.copytree(tiny_sweep, copy)
+    (copy / "sweep.json").write_text('{"points": "abc"}')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert bs.load(copy).incomplete == []
+
+
+@pytest.mark.parametrize("cmd", ["balancing-sim-plot", "balancing-sim-report"])
+def test_a_points_config_changed_into_a_list_is_one_line(tiny_sweep, tmp_path, cmd):
+    import shutil
+
+    from command import run_cli
+
+    copy = tmp_path / "sw"
+    shutil.copytree(tiny_sweep, copy)
+    point = sorted((copy / "points").iterdir())[0]
+    (point / "config.yaml").write_text("- 1\n- 2\n")
+    done = run_cli(cmd, str(copy), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr == (f"{cmd}: {point / 'config.yaml'}: not a run's config (a mapping; "
+                           "it holds a list)\n")
+
+
+def test_a_runs_config_changed_into_a_list_is_not_results(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run[0] / "run", run)
+    (run / "config.yaml").write_text("- 1\n")
+    with pytest.raises(bs.results.NotResults, match="config.yaml: not a run's config"):
+        bs.load(run)

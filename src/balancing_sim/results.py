@@ -117,7 +117,8 @@ class Results:
     def __repr__(self) -> str:
         runs = self.summary.get("runs")
         if runs is None and "points" in self.summary:
-            runs = sum(p.get("runs", 0) for p in self.summary["points"].values())
+            runs = sum(p.get("runs") for p in self.summary["points"].values()
+                   if isinstance(p.get("runs"), int))
         points = self.summary.get("points")
         return (f"Results({runs} runs"
                 + (f", {len(points)} sweep points" if points else "")
@@ -204,9 +205,10 @@ def _column_value(value: object) -> object:
 def read_manifest(root: Path) -> list[str] | None:
     """The point ids a sweep folder was made for (None: not recorded)."""
     try:
-        return [str(p) for p in json.loads((root / SWEEP_MANIFEST).read_text())["points"]]
+        points = json.loads((root / SWEEP_MANIFEST).read_text())["points"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return [str(p) for p in points] if isinstance(points, list) else None
 
 
 def _say_incomplete(root: Path, missing: list[str], total: int) -> None:
@@ -257,7 +259,7 @@ def load(path: str | Path) -> Results:
             _say_incomplete(root, incomplete, 1)
         return Results(tables, summary=summary, config=config_file(root / "config.yaml"), path=root,
                        incomplete=incomplete)
-    infos = {p: info for p in points if (info := _json(p / "point.json")) is not None}
+    infos = {p: info for p in points if (info := _point(p / "point.json")) is not None}
     keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
     sources: dict[str, list[Part]] = {t: [] for t in TABLES}
     summaries_, configs = {}, {}
@@ -266,6 +268,8 @@ def load(path: str | Path) -> Results:
         extra = {"point": folder.name, "scenario": info.get("scenario", "")}
         extra.update({k: _column_value(values.get(k)) for k in keys})
         summary = _json(folder / "summary.json")
+        if summary is not None and not isinstance(summary.get("runs"), int):
+            summary = None  # not a run's summary: the point has not finished
         files = {t: run_parts(folder, t) for t in TABLES}
         _check_tables(folder, {t: Table((Part(f),) if f else ()) for t, f in files.items()},
                       files if summary is not None else {})
@@ -344,6 +348,16 @@ def _json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _point(path: Path) -> dict | None:
+    """A sweep point's `point.json`, or None (absent, torn, or changed into something else:
+    the point is read as unfinished)."""
+    info = _json(path)
+    if info is None or not isinstance(info.get("values", {}), dict) \
+            or not isinstance(info.get("scenario", ""), str | None):
+        return None
+    return info
+
+
 def config_file(path: Path) -> dict:
     """A run's `config.yaml` as plain data ({} when there is none); remembered by file
     and modification time, as figures and reports read each point's config repeatedly
@@ -356,7 +370,16 @@ def config_file(path: Path) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
-    return config_data(Path(path).read_text()) or {}
+    import yaml
+
+    try:
+        data = config_data(Path(path).read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise NotResults(f"{path}: not a run's config ({type(exc).__name__})") from None
+    if not isinstance(data, dict | None):
+        raise NotResults(f"{path}: not a run's config (a mapping; it holds a "
+                         f"{type(data).__name__})")
+    return data or {}
 
 
 def config_text(data: Mapping) -> str:
