@@ -386,3 +386,15 @@ def test_a_runs_config_changed_into_a_list_is_not_results(tiny_run, tmp_path):
     (run / "config.yaml").write_text("- 1\n")
     with pytest.raises(bs.results.NotResults, match="config.yaml: not a run's config"):
         bs.load(run)
+
+
+@pytest.mark.parametrize("where", [{"actor": "alpha"}, {"actor": "beta", "run": 1},
+                                   {"date": "2000-03-01"}])
+def test_a_selected_table_keeps_its_rows_in_polars_and_duckdb(tiny_run, where):
+    table = bs.load(tiny_run[0] / "run").tables["trajectories"].select(**where)
+    rows = len(table.to_pandas())
+    assert 0 < rows < len(bs.load(tiny_run[0] / "run").tables["trajectories"])
+    assert table.to_polars().collect().height == rows
+    assert len(table.to_duckdb().df()) == rows
+    with pytest.raises(TableError, match="dataset of a table narrowed to rows"):
+        table.dataset  # noqa: B018

@@ -331,7 +331,12 @@ class Table:
     @property
     def dataset(self) -> ds.Dataset:
         """The parts as one pyarrow dataset (without the parts' constant columns: use
-        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels)."""
+        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels). A dataset holds no
+        row filter: a table narrowed by `select` to rows is read by those instead."""
+        if self.where:
+            raise TableError(f"dataset of a table narrowed to rows ({_said(self.where)}): "
+                             "read it with to_pandas, batches, to_polars or to_duckdb, which "
+                             "keep the selection")
         if len(self.parts) == 1:
             return self.parts[0].dataset
         return ds.dataset([p.dataset for p in self.parts])
@@ -346,7 +351,11 @@ class Table:
                      else pl.scan_parquet([str(p) for p in part.source]))
             frames.append(frame.with_columns(
                 [pl.lit(_constant(v)).alias(k) for k, v in part.extra.items()]))
-        return pl.concat(frames, how="diagonal_relaxed")
+        whole = pl.concat(frames, how="diagonal_relaxed")
+        for key, value in self.where.items():  # the rows `select` chose
+            column = pl.col(key).cast(pl.String) if isinstance(value, str) else pl.col(key)
+            whole = whole.filter(column == _plain(value))
+        return whole
 
     def _full(self, part: Part) -> ds.Dataset:
         """A part's dataset with every column of the table (nulls where it has none)."""
@@ -368,8 +377,21 @@ class Table:
             rel = rel.select(*[duckdb.ColumnExpression(c) for c in self.schema.names],
                              *[duckdb.ConstantExpression(_constant(part.extra.get(k)))
                                .alias(k) for k in extras])
+            for key, value in self.where.items():  # the rows `select` chose
+                column = duckdb.ColumnExpression(key)
+                rel = rel.filter((column.cast("VARCHAR") if isinstance(value, str) else column)
+                                 == duckdb.ConstantExpression(_plain(value)))
             relation = rel if relation is None else relation.union(rel)
         return relation
+
+
+def _plain(value: object) -> object:
+    """A selected value as polars and DuckDB take it (a timestamp as a datetime)."""
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+
+
+def _said(where: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in where.items())
 
 
 def _mask(batch: pa.RecordBatch, conditions: Mapping[str, object]) -> pa.Array:
