@@ -1,6 +1,8 @@
-"""Red-team attacks on what a notebook user touches (rt7): lazy tables, public outcomes and
-`bs.sweep` given names, values and folders they cannot use get one message of the
-project's own type, and nothing outside what the call created is touched."""
+"""Red-team attacks on what a notebook, EMA or SALib user touches (docs/RELIABILITY.md,
+attacks 209-229): lazy tables, public outcomes, `bs.sweep`, `bs.params`, `evaluate`,
+`load` and the reading commands, given names, values and folders they cannot use or
+folders changed by hand, give one message of the project's own type, and touch nothing
+the call did not create. Each test fails on the code before its fix."""
 
 from __future__ import annotations
 
