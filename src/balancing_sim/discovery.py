@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import owned
+from .analysis import owned
 from .config.arguments import add_overrides, output_folder
 from .config.errors import ConfigError
 from .config.loading import conf_dir

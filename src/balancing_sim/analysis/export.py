@@ -19,11 +19,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .. import owned
 from ..config.arguments import expand
 from ..contract import TABLES
 from ..tables import Table
-from .report import NotResults, open_results
+from . import owned
+from .report import NotResults, open_results, saying_incomplete
 
 
 def _plain(batch: pa.RecordBatch, extra: dict, names: Sequence[str]) -> pa.RecordBatch:
@@ -86,8 +86,6 @@ def export(path: str | Path, out: str | Path | None = None,
 def main(argv: Sequence[str] | None = None) -> int:
     """balancing-sim-export RUN_OR_SWEEP_DIR [--out DIR]: the tables as CSV files (an
     unfinished run or sweep said on one line, as plot and report say it)."""
-    from ..cli import saying_incomplete
-
     return saying_incomplete("balancing-sim-export", _main, argv)
 
 

@@ -28,10 +28,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .. import owned
 from ..config.schema import STATUSES
 from ..dynamics.platforms import STATUS_WEIGHT
-from . import metrics
+from . import metrics, owned
 from .metrics import Frame
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",

@@ -25,11 +25,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import owned
 from ..config.arguments import expand
 from ..results import config_file, config_text
 from ..tables import Table
-from . import metrics, plots
+from . import metrics, owned, plots
 
 MAX_UNITS = 12        # per-unit figures (fan chart, network) drawn for this many units
 MAX_COLOURS = len(plots.SCENARIO_COLORS)  # units sharing one figure's colours
@@ -652,6 +651,25 @@ def _run(prog: str, argv: Sequence[str] | None, action) -> int:
         print(f"{prog}: {said}", file=sys.stderr)
         return 2
     return 0
+
+
+def saying_incomplete(prog: str, command, argv: list[str] | None) -> int:
+    """Run a reading command; an unfinished run or sweep it read is said on one line
+    (`results.IncompleteResults`), before its figures are listed."""
+    import warnings
+
+    from ..results import IncompleteResults
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteResults)
+        code = command(argv)
+    for said in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, IncompleteResults)):
+        print(f"{prog}: warning: {said}", file=sys.stderr)
+    for w in caught:
+        if not issubclass(w.category, IncompleteResults):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
 
 
 def plot_command(argv: Sequence[str] | None = None) -> int:

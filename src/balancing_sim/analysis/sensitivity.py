@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import owned
 from ..config.arguments import count, output_folder
 from ..evaluation import Study, final_posture
-from . import metrics
+from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
 
 # The decision rule's main weights (docs/ODD.md, Submodels); ranges default to

@@ -49,7 +49,7 @@ def check(paths: Iterable[Path]) -> None:
 
 def record(paths: Iterable[Path]) -> None:
     """Add the written paths to their folders' lists (what a later command may replace)."""
-    from .results import atomic_write_bytes
+    from ..results import atomic_write_bytes
 
     folders: dict[Path, set[str]] = {}
     for path in map(Path, paths):
