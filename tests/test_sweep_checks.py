@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from command import sim_cli
+from command import run_cli, sim_cli
 from options import HAND_SET_START
 
 import balancing_sim as bs
@@ -107,3 +107,12 @@ def test_plot_says_when_a_sweep_is_incomplete(finished_sweep, tmp_path, capsys):
     assert cli.plot_main([str(copy), "--out", str(tmp_path / "fig")]) == 0
     err = capsys.readouterr().err
     assert err.startswith("balancing-sim-plot: warning: ") and name in err
+
+
+def test_export_says_when_a_sweep_is_incomplete_on_one_line(finished_sweep, tmp_path):
+    copy, name = unfinish(finished_sweep, tmp_path)
+    done = run_cli("balancing-sim-export", str(copy), "--out", str(tmp_path / "csv"))
+    assert done.returncode == 0
+    assert done.stderr == (f"balancing-sim-export: warning: {copy}: the sweep is incomplete, "
+                           f"1 of 2 points have not finished ({name}); resume it with the "
+                           "same command\n")

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .config.errors import ConfigError, Problem
 from .config.outputs import check_output_dir
 from .config.schema import RunSettings
 from .evaluation import (
@@ -86,16 +87,33 @@ def simulate(scenario: str | Sequence[str] = "baseline", overrides: Overrides = 
 def sweep(points: Sequence[Sequence[str]], out: str | Path, scenario: str | Sequence[str] =
           "baseline", runs: int | None = None, seed: int | None = None) -> Results:
     """Run several sweep points (each a list of overrides) into `out/points/<id>/`, as
-    `balancing-sim -m ... out=DIR` does, and `load` them back as one `Results`."""
+    `balancing-sim -m ... out=DIR` does, and `load` them back as one `Results`. As there,
+    every point is composed and checked, and `out` claimed as a sweep's folder, before
+    any point runs."""
+    from .config.outputs import expand
     from .config.resolvers import point_name
-    from .results import load
-    from .runner import write_point
+    from .results import SWEEP_MANIFEST, atomic_write_json, load
+    from .runner import folder, write_point
+    from .runner.precheck import legacy_sweep
 
-    root = Path(out)
+    if isinstance(points, str | Mapping) or not isinstance(points, Sequence) or not points \
+            or any(isinstance(p, Mapping) for p in points):
+        raise ConfigError([Problem(SOURCE, "points", points, "a non-empty list of points, "
+                                   "each a list of Hydra overrides ('params.w_autonomy=0.5')")])
+    check_output_dir(out, SOURCE, "out")
+    root = expand(out)
     _, choice = scenario_choice(scenario)
-    for overrides in points:
-        overrides = override_list(overrides)
-        folder = root / "points" / point_name([*choice, *overrides])
-        res = simulate(scenario, overrides, runs=runs, seed=seed, out=folder)
-        write_point(folder, res.config["scenario"]["name"], [*choice, *overrides])
+    planned: dict[Path, tuple[list[str], Experiment]] = {}
+    for overrides in map(override_list, points):
+        path = root / "points" / point_name([*choice, *overrides])
+        if path in planned:
+            raise ConfigError([Problem(SOURCE, "points", overrides, "a folder of its own for "
+                                       f"each point (it shares {path.name} with "
+                                       f"{planned[path][0]})")])
+        planned[path] = overrides, Experiment(scenario, overrides, runs=runs, seed=seed)
+    with folder.claimed(root, "sweep", adopt=legacy_sweep(root)):
+        atomic_write_json(root / SWEEP_MANIFEST, {"points": sorted(p.name for p in planned)})
+        for path, (overrides, experiment) in planned.items():
+            res = experiment.run(out=path)
+            write_point(path, res.config["scenario"]["name"], [*choice, *overrides])
     return load(root)

@@ -57,6 +57,7 @@ from .config.schema import FREE_PARAMETERS, Params
 from .config.validate import month_index
 from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
+from .parameters import named_file
 from .record import (
     Record,
     agreement,
@@ -248,18 +249,9 @@ REQUIRED = ("scenario", "start", "world", "record", "seed", "runs", "ranges")
 """Keys every calibration file gives (directly, or `ranges` through `ranges_from`)."""
 
 
-def calibration_names(root: Path) -> list[str]:
-    """The calibrations there are: the files of conf/calibration/."""
-    return sorted(p.stem for p in (root / "calibration").glob("*.yaml"))
-
-
 def calibration_name(root: Path, name: object, key: str) -> str:
     """`name` if it names a file of conf/calibration/ (a name, never a path)."""
-    names = calibration_names(root)
-    if name not in names:
-        raise ConfigError([Problem(str(root / "calibration"), key, name,
-                                   f"one of {', '.join(names)} (a name, not a path)")])
-    return str(name)
+    return named_file(root / "calibration", name, key).stem
 
 
 def read_settings(root: Path, name: str) -> dict:

@@ -214,35 +214,16 @@ def interrupted(exc: KeyboardInterrupt, args: list[str]) -> int:
     return 130
 
 
-def saying_incomplete(prog: str, command, argv: list[str] | None) -> int:
-    """Run a reading command; an unfinished run or sweep it read is said on one line
-    (`results.IncompleteResults`), before its figures are listed."""
-    import warnings
-
-    from .results import IncompleteResults
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IncompleteResults)
-        code = command(argv)
-    for said in dict.fromkeys(str(w.message) for w in caught
-                              if issubclass(w.category, IncompleteResults)):
-        print(f"{prog}: warning: {said}", file=sys.stderr)
-    for w in caught:
-        if not issubclass(w.category, IncompleteResults):
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    return code
-
-
 def plot_main(argv: list[str] | None = None) -> int:
     """balancing-sim-plot RUN_OR_SWEEP_DIR [--out DIR]: every figure as PNG and SVG."""
-    from .analysis.report import plot_command
+    from .analysis.report import plot_command, saying_incomplete
 
     return saying_incomplete("balancing-sim-plot", plot_command, argv)
 
 
 def report_main(argv: list[str] | None = None) -> int:
     """balancing-sim-report RUN_OR_SWEEP_DIR [--out FILE]: one self-contained HTML page."""
-    from .analysis.report import report_command
+    from .analysis.report import report_command, saying_incomplete
 
     return saying_incomplete("balancing-sim-report", report_command, argv)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis import owned
 from .config.arguments import add_overrides, output_folder
 from .config.errors import ConfigError
 from .config.loading import conf_dir
@@ -234,12 +235,15 @@ def _prepare(args: argparse.Namespace):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    out = Path(args.out or Path("outputs") / "discover" / args.scenario)
+    files = [out / name for name in ("samples.csv", "trajectory.csv", "box.csv",
+                                     "discovery.json", "discovery.png", "discovery.svg")]
     try:
         spec, study, bounds = _prepare(args)
+        owned.check(files)  # never a file of the user's, checked before anything runs
     except (OutcomeError, ConfigError, ValueError, OSError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out or Path("outputs") / "discover" / args.scenario)
     points = latin_hypercube(bounds, args.samples, args.seed)
     print(f"{PROG}: {len(points)} points x {args.runs} runs of {args.scenario}, "
           f"{len(bounds)} parameters; outcome {spec.text!r}", file=sys.stderr)
@@ -254,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if produces.all() or not produces.any():
         meta["box"] = None
         (out / "discovery.json").write_text(json.dumps(meta, indent=2) + "\n")
+        owned.record([files[0], files[3]])
         print(f"the outcome holds at {int(produces.sum())} of {len(produces)} points: no box "
               f"to find (widen the ranges or change --share)\n  {out / 'samples.csv'}")
         return 0
@@ -266,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "density": float(found["density"]), "mass": float(found["mass"]),
                    "limits": limits.to_dict(orient="records")}
     (out / "discovery.json").write_text(json.dumps(meta, indent=2) + "\n")
+    owned.record(files[:4])
     from .analysis.plots import save
 
     title = (f"{args.scenario}: where '{spec.text}' holds in >= {args.share:g} of {args.runs} "

@@ -94,12 +94,23 @@ def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | No
     if wrong:
         raise ConfigError([Problem(SOURCE, f"outcomes.{n}", found[n], "a function of the "
                                    "recorded runs (balancing_sim.outcomes)") for n in wrong])
+    world = experiment.resolved["world"]
+    public.check_outcomes(found, *(list(world.get(k) or {}) for k in ("states", "poles",
+                                                                      "platforms")))
     for corner in (0, 1):  # every key exists and both ends of its range are valid, or fail now
         experiment.configure({key: pair[corner] for key, pair in bounds.items()})
-    names = [ema_name(key) for key in bounds]
-    if len(set(names)) < len(names):
-        raise ValueError(f"uncertainties with the same EMA name: {', '.join(bounds)}")
+    named: dict[str, list[str]] = {}
+    for key in bounds:
+        named.setdefault(ema_name(key), []).append(key)
+    shared = [Problem(SOURCE, f"uncertainties.{keys[1]}", list(bounds[keys[1]]),
+                      f"a key named once (it is {keys[0]!r} too: EMA names both {n!r})")
+              for n, keys in named.items() if len(keys) > 1]
+    if shared:
+        raise ConfigError(shared)
     label = name or ema_name(experiment.scenario)
+    if not isinstance(label, str) or not label.isidentifier():
+        raise ConfigError([Problem(SOURCE, "name", label, "a Python identifier (EMA "
+                                   "Workbench names models so): letters, digits and _")])
     ema_model = Model(label, function=Evaluation(experiment, found))
     ema_model.uncertainties = [RealParameter(ema_name(key), float(lo), float(hi),
                                              variable_name=str(key))

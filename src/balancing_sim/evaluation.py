@@ -22,6 +22,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from .config.schema import FREE, FREE_PARAMETERS, Config, Params
 from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
+from .outcomes import check_outcomes
 from .records import Records, recorded_steps
 from .validation import Panel, holds
 from .world import Compiled, compile_config
@@ -179,7 +181,29 @@ def _block(task: tuple[Model, Mapping[str, Outcome], list[tuple[int, Params]]]
 def _rows(param_sets: ParamSets) -> list[dict]:
     if isinstance(param_sets, pd.DataFrame):
         return param_sets.to_dict(orient="records")
+    if isinstance(param_sets, str | Mapping) or not isinstance(param_sets, Sequence) or any(
+            not isinstance(p, Mapping) for p in param_sets):
+        raise ConfigError([Problem(SOURCE, "param_sets", param_sets, "a list of dicts of "
+                                   "values (one per set), or a DataFrame (one row per set)")])
     return [dict(p) for p in param_sets]
+
+
+def checked_call(outcomes: object, workers: object, per_run: object) -> int:
+    """The evaluation's options as the config reads them, or one ConfigError naming each
+    that is not: returns the worker count (-1: every core, as `runner.workers`)."""
+    problems = []
+    if not isinstance(outcomes, Mapping) or not all(callable(f) for f in outcomes.values()):
+        problems.append(Problem(SOURCE, "outcomes", outcomes, "a dict of names to outcomes "
+                                "(functions of the recorded runs: balancing_sim.outcomes)"))
+    if isinstance(workers, bool) or not isinstance(workers, Integral) or not (
+            workers == -1 or 1 <= workers <= 4096):
+        problems.append(Problem(SOURCE, "workers", workers, "-1 (every core) or a whole "
+                                "number from 1 to 4096"))
+    if not isinstance(per_run, bool):
+        problems.append(Problem(SOURCE, "per_run", per_run, "True or False"))
+    if problems:
+        raise ConfigError(problems)
+    return (os.cpu_count() or 1) if workers == -1 else int(workers)
 
 
 def checked_sets(model: Model, rows: Sequence[Mapping]) -> list[Params]:
@@ -208,7 +232,10 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
     from .runner.backends import dispatch
     from .runner.loop import progress_bar
 
+    workers = checked_call(outcomes, workers, per_run)
     model = Model.of(model) if isinstance(model, str) else model
+    world = model.compiled.structure
+    check_outcomes(outcomes, world.states, world.poles, world.platforms)
     rows = _rows(param_sets)
     indexed = list(enumerate(checked_sets(model, rows)))  # before any worker starts
     if not rows:
@@ -419,8 +446,8 @@ class Study:
                  per_run: bool = False):
         """Outcomes of many sets of values (`evaluation.evaluate`, grouped by the world
         and scenario they need: parameter-only sets share one compiled world)."""
-        rows = (param_sets.to_dict(orient="records") if isinstance(param_sets, pd.DataFrame)
-                else [dict(p) for p in param_sets])
+        checked_call(outcomes, workers, per_run)
+        rows = _rows(param_sets)
         checked_sets(self.model(), [split_values(row)[0] for row in rows])  # named by place
         if not rows:
             return evaluate(self.model(), [], outcomes, per_run=per_run)

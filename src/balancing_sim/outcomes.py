@@ -26,7 +26,7 @@ and returns a float array with one value per run, in run order:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +42,17 @@ if TYPE_CHECKING:
 
     from .world import Compiled
 
-__all__ = ["final_hedging", "final_posture_share", "final_weight", "hedging_from_poles",
-           "hedging_index", "in_bloc", "joins_bloc", "p_join", "platform_viability",
-           "time_in_posture"]
+__all__ = ["OutcomeError", "check_outcomes", "final_hedging", "final_posture_share", "final_weight",
+           "hedging_from_poles", "hedging_index", "in_bloc", "joins_bloc", "p_join",
+           "platform_viability", "time_in_posture"]
 MEMBER = STATUSES.index("member")
+ACCEPTED = ("Results (of simulate or load), a contract table (a DataFrame or a lazy Table), "
+            "a validation.Panel, or engine Records with compiled=")
+
+
+class OutcomeError(ValueError):
+    """An outcome asked of something it cannot be read from (an id the data lacks, a
+    malformed month, data of another kind): one message naming it and what is allowed."""
 Outcome = Callable[..., np.ndarray]
 """(data, compiled=None) -> one value per run."""
 
@@ -60,9 +67,19 @@ class Series:
     codes: np.ndarray | None = None  # (R, M) posture index (alignment series only)
 
 
-def _month(text: str) -> int:
-    year, month = str(text)[:7].split("-")
-    return int(year) * 12 + int(month) - 1
+def _month(text: str, key: str = "month") -> int:
+    """A YYYY-MM month as year * 12 + month - 1, or OutcomeError naming `key`."""
+    parts = text.split("-") if isinstance(text, str) else []
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return int(parts[0]) * 12 + int(parts[1]) - 1
+    raise OutcomeError(f"{key} = {text!r}: a month YYYY-MM (or None: every recorded month)")
+
+
+def _name(value: object, key: str) -> str:
+    """An id given to an outcome: text, or OutcomeError naming the argument."""
+    if not isinstance(value, str):
+        raise OutcomeError(f"{key} = {value!r}: an id of the world (text)")
+    return value
 
 
 # ---------------------------------------------------------------- sources
@@ -75,16 +92,23 @@ def _panel(data: Any, compiled: Compiled | None) -> Panel | None:
         return data
     if isinstance(data, Records):
         if compiled is None:
-            raise ValueError("Records need compiled= (the compiled world naming their axes)")
+            raise OutcomeError("Records need compiled= (the compiled world naming their axes)")
         return Panel.from_records(data, compiled)
     return None
 
 
 def _table(data: Any, name: str):
     """The contract table `name` of Results, or the table itself."""
-    from .results import Results
+    import pandas as pd
 
-    return data.tables[name] if isinstance(data, Results) else data
+    from .results import Results
+    from .tables import Table
+
+    if isinstance(data, Results):
+        return data.tables[name]
+    if isinstance(data, Table | pd.DataFrame):
+        return data
+    raise OutcomeError(f"data = {type(data).__name__}: one of {ACCEPTED}")
 
 
 def _rows(data: Any, name: str, columns: Sequence[str], **where: str) -> pd.DataFrame:
@@ -103,9 +127,22 @@ def _rows(data: Any, name: str, columns: Sequence[str], **where: str) -> pd.Data
     order = [*units, "run", "step", *(["platform"] if "platform" in columns else [])]
     frame = table.sort_values(order, kind="stable")
     if frame.empty:
-        raise ValueError(f"no rows in the {name} table for "
-                         + ", ".join(f"{k}={v!r}" for k, v in where.items()))
+        known = {k: _ids(_table(data, name), k) for k in where}
+        raise OutcomeError(f"no rows in the {name} table for "
+                           + ", ".join(f"{k}={v!r} ({k}s: {', '.join(known[k]) or 'none'})"
+                                       for k, v in where.items()))
     return pd.DataFrame(frame)
+
+
+def _ids(table: Any, column: str) -> list[str]:
+    """The ids of an id column of a table (those its rows hold, for a DataFrame)."""
+    from .tables import Table
+
+    if column not in table.columns:
+        return []
+    if isinstance(table, Table):
+        return table.categories(column)
+    return [str(v) for v in dict.fromkeys(table[column].tolist())]
 
 
 def _shape(frame: pd.DataFrame, width: int = 1) -> tuple[int, int]:
@@ -167,7 +204,7 @@ def levels(data: Any, platform: str, compiled: Compiled | None = None) -> Series
 
 def _index(names: Sequence[str], name: str, what: str) -> int:
     if name not in names:
-        raise ValueError(f"{what} {name!r} is not in the data ({what}s: {', '.join(names)})")
+        raise OutcomeError(f"{what} {name!r} is not in the data ({what}s: {', '.join(names)})")
     return list(names).index(name)
 
 
@@ -183,7 +220,7 @@ def _blocs(data: Any, compiled: Compiled | None) -> list[str]:
     config = data.config if isinstance(data, Results) else {}
     platforms = (config.get("world") or {}).get("platforms") or {}
     if not platforms:
-        raise ValueError("which platforms are blocs is not known here: pass blocs=[...] or "
+        raise OutcomeError("which platforms are blocs is not known here: pass blocs=[...] or "
                          "compiled=")
     return [k for k, p in platforms.items() if isinstance(p, dict) and p.get("bloc")]
 
@@ -209,6 +246,32 @@ class Measure:
     def __repr__(self) -> str:
         return f"{self.name}({', '.join(map(repr, (self.subject, *self.args)))})"
 
+    def ids(self) -> list[tuple[str, str, str]]:
+        """(argument, id, kind of id: state, posture, platform) of each id it reads."""
+        found = [("platform", self.subject, "platform") if self.source is levels
+                 else ("actor", self.subject, "state")]
+        if self.apply in (_final_posture, _final_weight, _time_in):
+            found.append(("posture", self.args[0], "posture"))
+        elif self.apply is _ever_member:
+            found.append(("platform", self.args[0], "platform"))
+        elif self.apply is _ends_in_bloc and self.args[0] is not None:
+            found += [("blocs", bloc, "platform") for bloc in self.args[0]]
+        return found
+
+
+def check_outcomes(outcomes: Mapping[str, Any], states: Sequence[str], poles: Sequence[str],
+                   platforms: Sequence[str]) -> None:
+    """Every id the public outcomes read is one of the world's, or one OutcomeError naming
+    each outcome, argument and id, and the ids the world has (checked before any run)."""
+    known = {"state": list(states), "posture": [*poles, NONALIGNED],
+             "platform": list(platforms)}
+    wrong = [f"outcomes.{name}: {key} = {value!r}: one of {', '.join(known[kind]) or 'none'}"
+             for name, f in outcomes.items() if isinstance(f, Measure)
+             for key, value, kind in f.ids() if value not in known[kind]]
+    if wrong:
+        raise OutcomeError("; ".join(wrong[:10]) + (f" (and {len(wrong) - 10} more)"
+                                                     if len(wrong) > 10 else ""))
+
 
 def _final_posture(s: Series, posture: str, **_: Any) -> np.ndarray:
     return (s.codes[:, -1] == _index(s.labels, posture, "posture")).astype(float)
@@ -224,7 +287,7 @@ def _time_in(s: Series, posture: str, since: str | None, until: str | None,
     hi = _month(until) if until else s.months[-1]
     window = (s.months >= lo) & (s.months <= hi)
     if not window.any():
-        raise ValueError(f"no recorded month between {since} and {until}")
+        raise OutcomeError(f"no recorded month between {since} and {until}")
     return (s.codes[:, window] == _index(s.labels, posture, "posture")).mean(axis=1)
 
 
@@ -244,6 +307,8 @@ def _ever_member(s: Series, platform: str, **_: Any) -> np.ndarray:
 def _ends_in_bloc(s: Series, blocs: tuple[str, ...] | None, data: Any = None,
                   compiled: Compiled | None = None) -> np.ndarray:
     names = list(blocs) if blocs is not None else _blocs(data, compiled)
+    for bloc in names:
+        _index(s.labels, bloc, "platform")
     flags = np.isin(np.asarray(s.labels), names)
     return in_bloc(s.values[:, -1], flags).astype(float)
 
@@ -251,39 +316,50 @@ def _ends_in_bloc(s: Series, blocs: tuple[str, ...] | None, data: Any = None,
 def final_posture_share(actor: str, posture: str) -> Outcome:
     """1 where the state's final posture (largest share: a pole id or `nonaligned`) is
     `posture`, else 0; the mean over runs is the share of runs ending in it."""
-    return Measure("final_posture_share", alignment, actor, _final_posture, (posture,))
+    return Measure("final_posture_share", alignment, _name(actor, "actor"), _final_posture,
+                   (_name(posture, "posture"),))
 
 
 def final_weight(actor: str, posture: str) -> Outcome:
     """The state's final alignment weight on a pole (or its non-aligned share)."""
-    return Measure("final_weight", alignment, actor, _final_weight, (posture,))
+    return Measure("final_weight", alignment, _name(actor, "actor"), _final_weight,
+                   (_name(posture, "posture"),))
 
 
 def time_in_posture(actor: str, posture: str, since: str | None = None,
                     until: str | None = None) -> Outcome:
     """Share of the recorded months (from `since` to `until`, YYYY-MM, inclusive; all by
     default) in which the state's posture is `posture`."""
-    return Measure("time_in_posture", alignment, actor, _time_in, (posture, since, until))
+    for key, month in (("since", since), ("until", until)):
+        if month is not None:
+            _month(month, key)
+    return Measure("time_in_posture", alignment, _name(actor, "actor"), _time_in,
+                   (_name(posture, "posture"), since, until))
 
 
 def final_hedging(actor: str) -> Outcome:
     """The state's hedging index in the last recorded month."""
-    return Measure("final_hedging", alignment, actor, _final_hedging)
+    return Measure("final_hedging", alignment, _name(actor, "actor"), _final_hedging)
 
 
 def platform_viability(platform: str) -> Outcome:
     """The platform's viability in the last recorded month."""
-    return Measure("platform_viability", levels, platform, _final_level)
+    return Measure("platform_viability", levels, _name(platform, "platform"), _final_level)
 
 
 def p_join(actor: str, platform: str) -> Outcome:
     """1 where the state is a member of the platform in some recorded month, else 0 (the
     summary's P(join))."""
-    return Measure("p_join", statuses, actor, _ever_member, (platform,))
+    return Measure("p_join", statuses, _name(actor, "actor"), _ever_member,
+                   (_name(platform, "platform"),))
 
 
 def joins_bloc(actor: str, blocs: Sequence[str] | None = None) -> Outcome:
     """1 where the state ends a full member of a bloc (the platforms marked `bloc: true`
     in the world, or those named in `blocs`), else 0."""
-    return Measure("joins_bloc", statuses, actor, _ends_in_bloc,
-                   (tuple(blocs) if blocs is not None else None,))
+    if blocs is not None:
+        if isinstance(blocs, str) or not isinstance(blocs, Sequence):
+            raise OutcomeError(f"blocs = {blocs!r}: a list of platform ids (or None: the "
+                               "platforms marked bloc: true)")
+        blocs = tuple(_name(b, "blocs") for b in blocs)
+    return Measure("joins_bloc", statuses, _name(actor, "actor"), _ends_in_bloc, (blocs,))

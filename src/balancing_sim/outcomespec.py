@@ -22,15 +22,12 @@ import numpy as np
 
 from . import outcomes
 from .config.schema import NONALIGNED
+from .outcomes import OutcomeError
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 FORMS = ("<actor> in_bloc", "<actor> nonaligned", "<actor> aligned <pole>",
          "<actor> member <platform>", "<actor> hedging <op> <number>",
          "<actor> weight <posture> <op> <number>")
-
-
-class OutcomeError(ValueError):
-    """An outcome text the grammar does not accept (one message, what is allowed)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .config.errors import ConfigError, Problem
 from .config.schema import FREE_PARAMETERS
 
 PARAM_NAMES = FREE_PARAMETERS
@@ -55,11 +56,13 @@ class ParameterSet:
     def bounds(self, names: Sequence[str] | None = None) -> dict[str, tuple[float, float]]:
         """Calibration ranges of the given parameters (default: every calibrated one),
         for a sensitivity analysis or an EMA experiment."""
-        names = list(self.ranges) if names is None else list(names)
+        names = list(self.ranges) if names is None else [names] if isinstance(
+            names, str) else list(names)
         missing = [n for n in names if n not in self.ranges]
         if missing:
-            raise ValueError(f"no calibration range for {', '.join(missing)} "
-                             f"(calibrated: {', '.join(self.ranges)})")
+            raise ConfigError([Problem(self.files.get("ranges", "calibration"), "names", n,
+                                       f"one of {', '.join(self.ranges)} (the calibrated)")
+                               for n in missing])
         return {n: self.ranges[n] for n in names}
 
     def draws(self) -> list[dict[str, float]]:
@@ -104,6 +107,16 @@ def posterior_file(folder: Path) -> Path | None:
     return found[0] if found else None
 
 
+def named_file(folder: Path, name: object, key: str) -> Path:
+    """`folder/<name>.yaml` when `name` names one of the folder's YAML files (a name, never
+    a path), else one ConfigError naming the key and listing the names there are."""
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    if name not in names:
+        raise ConfigError([Problem(str(folder), key, name,
+                                   f"one of {', '.join(names)} (a name, not a path)")])
+    return folder / f"{name}.yaml"
+
+
 def params(name: str = "calibrated", calibration: str = "history",
            conf: str | Path | None = None) -> ParameterSet:
     """The parameters of conf/params/<name>.yaml, the ranges of
@@ -111,16 +124,17 @@ def params(name: str = "calibrated", calibration: str = "history",
     from .config.loading import conf_dir
 
     root = Path(conf) if conf is not None else conf_dir()
-    values_file = root / "params" / f"{name}.yaml"
+    values_file = named_file(root / "params", name, "name")
     values = {k: float(v) for k, v in _yaml(values_file).items() if k in PARAM_NAMES}
     files = {"values": str(values_file)}
     ranges: dict[str, tuple[float, float]] = {}
-    calibration_file = root / "calibration" / f"{calibration}.yaml"
-    if calibration_file.is_file():
+    if (root / "calibration").is_dir():  # a user's conf/ may have no calibrations
+        calibration_file = named_file(root / "calibration", calibration, "calibration")
         settings = _yaml(calibration_file)
-        if isinstance(settings.get("ranges_from"), str):  # one search box, written once
-            calibration_file = calibration_file.with_stem(settings["ranges_from"])
-            settings = _yaml(calibration_file) if calibration_file.is_file() else {}
+        if "ranges_from" in settings:  # one search box, written once
+            calibration_file = named_file(root / "calibration", settings["ranges_from"],
+                                          "ranges_from")
+            settings = _yaml(calibration_file)
         ranges = {k: (float(lo), float(hi))
                   for k, (lo, hi) in (settings.get("ranges") or {}).items()}
         files["ranges"] = str(calibration_file)

@@ -117,7 +117,8 @@ class Results:
     def __repr__(self) -> str:
         runs = self.summary.get("runs")
         if runs is None and "points" in self.summary:
-            runs = sum(p.get("runs", 0) for p in self.summary["points"].values())
+            runs = sum(p.get("runs") for p in self.summary["points"].values()
+                   if isinstance(p.get("runs"), int))
         points = self.summary.get("points")
         return (f"Results({runs} runs"
                 + (f", {len(points)} sweep points" if points else "")
@@ -204,9 +205,10 @@ def _column_value(value: object) -> object:
 def read_manifest(root: Path) -> list[str] | None:
     """The point ids a sweep folder was made for (None: not recorded)."""
     try:
-        return [str(p) for p in json.loads((root / SWEEP_MANIFEST).read_text())["points"]]
+        points = json.loads((root / SWEEP_MANIFEST).read_text())["points"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return [str(p) for p in points] if isinstance(points, list) else None
 
 
 def _say_incomplete(root: Path, missing: list[str], total: int) -> None:
@@ -229,9 +231,12 @@ def load(path: str | Path) -> Results:
     unfinished parts in `Results.incomplete`; a folder with neither tables nor points is
     `NotResults`.
     """
-    from .config.outputs import expand
+    from .config.outputs import URL, expand
     from .tables import Part, Table
 
+    if not isinstance(path, str | os.PathLike) or URL.match(os.fspath(path)):
+        raise NotResults(f"path = {path!r}: the folder of a run or sweep, named as a path "
+                         "(text or pathlib.Path; file:///x is /x)")
     root = expand(path)  # `~` is the home folder, as in out=
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a results directory")
@@ -246,6 +251,7 @@ def load(path: str | Path) -> Results:
         summary = _json(summary_path)
         tables = {t: Table((Part(files),) if files else ()) for t, files in parts.items()}
         _check_ours(root, tables["trajectories"], summary is not None)
+        _check_tables(root, tables, parts if summary is not None else {})
         incomplete = [] if summary is not None else ["run"]
         if summary is None:
             summary = _partial_summary(root, parts["trajectories"])
@@ -253,7 +259,7 @@ def load(path: str | Path) -> Results:
             _say_incomplete(root, incomplete, 1)
         return Results(tables, summary=summary, config=config_file(root / "config.yaml"), path=root,
                        incomplete=incomplete)
-    infos = {p: info for p in points if (info := _json(p / "point.json")) is not None}
+    infos = {p: info for p in points if (info := _point(p / "point.json")) is not None}
     keys = sorted({k for info in infos.values() for k in info.get("values", {})} - {"scenario"})
     sources: dict[str, list[Part]] = {t: [] for t in TABLES}
     summaries_, configs = {}, {}
@@ -261,11 +267,15 @@ def load(path: str | Path) -> Results:
         values = info.get("values", {})
         extra = {"point": folder.name, "scenario": info.get("scenario", "")}
         extra.update({k: _column_value(values.get(k)) for k in keys})
-        for t in TABLES:
-            files = run_parts(folder, t)
-            if files:
-                sources[t].append(Part(files, extra))
         summary = _json(folder / "summary.json")
+        if summary is not None and not isinstance(summary.get("runs"), int):
+            summary = None  # not a run's summary: the point has not finished
+        files = {t: run_parts(folder, t) for t in TABLES}
+        _check_tables(folder, {t: Table((Part(f),) if f else ()) for t, f in files.items()},
+                      files if summary is not None else {})
+        for t in TABLES:
+            if files[t]:
+                sources[t].append(Part(files[t], extra))
         if summary is not None:
             summaries_[folder.name] = summary
         configs[folder.name] = {"values": values, "scenario": info.get("scenario")}
@@ -280,6 +290,35 @@ def load(path: str | Path) -> Results:
 
 KEY_COLUMNS = ("run", "step", "date", "actor", "posture")
 """Columns every trajectories table of a run has (PRODUCT.md)."""
+TABLE_KEYS = {"trajectories": KEY_COLUMNS,
+              "memberships": ("run", "step", "date", "actor", "platform", "status"),
+              "platforms": ("run", "step", "date", "platform", "viability", "depth")}
+"""Columns every table of a run has, that the summaries, figures and reports read."""
+
+
+def _check_tables(root: Path, tables: Mapping[str, Table],
+                  finished: Mapping[str, tuple[Path, ...]]) -> None:
+    """NotResults for a run folder changed by hand: a table lacking a column of the
+    contract (renamed), or, once the run has finished (`finished`: its part files), a
+    part file that one table lacks and another has (removed)."""
+    for name, table in tables.items():
+        try:
+            missing = [c for c in TABLE_KEYS[name] if table.parts and c not in table.columns]
+        except (OSError, ValueError) as exc:  # pyarrow's errors are both
+            raise NotResults(f"{root}: {table_dir(name)}/ cannot be read ({exc})") from None
+        if missing:
+            raise NotResults(f"{root}: {table_dir(name)}/ lacks the columns "
+                             f"{', '.join(missing)} (changed after the run wrote it: run "
+                             "it again into a new folder)")
+    chunked = {t: {f.name for f in files} for t, files in finished.items()
+               if not (root / table_dir(t)).is_file()}
+    every = set().union(*chunked.values())
+    lost = [f"{table_dir(t)}/{n}" for t, names in chunked.items() for n in sorted(every - names)]
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise NotResults(f"{root}: the run finished, but {shown} is missing (its other "
+                         "tables have it): the folder was changed after the run wrote it; "
+                         "run it again into a new folder")
 
 
 def _check_ours(root: Path, trajectories: Table, summarized: bool) -> None:
@@ -309,6 +348,16 @@ def _json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _point(path: Path) -> dict | None:
+    """A sweep point's `point.json`, or None (absent, torn, or changed into something else:
+    the point is read as unfinished)."""
+    info = _json(path)
+    if info is None or not isinstance(info.get("values", {}), dict) \
+            or not isinstance(info.get("scenario", ""), str | None):
+        return None
+    return info
+
+
 def config_file(path: Path) -> dict:
     """A run's `config.yaml` as plain data ({} when there is none); remembered by file
     and modification time, as figures and reports read each point's config repeatedly
@@ -321,7 +370,16 @@ def config_file(path: Path) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
-    return config_data(Path(path).read_text()) or {}
+    import yaml
+
+    try:
+        data = config_data(Path(path).read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise NotResults(f"{path}: not a run's config ({type(exc).__name__})") from None
+    if not isinstance(data, dict | None):
+        raise NotResults(f"{path}: not a run's config (a mapping; it holds a "
+                         f"{type(data).__name__})")
+    return data or {}
 
 
 def config_text(data: Mapping) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,11 @@ from .contract import categories as schema_categories
 
 CATEGORICAL = ("actor", "platform", "posture", "status", "scenario", "point")
 BATCH_ROWS = 1 << 20
+
+
+class TableError(ValueError):
+    """A column the table does not have, or a value its column cannot hold (one message
+    naming the column, the value and what is allowed)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,7 @@ class Table:
 
     def categories(self, column: str) -> list[str]:
         """Categories of an id column in config order (or the values of an extra)."""
+        self._known([column])
         if column in self.extras:
             return [str(v) for v in self.values(column)]
         known = self._categories.get(column)
@@ -159,6 +166,9 @@ class Table:
 
     def values(self, column: str) -> list:
         """Distinct values of an extra column, in order of appearance."""
+        if column not in self.extras:
+            raise TableError(f"values: {column!r} is not a constant column of the table "
+                             f"(constant columns: {', '.join(self.extras) or 'none'})")
         seen: list = []
         for part in self.parts:
             value = _constant(part.extra.get(column))
@@ -191,11 +201,58 @@ class Table:
     def select(self, **values: object) -> Table:
         """Rows where each column equals the value: parts chosen by their extra columns,
         rows by a filter pushed down to the reader."""
+        self._known(values)
+        values = {k: self._cell(k, v) if k in self.schema.names else v
+                  for k, v in values.items()}
         parts = [p for p in self.parts
                  if all(str(_constant(p.extra[k])) == str(v) for k, v in values.items()
                         if k in p.extra)]
         rows = {k: v for k, v in values.items() if k in self.schema.names}
         return replace(self, parts=tuple(parts), where={**self.where, **rows})
+
+    def _known(self, columns: Sequence[str]) -> list[str]:
+        """The columns, or TableError naming those the table lacks and those it has."""
+        if isinstance(columns, str):
+            raise TableError(f"columns = {columns!r}: a list of column names "
+                             f"(columns: {', '.join(self.columns)})")
+        columns = list(columns)
+        unknown = [c for c in columns if c not in self.columns]
+        if unknown and self.parts:
+            raise TableError(f"{', '.join(map(repr, unknown))}: not a column of the table "
+                             f"(columns: {', '.join(self.columns)})")
+        return columns
+
+    def _cell(self, column: str, value: object) -> object:
+        """`value` as the column holds it (an id as text, a date as a timestamp), or
+        TableError naming the column, the value and what it holds."""
+        kind = self.schema.field(column).type
+        if pa.types.is_dictionary(kind) or pa.types.is_string(kind):
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return str(value)
+            allowed = "an id (text)"
+        elif pa.types.is_timestamp(kind):
+            try:
+                stamp = pd.Timestamp(value)
+            except (TypeError, ValueError):
+                stamp = pd.NaT
+            if stamp is not pd.NaT:
+                return stamp
+            allowed = "a date (YYYY-MM-DD)"
+        elif pa.types.is_boolean(kind):
+            if isinstance(value, bool | np.bool_):
+                return bool(value)
+            allowed = "true or false"
+        elif pa.types.is_integer(kind):
+            if isinstance(value, int | float | np.number) and not isinstance(
+                    value, bool | np.bool_) and float(value).is_integer():
+                return int(value)
+            allowed = "an integer"
+        elif isinstance(value, int | float | np.number) and not isinstance(value, bool):
+            return value
+        else:
+            allowed = "a number"
+        raise TableError(f"select: {column} = {value!r}: {allowed} (one value; the rows "
+                         f"where the column equals it)")
 
     def assign(self, **constants: object) -> Table:
         """Add constant columns to the parts that lack them."""
@@ -251,13 +308,13 @@ class Table:
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
         """pandas chunks of the given columns (all by default), with the parts' constant
         columns; `final` as in `record_batches`."""
-        wanted = list(columns) if columns is not None else self.columns
+        wanted = self._known(columns) if columns is not None else self.columns
         for part, batch in self.record_batches(wanted, final, batch_rows):
             yield _with_extra(batch.to_pandas(), part.extra, wanted)
 
     def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The whole table (or some columns) as one DataFrame, ids as categories."""
-        wanted = list(columns) if columns is not None else self.columns
+        wanted = self._known(columns) if columns is not None else self.columns
         frames = []
         own = [c for c in wanted if c in self.schema.names]
         for part in self.parts:  # a column only other parts have: nulls in this one
@@ -274,7 +331,12 @@ class Table:
     @property
     def dataset(self) -> ds.Dataset:
         """The parts as one pyarrow dataset (without the parts' constant columns: use
-        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels)."""
+        `batches`, `to_polars` or `to_duckdb` to keep a sweep's labels). A dataset holds no
+        row filter: a table narrowed by `select` to rows is read by those instead."""
+        if self.where:
+            raise TableError(f"dataset of a table narrowed to rows ({_said(self.where)}): "
+                             "read it with to_pandas, batches, to_polars or to_duckdb, which "
+                             "keep the selection")
         if len(self.parts) == 1:
             return self.parts[0].dataset
         return ds.dataset([p.dataset for p in self.parts])
@@ -289,7 +351,11 @@ class Table:
                      else pl.scan_parquet([str(p) for p in part.source]))
             frames.append(frame.with_columns(
                 [pl.lit(_constant(v)).alias(k) for k, v in part.extra.items()]))
-        return pl.concat(frames, how="diagonal_relaxed")
+        whole = pl.concat(frames, how="diagonal_relaxed")
+        for key, value in self.where.items():  # the rows `select` chose
+            column = pl.col(key).cast(pl.String) if isinstance(value, str) else pl.col(key)
+            whole = whole.filter(column == _plain(value))
+        return whole
 
     def _full(self, part: Part) -> ds.Dataset:
         """A part's dataset with every column of the table (nulls where it has none)."""
@@ -311,8 +377,21 @@ class Table:
             rel = rel.select(*[duckdb.ColumnExpression(c) for c in self.schema.names],
                              *[duckdb.ConstantExpression(_constant(part.extra.get(k)))
                                .alias(k) for k in extras])
+            for key, value in self.where.items():  # the rows `select` chose
+                column = duckdb.ColumnExpression(key)
+                rel = rel.filter((column.cast("VARCHAR") if isinstance(value, str) else column)
+                                 == duckdb.ConstantExpression(_plain(value)))
             relation = rel if relation is None else relation.union(rel)
         return relation
+
+
+def _plain(value: object) -> object:
+    """A selected value as polars and DuckDB take it (a timestamp as a datetime)."""
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+
+
+def _said(where: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in where.items())
 
 
 def _mask(batch: pa.RecordBatch, conditions: Mapping[str, object]) -> pa.Array:

@@ -22,7 +22,8 @@ import pyarrow.csv as pacsv
 from ..config.arguments import expand
 from ..contract import TABLES
 from ..tables import Table
-from .report import NotResults, open_results
+from . import owned
+from .report import NotResults, open_results, saying_incomplete
 
 
 def _plain(batch: pa.RecordBatch, extra: dict, names: Sequence[str]) -> pa.RecordBatch:
@@ -74,16 +75,21 @@ def export(path: str | Path, out: str | Path | None = None,
     """Write CSV copies of the tables of a run or sweep directory; return the paths."""
     res = open_results(path)
     folder = expand(out) if out is not None else expand(path) / "csv"
-    written = []
-    for name in tables:
-        target = folder / f"{name}.csv"
+    targets = [folder / f"{name}.csv" for name in tables]
+    owned.check(targets)  # never a file of the user's
+    for name, target in zip(tables, targets, strict=True):
         write_csv(res.tables[name], target)
-        written.append(target)
-    return written
+        owned.record([target])
+    return targets
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """balancing-sim-export RUN_OR_SWEEP_DIR [--out DIR]: the tables as CSV files."""
+    """balancing-sim-export RUN_OR_SWEEP_DIR [--out DIR]: the tables as CSV files (an
+    unfinished run or sweep said on one line, as plot and report say it)."""
+    return saying_incomplete("balancing-sim-export", _main, argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="balancing-sim-export",
                                 description="Write CSV copies of a run's or sweep's tables.")
     p.add_argument("path", metavar="RUN_OR_SWEEP_DIR")

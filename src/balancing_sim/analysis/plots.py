@@ -30,7 +30,7 @@ from matplotlib.patches import Patch
 
 from ..config.schema import STATUSES
 from ..dynamics.platforms import STATUS_WEIGHT
-from . import metrics
+from . import metrics, owned
 from .metrics import Frame
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -888,8 +888,9 @@ def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     figure out; the SVG keeps that layout (a second constrained layout cost ~15% of
     writing the figures and moved nothing that shows)."""
     folder = Path(folder)
+    paths = [folder / f"{name}.{ext}" for ext in ("png", "svg")]
+    owned.check(paths)  # never a file of the user's
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     engine = fig.get_layout_engine()
     with matplotlib.rc_context(STYLE):
         fig.savefig(paths[0], bbox_inches="tight", dpi=DPI)
@@ -898,4 +899,5 @@ def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
             fig.savefig(paths[1], bbox_inches="tight", dpi=DPI)
         finally:
             fig.set_layout_engine(engine)
+    owned.record(paths)
     return paths

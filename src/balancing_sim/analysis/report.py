@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from ..config.arguments import expand
 from ..results import config_file, config_text
 from ..tables import Table
-from . import metrics, plots
+from . import metrics, owned, plots
 
 MAX_UNITS = 12        # per-unit figures (fan chart, network) drawn for this many units
 MAX_COLOURS = len(plots.SCENARIO_COLORS)  # units sharing one figure's colours
@@ -614,12 +614,14 @@ def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[
     target = expand(out) if out is not None else expand(path) / "report.html"
     if target.suffix != ".html":
         target = target / "report.html"
+    csv = target.with_name(target.stem + "_numbers.csv")
+    owned.check([target, csv])  # never a file of the user's
     target.parent.mkdir(parents=True, exist_ok=True)
     numbers = key_numbers(res, baseline=options.get("baseline"))
     page = render(res, figures(res, **options), numbers)
     target.write_text(page, encoding="utf-8")
-    csv = target.with_name(target.stem + "_numbers.csv")
     numbers.to_csv(csv, index=False)
+    owned.record([target, csv])
     return target, csv
 
 
@@ -649,6 +651,25 @@ def _run(prog: str, argv: Sequence[str] | None, action) -> int:
         print(f"{prog}: {said}", file=sys.stderr)
         return 2
     return 0
+
+
+def saying_incomplete(prog: str, command, argv: list[str] | None) -> int:
+    """Run a reading command; an unfinished run or sweep it read is said on one line
+    (`results.IncompleteResults`), before its figures are listed."""
+    import warnings
+
+    from ..results import IncompleteResults
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteResults)
+        code = command(argv)
+    for said in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, IncompleteResults)):
+        print(f"{prog}: warning: {said}", file=sys.stderr)
+    for w in caught:
+        if not issubclass(w.category, IncompleteResults):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
 
 
 def plot_command(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from ..config.arguments import count, output_folder
 from ..evaluation import Study, final_posture
-from . import metrics
+from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
 
 # The decision rule's main weights (docs/ODD.md, Submodels); ranges default to
@@ -233,13 +233,20 @@ def write(out: str | Path, prob: dict, X: np.ndarray, Y: np.ndarray, indices: pd
           fig: Figure, meta: dict) -> list[Path]:
     """indices.csv, samples.csv (X and Y), problem.json (bounds and settings), the figure."""
     out = Path(out)
+    owned.check(written(out))  # never a file of the user's
     out.mkdir(parents=True, exist_ok=True)
     indices.to_csv(out / "indices.csv", index=False)
     samples = pd.DataFrame(X, columns=prob["names"]).assign(outcome=Y)
     samples.to_csv(out / "samples.csv", index=False)
     (out / "problem.json").write_text(json.dumps({**meta, "problem": prob}, indent=2) + "\n")
-    return [out / "indices.csv", out / "samples.csv", out / "problem.json",
-            *save(fig, out, "sensitivity")]
+    owned.record(written(out)[:3])
+    return [*written(out)[:3], *save(fig, out, "sensitivity")]
+
+
+def written(out: Path) -> list[Path]:
+    """The files `write` writes into `out`."""
+    return [out / name for name in ("indices.csv", "samples.csv", "problem.json",
+                                    "sensitivity.png", "sensitivity.svg")]
 
 
 # ---------------------------------------------------------------- command line
@@ -254,6 +261,19 @@ def parse_bound(text: str) -> tuple[str, tuple[float, float]]:
         raise ValueError(f"--param {text!r}: expected name=low:high, "
                          "e.g. w_autonomy=0.5:2.0") from None
     return name.removeprefix("params."), (lo, hi)
+
+
+def parse_bounds(texts: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Each `--param key=low:high`; a key given twice (also as `params.<name>` and
+    `<name>`) is a ValueError naming both, not the last one kept."""
+    bounds, given = {}, {}
+    for text in texts:
+        name, pair = parse_bound(text)
+        if name in given:
+            raise ValueError(f"--param {text!r}: {name} is a factor once (--param "
+                             f"{given[name]!r} gives it too)")
+        bounds[name], given[name] = pair, text
+    return bounds
 
 
 def parser() -> argparse.ArgumentParser:
@@ -294,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _, resolved = base.compose()
         if not args.actor:
             base.actor = next(iter(resolved["world"]["states"]))
-        bounds = (dict(parse_bound(b) for b in args.param) if args.param
+        bounds = (parse_bounds(args.param) if args.param
                   else default_bounds(resolved["params"], spread=args.spread))
         base.names = list(bounds)
         base.workers = args.workers
@@ -302,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prob = problem(bounds)
         for corner in (0, 1):  # every factor's range is valid for the config
             base.experiment().configure({k: b[corner] for k, b in bounds.items()})
-    except ValueError as exc:  # ConfigError included
+        owned.check(written(args.out))  # before anything runs
+    except (ValueError, OSError) as exc:  # ConfigError and ForeignFile included
         print(f"balancing-sim-sensitivity: {exc}", file=sys.stderr)
         return 2
     points = len(sample(prob, args.method, args.samples, args.seed))

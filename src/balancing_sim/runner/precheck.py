@@ -108,6 +108,13 @@ def _check_points(found: list[Point], root: Path) -> list[Path]:
     return list(folders)
 
 
+def legacy_sweep(root: Path) -> bool:
+    """A sweep folder written before folders were marked (only points and manifests)."""
+    names = folder.contents(root)
+    return folder.owner_kind(root) is None and bool(names) and set(names) <= {
+        "points", "multirun.yaml", SWEEP_MANIFEST}
+
+
 def prepare_sweep(overrides: Sequence[str], force: bool = False) -> Prepared:
     """Check every point of a sweep, claim the sweep's folder and each point's folder
     (ConfigError, OutputConflict, TooBig); nothing runs when any point fails."""
@@ -117,9 +124,7 @@ def prepare_sweep(overrides: Sequence[str], force: bool = False) -> Prepared:
     first = found[0].config
     notes = _costs([estimate(p.config) for p in found], root, force, first.run.progress,
                    f"{len(found)} points") + _workers_note(first.run.workers)
-    legacy = folder.owner_kind(root) is None and set(folder.contents(root)) <= {
-        "points", "multirun.yaml", SWEEP_MANIFEST} and bool(folder.contents(root))
-    folder.claim(root, "sweep", adopt=legacy)  # held until the process ends
+    folder.claim(root, "sweep", adopt=legacy_sweep(root))  # held until the process ends
     for point, path in zip(found, paths, strict=True):
         store.admit(path, point.data)  # absent, empty, or this point's own run
         folder.release(path)
