@@ -10,20 +10,8 @@ import contextlib
 import threading
 
 import pytest
-from worlds import tiny_world_dict, user_folder
 
-import balancing_sim as bs
 from balancing_sim.analysis import owned
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """The tiny world run twice into a folder, and the overrides that choose it."""
-    root = tmp_path_factory.mktemp("tiny")
-    overrides = user_folder(root / "myconf", tiny_world_dict())
-    bs.simulate("mine", overrides[:2], runs=2, seed=1, workers=1, progress="off",
-                out=root / "run")
-    return root, overrides[:2]
 
 
 def refused(done, path, what="a file balancing-sim did not write"):
