@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..runner.folder import owner_kind
+from ..results import owner_kind
 
 LIST = ".balancing-sim-files"
 LIST_MOST = 1 << 22
