@@ -1,6 +1,8 @@
 """Red-team attacks on a user's calibration file (docs/RELIABILITY.md, attacks 268-270):
 a misspelt key, a method or weighting it does not know, and `start_weight` where nothing
-reads it were each silently their default. Each test fails on the code before its fix."""
+reads it were each silently their default. The first test fails on the code before
+its fix; the others keep what is allowed readable (the shipped files, a posterior's
+weight)."""
 
 from __future__ import annotations
 

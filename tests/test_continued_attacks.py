@@ -1,7 +1,8 @@
 """Red-team attacks on a user's continued scenario (`scenario.after`, docs/RELIABILITY.md
 attacks 267-): its first month is step 1 (world.first_month), so a continuation of one
 month is a run of one simulated month, its events and openings of that month act in it,
-on either engine. Each test fails on the code before its fix."""
+on either engine. The tests of row 267 fail on the code before its fix; row 268's keeps
+what held."""
 
 from __future__ import annotations
 
