@@ -153,3 +153,22 @@ def test_two_commands_writing_into_one_folder_at_once_both_keep_their_names(
         thread.join()
     monkeypatch.setattr(owned, "_listed", listed)
     assert owned._listed(tmp_path) == {"a.csv", "b.csv"}
+
+
+def test_a_file_written_before_a_ctrl_c_is_the_commands_own_the_next_time(tiny_run, tmp_path,
+                                                                           monkeypatch):
+    import pandas as pd
+
+    from balancing_sim.analysis import report
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with monkeypatch.context() as patched:
+        patched.setattr(pd.DataFrame, "to_csv", ctrl_c)  # after report.html, before its CSV
+        with pytest.raises(KeyboardInterrupt):
+            report.report(tiny_run[0] / "run", out)
+    assert sorted(p.name for p in out.iterdir()) == [owned.LIST, "report.html"]
+    assert report.report(tiny_run[0] / "run", out) == (out / "report.html",
+                                                      out / "report_numbers.csv")
