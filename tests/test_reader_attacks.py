@@ -7,23 +7,12 @@ the call did not create. Each test fails on the code before its fix."""
 from __future__ import annotations
 
 import pytest
-from worlds import tiny_world_dict, user_folder
 
 import balancing_sim as bs
 from balancing_sim.config.errors import ConfigError
 from balancing_sim.outcomes import OutcomeError
 from balancing_sim.runner.folder import OutputConflict
 from balancing_sim.tables import TableError
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """The tiny world run twice into a folder, and the overrides that choose it."""
-    root = tmp_path_factory.mktemp("tiny")
-    overrides = user_folder(root / "myconf", tiny_world_dict())
-    bs.simulate("mine", overrides[:2], runs=2, seed=1, workers=1, progress="off",
-                out=root / "run")
-    return root, overrides[:2]
 
 
 @pytest.mark.parametrize(("call", "named"), [

@@ -246,6 +246,10 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
 
 
 REQUIRED = ("scenario", "start", "world", "record", "seed", "runs", "ranges")
+SETTINGS = (*REQUIRED, "method", "patterns", "until", "writes", "search_from_start",
+            "ranges_from", "samples", "generations", "popsize", "sigma", "population",
+            "draws", "start_weight", "weights", "min_epsilon")
+"""The keys a calibration file may set (a misspelt one was silently its default)."""
 """Keys every calibration file gives (directly, or `ranges` through `ranges_from`)."""
 
 
@@ -280,10 +284,22 @@ def read_settings(root: Path, name: str) -> dict:
     if not (isinstance(writes, str) and re.fullmatch(r"\w+", writes, re.ASCII)):
         problems.append(Problem(str(path), "writes", writes,
                                 "a file name stem (letters, digits, _), never a path"))
+    problems += [Problem(str(path), key, settings[key], f"one of {', '.join(SETTINGS)}")
+                 for key in settings if key not in (*SETTINGS, "name")]
+    if settings.get("method") not in (None, "abc"):
+        problems.append(Problem(str(path), "method", settings["method"],
+                                "abc (a posterior), or no method (a point: CMA-ES)"))
+    if settings.get("weights", "importance") not in ("importance", "equal"):
+        problems.append(Problem(str(path), "weights", settings["weights"],
+                                "importance or equal"))
     weight = settings.get("start_weight", 0.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight < 1e6:
         problems.append(Problem(str(path), "start_weight", weight,
                                 "a number from 0 (the last month weighs as any other June)"))
+    elif weight and settings.get("method") != "abc":
+        problems.append(Problem(str(path), "start_weight", weight,
+                                "0 without method: abc (a point calibration has no distance "
+                                "to weigh the last month in)"))
     if not isinstance(settings.get("search_from_start", True), bool):
         problems.append(Problem(str(path), "search_from_start",
                                 settings["search_from_start"], "true or false"))

@@ -249,6 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{len(bounds)} parameters; outcome {spec.text!r}", file=sys.stderr)
     table = study.evaluate(points, {"share": spec.outcome()}, workers=args.workers)
     produces = (table["share"] >= args.share).to_numpy()
+    try:
+        owned.check(files)  # again: a user's file put there while it ran is kept
+    except owned.ForeignFile as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     table.assign(produces=produces).to_csv(out / "samples.csv", index=False)
     meta = {"scenario": args.scenario, "outcome": spec.text, "ranges": args.ranges,

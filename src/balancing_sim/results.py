@@ -128,6 +128,20 @@ class Results:
 # ---------------------------------------------------------------- files
 
 
+OWNER = ".balancing-sim"
+"""The mark of a folder a run or sweep created (`runner/folder.py`)."""
+KINDS = ("run", "sweep")
+
+
+def owner_kind(out: Path) -> str | None:
+    """`run` or `sweep` if balancing-sim created this folder, else None."""
+    try:
+        data = json.loads((out / OWNER).read_text() or "{}")
+    except (OSError, ValueError):
+        return None if not (out / OWNER).is_file() else "run"
+    return data.get("kind") if data.get("kind") in KINDS else "run"
+
+
 def atomic_write_bytes(path: Path, data: bytes | pa.Buffer, make_parents: bool = True) -> None:
     """Write to a temp file in the same folder, fsync, then rename: readers see the
     old file or the complete new one, never a torn one. Without `make_parents` the

@@ -894,10 +894,11 @@ def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     engine = fig.get_layout_engine()
     with matplotlib.rc_context(STYLE):
         fig.savefig(paths[0], bbox_inches="tight", dpi=DPI)
+        owned.record(paths[:1])  # each file listed once written: a Ctrl-C leaves none unlisted
         fig.set_layout_engine("none")
         try:
             fig.savefig(paths[1], bbox_inches="tight", dpi=DPI)
         finally:
             fig.set_layout_engine(engine)
-    owned.record(paths)
+    owned.record(paths[1:])
     return paths

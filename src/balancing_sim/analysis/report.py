@@ -620,8 +620,9 @@ def report(path: str | Path, out: str | Path | None = None, **options) -> tuple[
     numbers = key_numbers(res, baseline=options.get("baseline"))
     page = render(res, figures(res, **options), numbers)
     target.write_text(page, encoding="utf-8")
+    owned.record([target])  # each file listed once written: a Ctrl-C leaves none unlisted
     numbers.to_csv(csv, index=False)
-    owned.record([target, csv])
+    owned.record([csv])
     return target, csv
 
 

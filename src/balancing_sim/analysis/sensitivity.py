@@ -336,7 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta = {"method": args.method, "scenario": args.scenario, "actor": base.actor,
             "posture": base.posture, "samples": args.samples, "runs": args.runs,
             "seed": args.seed, "overrides": list(args.set), "points": points}
-    paths = write(args.out, prob, X, Y, indices, fig, meta)
+    try:
+        paths = write(args.out, prob, X, Y, indices, fig, meta)
+    except owned.ForeignFile as exc:  # a user's file put there while it ran: kept
+        print(f"balancing-sim-sensitivity: {exc}", file=sys.stderr)
+        return 2
     print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("\n".join(f"  {p}" for p in paths))
     return 0

@@ -472,8 +472,10 @@ def _scenario(r: Reader, sc: Scenario, key: str, data: Mapping) -> Scenario:
     """Dates in order, memberships and events within the scenario."""
     t0 = month_index(sc.start) if is_month(sc.start) else None
     t1 = month_index(sc.end) if is_month(sc.end) else None
-    if t0 is not None and t1 is not None and t1 <= t0:
-        r.add(f"{key}.end", sc.end, f"a month after {key}.start ({sc.start})")
+    if t0 is not None and t1 is not None and t1 < t0 + (not sc.after):
+        # a continued scenario simulates its first month (world.first_month): one will do
+        r.add(f"{key}.end", sc.end, f"{key}.start ({sc.start}) or a later month"
+              if sc.after else f"a month after {key}.start ({sc.start})")
     _membership_rules(r, sc, t0)
     for ev in sc.events:
         if t0 is not None and t1 is not None and is_month(ev.date) and not (

@@ -24,8 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-OWNER = ".balancing-sim"
-KINDS = ("run", "sweep")
+from ..results import OWNER, owner_kind
 
 
 class OutputConflict(ValueError):
@@ -55,15 +54,6 @@ class WrongKind(OutputConflict):
 
 _HELD: dict[Path, list] = {}
 """Folders locked by this process: real path -> [open mark file, claims]."""
-
-
-def owner_kind(out: Path) -> str | None:
-    """`run` or `sweep` if balancing-sim created this folder, else None."""
-    try:
-        data = json.loads((out / OWNER).read_text() or "{}")
-    except (OSError, ValueError):
-        return None if not (out / OWNER).is_file() else "run"
-    return data.get("kind") if data.get("kind") in KINDS else "run"
 
 
 def contents(out: Path) -> list[str]:
