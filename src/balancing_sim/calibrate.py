@@ -127,14 +127,6 @@ def record_outcomes(record: Record) -> dict[str, Outcome]:
             return agree(panel, fact)[:, recorded[-1]]
         return outcome
 
-    def at_end(fact) -> Outcome:
-        def outcome(panel: Panel) -> np.ndarray:
-            found = np.flatnonzero(panel.months == window.end)
-            if not found.size:
-                return np.full(len(panel.align), np.nan)
-            return agree(panel, fact)[:, found[0]]
-        return outcome
-
     outcomes: dict[str, Outcome] = {}
     for fact in record.facts:
         low, high = scored_span(fact, scoring, window)
@@ -144,7 +136,7 @@ def record_outcomes(record: Record) -> dict[str, Outcome]:
         for point in checkpoints(fact, scoring, window):
             outcomes[f"p/{fact.id}/{point}"] = at(fact, low, point)
     for fact in facts_at(record, window.end):
-        outcomes[f"start/{fact.id}"] = at_end(fact)
+        outcomes[f"start/{fact.id}"] = at(fact, window.end, window.end)  # that month alone
     return outcomes
 
 
@@ -246,11 +238,11 @@ def write_params(path: Path, params: Params, scored: Scored, settings: dict,
 
 
 REQUIRED = ("scenario", "start", "world", "record", "seed", "runs", "ranges")
+"""Keys every calibration file gives (directly, or `ranges` through `ranges_from`)."""
 SETTINGS = (*REQUIRED, "method", "patterns", "until", "writes", "search_from_start",
             "ranges_from", "samples", "generations", "popsize", "sigma", "population",
             "draws", "start_weight", "weights", "min_epsilon")
 """The keys a calibration file may set (a misspelt one was silently its default)."""
-"""Keys every calibration file gives (directly, or `ranges` through `ranges_from`)."""
 
 
 def calibration_name(root: Path, name: object, key: str) -> str:

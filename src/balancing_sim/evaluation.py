@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from .config.errors import ConfigError, Problem
-from .config.schema import FREE, FREE_PARAMETERS, Config, Params
+from .config.schema import (
+    FREE,
+    FREE_PARAMETERS,
+    WORKERS_ALLOWED,
+    Config,
+    Params,
+    workers_given,
+)
 from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
@@ -195,10 +202,9 @@ def checked_call(outcomes: object, workers: object, per_run: object) -> int:
     if not isinstance(outcomes, Mapping) or not all(callable(f) for f in outcomes.values()):
         problems.append(Problem(SOURCE, "outcomes", outcomes, "a dict of names to outcomes "
                                 "(functions of the recorded runs: balancing_sim.outcomes)"))
-    if isinstance(workers, bool) or not isinstance(workers, Integral) or not (
-            workers == -1 or 1 <= workers <= 4096):
-        problems.append(Problem(SOURCE, "workers", workers, "-1 (every core) or a whole "
-                                "number from 1 to 4096"))
+    if isinstance(workers, bool) or not isinstance(workers, Integral) or not workers_given(
+            workers):
+        problems.append(Problem(SOURCE, "workers", workers, WORKERS_ALLOWED))
     if not isinstance(per_run, bool):
         problems.append(Problem(SOURCE, "per_run", per_run, "True or False"))
     if problems:

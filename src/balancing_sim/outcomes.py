@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
     from .world import Compiled
 
-__all__ = ["OutcomeError", "check_outcomes", "final_hedging", "final_posture_share", "final_weight",
-           "hedging_from_poles", "hedging_index", "in_bloc", "joins_bloc", "p_join",
+__all__ = ["OutcomeError", "check_outcomes", "final_hedging", "final_posture_share",
+           "final_weight", "hedging_from_poles", "hedging_index", "in_bloc", "joins_bloc", "p_join",
            "platform_viability", "time_in_posture"]
 MEMBER = STATUSES.index("member")
 ACCEPTED = ("Results (of simulate or load), a contract table (a DataFrame or a lazy Table), "
@@ -53,6 +53,8 @@ ACCEPTED = ("Results (of simulate or load), a contract table (a DataFrame or a l
 class OutcomeError(ValueError):
     """An outcome asked of something it cannot be read from (an id the data lacks, a
     malformed month, data of another kind): one message naming it and what is allowed."""
+
+
 Outcome = Callable[..., np.ndarray]
 """(data, compiled=None) -> one value per run."""
 

@@ -56,8 +56,9 @@ class ParameterSet:
     def bounds(self, names: Sequence[str] | None = None) -> dict[str, tuple[float, float]]:
         """Calibration ranges of the given parameters (default: every calibrated one),
         for a sensitivity analysis or an EMA experiment."""
-        names = list(self.ranges) if names is None else [names] if isinstance(
-            names, str) else list(names)
+        if names is None:
+            names = list(self.ranges)
+        names = [names] if isinstance(names, str) else list(names)  # a lone name is one
         missing = [n for n in names if n not in self.ranges]
         if missing:
             raise ConfigError([Problem(self.files.get("ranges", "calibration"), "names", n,

@@ -571,7 +571,6 @@ def fact_shares(panel: Panel, record: Record,
     return pd.DataFrame(rows, columns=list(SHARE_COLUMNS))
 
 
-
 def facts_at(record: Record, month: int) -> list[Fact]:
     """The scored facts that hold in `month` (their span, less grace, reaches it)."""
     return [fact for fact in record.facts
@@ -589,6 +588,7 @@ def end_state(panel: Panel, record: Record) -> pd.DataFrame:
              float(agreement(panel, fact)[:, found[0]].mean()))
             for fact in (facts_at(record, last) if found.size else [])]
     return pd.DataFrame(rows, columns=["id", "kind", "actor", "subject", "accept", "share"])
+
 
 def record_score(panel: Panel, record: Record,
                  window: Window | tuple[str, str] | None = None) -> float:

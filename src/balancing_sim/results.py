@@ -285,11 +285,11 @@ def load(path: str | Path) -> Results:
         if summary is not None and not isinstance(summary.get("runs"), int):
             summary = None  # not a run's summary: the point has not finished
         files = {t: run_parts(folder, t) for t in TABLES}
-        _check_tables(folder, {t: Table((Part(f),) if f else ()) for t, f in files.items()},
+        own = {t: Part(f, extra) for t, f in files.items() if f}  # read once: checked, kept
+        _check_tables(folder, {t: Table((own[t],) if t in own else ()) for t in TABLES},
                       files if summary is not None else {})
-        for t in TABLES:
-            if files[t]:
-                sources[t].append(Part(files[t], extra))
+        for t, part in own.items():
+            sources[t].append(part)
         if summary is not None:
             summaries_[folder.name] = summary
         configs[folder.name] = {"values": values, "scenario": info.get("scenario")}

@@ -119,6 +119,16 @@ def _may_lack_poles(df: Frame) -> bool:
     return bool(df[cols].isna().to_numpy().any())
 
 
+def present_poles(df: Frame) -> list[str]:
+    """The poles some row of `df` holds, in the table's order: every pole, unless a
+    sweep's points run different worlds (`held_poles`)."""
+    names = poles(df)
+    if not _may_lack_poles(df):
+        return names
+    held = {pole for *_, pole in held_poles(df, [])}
+    return [p for p in names if p in held]
+
+
 def without_absent_poles(frame: pd.DataFrame, df: Frame, column: str,
                          keys: Sequence[str] | None = None) -> pd.DataFrame:
     """`frame` without the rows whose `column` names a pole their unit's world lacks (a
@@ -749,7 +759,7 @@ def network_snapshot(traj: Frame, mem: Frame | None = None,
              else pd.DatetimeIndex(pd.unique(df["date"])).sort_values())
     when = dates[-1] if date is None else dates[dates.get_indexer(
         [pd.Timestamp(date)], method="nearest")[0]]
-    names = [p for *_, p in sorted(held_poles(df, []), key=lambda k: poles(traj).index(k[-1]))]
+    names = present_poles(df)
     cols = [ALIGN_PREFIX + p for p in names]
     at = select(readable(df, ["actor", "posture", "date", *cols]), date=when)
     by_posture = counts(at, ["actor", "posture"], values=cols)

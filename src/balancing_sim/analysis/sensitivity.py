@@ -233,14 +233,15 @@ def write(out: str | Path, prob: dict, X: np.ndarray, Y: np.ndarray, indices: pd
           fig: Figure, meta: dict) -> list[Path]:
     """indices.csv, samples.csv (X and Y), problem.json (bounds and settings), the figure."""
     out = Path(out)
-    owned.check(written(out))  # never a file of the user's
+    files = written(out)
+    owned.check(files)  # never a file of the user's
     out.mkdir(parents=True, exist_ok=True)
-    indices.to_csv(out / "indices.csv", index=False)
+    indices.to_csv(files[0], index=False)
     samples = pd.DataFrame(X, columns=prob["names"]).assign(outcome=Y)
-    samples.to_csv(out / "samples.csv", index=False)
-    (out / "problem.json").write_text(json.dumps({**meta, "problem": prob}, indent=2) + "\n")
-    owned.record(written(out)[:3])
-    return [*written(out)[:3], *save(fig, out, "sensitivity")]
+    samples.to_csv(files[1], index=False)
+    files[2].write_text(json.dumps({**meta, "problem": prob}, indent=2) + "\n")
+    owned.record(files[:3])
+    return [*files[:3], *save(fig, out, "sensitivity")]
 
 
 def written(out: Path) -> list[Path]:

@@ -14,19 +14,25 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .outputs import check_output_dir, expand
+from .schema import WORKERS_ALLOWED, workers_given
+
+
+def _whole(text: str, fits: Callable[[int], bool], allowed: str) -> int:
+    """`text` as a whole number that `fits`, or argparse's error saying what is allowed."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not fits(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: {allowed}")
+    return value
 
 
 def count(least: int) -> Callable[[str], int]:
     """An argparse type: a whole number >= `least`."""
 
     def read(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= {least}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= {least}")
-        return value
+        return _whole(text, lambda value: value >= least, f"a whole number >= {least}")
 
     read.__name__ = f"whole number >= {least}"
     return read
@@ -68,26 +74,13 @@ def document(*markers: str) -> Callable[[str], Path]:
 
 def port(text: str) -> int:
     """An argparse type: a TCP port a server can listen on (1-65535)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r}: a port number from 1 to 65535")
-    return value
+    return _whole(text, lambda value: 1 <= value <= 65535, "a port number from 1 to 65535")
 
 
 def worker_count(text: str) -> int:
     """An argparse type: -1 (every core) or a number of worker processes, as
-    `runner.workers` allows (1-4096)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value != -1 and not 1 <= value <= 4096:
-        raise argparse.ArgumentTypeError(f"{text!r}: -1 (every core) or a whole number "
-                                         "from 1 to 4096")
-    return value
+    `runner.workers` allows."""
+    return _whole(text, workers_given, WORKERS_ALLOWED)
 
 
 def add_overrides(parser: argparse.ArgumentParser, note: str = "",

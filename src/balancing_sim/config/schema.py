@@ -46,6 +46,14 @@ ENGINES = ("ensemble", "mesa")
 SEED_MAX = 2**63 - 1
 """The largest seed: seeds are stored in the contract's int64 `seed` column."""
 BACKENDS = ("loky", "threading", "dask")
+WORKERS = (1, 4096)
+"""Worker processes a command may start (`runner.workers`; -1, or `auto`, is every core)."""
+WORKERS_ALLOWED = f"-1 (every core) or a whole number from {WORKERS[0]} to {WORKERS[1]}"
+
+
+def workers_given(value: int) -> bool:
+    """A worker count a command line or the Python API may give: -1 or within WORKERS."""
+    return value == -1 or WORKERS[0] <= value <= WORKERS[1]
 """No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
 PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
 CAPABILITY = (0.0, 1e6)
@@ -323,7 +331,7 @@ class RunSettings:
     runs: int = spec(range=(1, 10**9))
     seed: int = spec(range=(0, SEED_MAX))
     engine: str = spec("ensemble", choices=ENGINES)
-    workers: int = spec(key="runner.workers", range=(1, 4096), auto=True, execution=True)
+    workers: int = spec(key="runner.workers", range=WORKERS, auto=True, execution=True)
     chunk_runs: int = spec(256, key="runner.chunk_runs", range=(1, 10**7), execution=True)
     record_every: int = spec(1, key="runner.record_every", range=(1, 1200))
     out: str | None = spec(None, what="null or a directory path", execution=True)

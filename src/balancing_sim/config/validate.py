@@ -593,8 +593,9 @@ def _cow_once(r: Reader, world: World, key: str) -> None:
 
 
 def _years_meet(a: CowSpan, b: CowSpan) -> bool:
-    low = max(a.first if a.first is not None else -1, b.first if b.first is not None else -1)
-    high = min(a.last if a.last is not None else 10**4, b.last if b.last is not None else 10**4)
+    """Whether two spans share a year (an open end reaches every year that way)."""
+    low = max((s.first for s in (a, b) if s.first is not None), default=-math.inf)
+    high = min((s.last for s in (a, b) if s.last is not None), default=math.inf)
     return low <= high
 
 
