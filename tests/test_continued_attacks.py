@@ -61,3 +61,30 @@ def test_a_continuation_ending_before_it_starts_is_one_message(tmp_path):
         compose([*overrides, "scenario=later"])
     assert "scenario.end = '2004-12': scenario.start (2005-01) or a later month" in str(
         caught.value)
+
+
+@pytest.mark.parametrize(("first", "accepted"), [("2024-06", True), ("2024-05", False)])
+def test_a_record_may_start_where_a_continued_run_starts_recording(tmp_path, first, accepted):
+    """A continued scenario records the month the run it continues ends (its step 0):
+    a record of the baseline may begin in June 2024, not in May (the window was checked
+    against the scenario's first month, July, and refused June)."""
+    from balancing_sim.record import record_for_run
+
+    config, _ = compose(["scenario=baseline"])
+    span = {"from": first, "to": "2025-06", "source": "notes"}
+    anything = [{"id": f"{state.id}_{platform.id}", "actor": state.id,
+                 "platform": platform.id, "status": "any",
+                 "accept": list(platform.statuses), **span}
+                for state in config.world.states for platform in config.world.platforms]
+    record = tmp_path / "forward.yaml"
+    record.write_text(yaml.safe_dump({
+        "world": "eurasia", "window": {"from": first, "to": "2025-06"},
+        "scoring": {"hold_share": 0.8, "required_share": 0.8, "grace_months": 0},
+        "sources": {"notes": "my notes"}, "memberships": anything,
+        "postures": [{"id": "georgia_west", "actor": "georgia", "accept": ["west"],
+                      **span}]}))
+    if accepted:
+        assert record_for_run(record, config)[0].window.start == month_index("2024-06")
+    else:
+        with pytest.raises(ConfigError, match="months the run records: 2024-06 to 2034-12"):
+            record_for_run(record, config)

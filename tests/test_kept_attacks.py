@@ -192,3 +192,28 @@ def test_a_composition_made_while_a_file_changed_is_not_kept(tmp_path, monkeypat
     assert _compose_in(tmp_path, ["+seed=1"]).v == 2  # Hydra read the edit
     config.write_text("v: 1\n")
     assert _compose_in(tmp_path, ["+seed=1"]).v == 1
+
+
+def test_a_loaded_config_is_placed_under_its_package_once_and_copied_after():
+    """Hydra's deep copy of a config it embeds under its package is skipped for a config
+    no other config holds (each read is new); one already placed is copied, as Hydra does,
+    so two compositions never share a node."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.plugins.config_source import ConfigResult
+
+    import balancing_sim.config.loading  # noqa: F401  (installs the kept compositions)
+
+    read = ConfigResult(provider="test", path="test", header={"package": "world.part"},
+                        config=OmegaConf.create({"a": {"b": 1}}))
+    first = ConfigLoaderImpl._embed_result_config(read, None)
+    second = ConfigLoaderImpl._embed_result_config(read, None)
+    assert first.config.world.part is read.config
+    assert second.config.world.part is not read.config
+    assert OmegaConf.to_container(first.config) == OmegaConf.to_container(second.config) \
+        == {"world": {"part": {"a": {"b": 1}}}}
+    fresh = ConfigResult(provider="test", path="test", header={"package": "world"},
+                         config=OmegaConf.create({"a": 1}))
+    with kept.nothing_kept():  # Hydra's own step, which copies every time, is put back
+        assert ConfigLoaderImpl._embed_result_config(fresh, None).config.world \
+            is not fresh.config
+    assert ConfigLoaderImpl._embed_result_config(fresh, None).config.world is fresh.config

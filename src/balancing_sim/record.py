@@ -28,6 +28,7 @@ from .config.schema import NONALIGNED, STATUSES, World
 from .config.validate import build_world, month_index
 from .config.yamlfile import load_yaml
 from .validation import Panel
+from .world import first_month
 
 KINDS = ("membership", "posture")
 STRUCTURE_STATUSES = ("member", "none", "exists")
@@ -186,7 +187,8 @@ def record_for_run(path: str | Path, config, hint: str = "") -> tuple[Record, Wo
     follows the run's name in the message."""
     world = WorldIds.of(config.world)
     record = load_record(path, world)
-    start, end = config.scenario.start, config.scenario.end
+    # a continued run records the month before its start too (where it continues)
+    start, end = month_text(first_month(config)), config.scenario.end
     if not month_index(start) <= record.window.start <= record.window.end <= month_index(end):
         window = f"{month_text(record.window.start)} to {month_text(record.window.end)}"
         raise ConfigError([Problem(str(path), "window", window, (
