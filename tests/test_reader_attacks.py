@@ -212,6 +212,7 @@ def test_an_analysis_command_never_replaces_a_users_file_in_its_out(tiny_run, tm
     assert "Traceback" not in done.stderr
     assert f"{out / theirs}: a file balancing-sim did not write" in done.stderr
     assert (out / theirs).read_text() == "the user's own"
+    assert [p.name for p in out.iterdir()] == [theirs]  # refused before writing anything
     again = tmp_path / "again"  # what a command wrote, the next one may replace
     for _ in range(2):
         assert run_cli(cmd, str(tiny_run[0] / "run"), "--out", str(again)).returncode == 0

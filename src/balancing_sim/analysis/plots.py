@@ -883,12 +883,17 @@ def spread_chart(traj: Frame, plat: Frame | None = None, config: dict | None = N
 # ---------------------------------------------------------------- files
 
 
+def files(folder: Path, name: str) -> list[Path]:
+    """The files `save` writes for a figure: PNG, then SVG."""
+    return [folder / f"{name}.{ext}" for ext in ("png", "svg")]
+
+
 def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     """Write the figure as PNG (200 dpi) and SVG; return the paths. The PNG lays the
     figure out; the SVG keeps that layout (a second constrained layout cost ~15% of
     writing the figures and moved nothing that shows)."""
     folder = Path(folder)
-    paths = [folder / f"{name}.{ext}" for ext in ("png", "svg")]
+    paths = files(folder, name)
     owned.check(paths)  # never a file of the user's
     folder.mkdir(parents=True, exist_ok=True)
     engine = fig.get_layout_engine()

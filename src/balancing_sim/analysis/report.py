@@ -376,8 +376,11 @@ def plot_results(path: str | Path, out: str | Path | None = None, **options) -> 
     """Write every supported figure of a run or sweep directory as PNG and SVG."""
     res = open_results(path)
     folder = expand(out) if out is not None else expand(path) / "figures"
+    drawn = figures(res, **options)
+    # a user's file in the way refuses the command before it writes any figure
+    owned.check(path for plot in drawn for path in plots.files(folder, plot.name))
     written = []
-    for plot in figures(res, **options):
+    for plot in drawn:
         written += plots.save(plot.figure, folder, plot.name)
     return written
 
