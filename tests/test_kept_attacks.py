@@ -196,14 +196,15 @@ def test_a_composition_made_while_a_file_changed_is_not_kept(tmp_path, monkeypat
 
 def test_a_loaded_config_is_placed_under_its_package_once_and_copied_after():
     """Hydra's deep copy of a config it embeds under its package is skipped for a config
-    no other config holds (each read is new); one already placed is copied, as Hydra does,
-    so two compositions never share a node."""
+    no other config holds (each read of Hydra's own sources is new); one already placed,
+    or one from another source, is copied, as Hydra does, so two compositions never share
+    a node."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.plugins.config_source import ConfigResult
 
     import balancing_sim.config.loading  # noqa: F401  (installs the kept compositions)
 
-    read = ConfigResult(provider="test", path="test", header={"package": "world.part"},
+    read = ConfigResult(provider="test", path="file:///conf", header={"package": "world.part"},
                         config=OmegaConf.create({"a": {"b": 1}}))
     first = ConfigLoaderImpl._embed_result_config(read, None)
     second = ConfigLoaderImpl._embed_result_config(read, None)
@@ -211,9 +212,17 @@ def test_a_loaded_config_is_placed_under_its_package_once_and_copied_after():
     assert second.config.world.part is not read.config
     assert OmegaConf.to_container(first.config) == OmegaConf.to_container(second.config) \
         == {"world": {"part": {"a": {"b": 1}}}}
-    fresh = ConfigResult(provider="test", path="test", header={"package": "world"},
-                         config=OmegaConf.create({"a": 1}))
+
+    def fresh(path: str = "file:///conf") -> ConfigResult:
+        return ConfigResult(provider="test", path=path, header={"package": "world"},
+                            config=OmegaConf.create({"a": 1}))
+
+    kept_by_a_plugin = fresh("myplugin://store")
+    assert ConfigLoaderImpl._embed_result_config(kept_by_a_plugin, None).config.world \
+        is not kept_by_a_plugin.config  # another source may keep what it hands out
     with kept.nothing_kept():  # Hydra's own step, which copies every time, is put back
-        assert ConfigLoaderImpl._embed_result_config(fresh, None).config.world \
-            is not fresh.config
-    assert ConfigLoaderImpl._embed_result_config(fresh, None).config.world is fresh.config
+        read = fresh()
+        assert ConfigLoaderImpl._embed_result_config(read, None).config.world \
+            is not read.config
+    read = fresh()
+    assert ConfigLoaderImpl._embed_result_config(read, None).config.world is read.config
