@@ -20,7 +20,8 @@ the job's name (when no config sets it). A composition for a run serves a multir
 (Hydra composes them alike when the run's composes: only a run refuses a config left
 `???`); a multirun's serves only multiruns; Hydra's check of sweep overrides runs on
 every call. Failures are never kept: every error is Hydra's own, the first in the
-order of all the overrides. If a later Hydra moves
+order of all the overrides. Hydra's deep copy of each config it places under its package
+is spared where no other config holds it (`_embedded`). If a later Hydra moves
 what this wraps, `install` does nothing and only speed is lost.
 """
 
