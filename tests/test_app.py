@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -30,25 +31,29 @@ def free_port() -> int:
 
 
 def serve(*args: str):
-    """`balancing-sim-app --port <free> *args` in its own process; yields its address."""
+    """`balancing-sim-app --port <free> *args` in its own process; yields its address.
+    Its output goes to a file: a pipe nobody reads blocks the server once it is full."""
     port = free_port()
     code = f"from balancing_sim.app import main; main({['--port', str(port), *args]!r})"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://localhost:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the app did not start: {proc.stdout.read().decode()[-2000:]}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=log,
+                                stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        url = f"http://localhost:{port}/"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    log.seek(0)
+                    pytest.fail(f"the app did not start: {log.read().decode()[-2000:]}")
+                time.sleep(0.5)
+        yield url
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +102,14 @@ def run_with(page, replicates: int) -> None:
     page.get_by_role("button", name=re.compile("run replicates", re.I)).click()
 
 
+def shown(page, text: str) -> None:
+    """Wait until the page shows `text`; if it never does, say what it shows instead."""
+    try:
+        page.get_by_text(text).wait_for()
+    except Exception:
+        pytest.fail(f"{text!r} never shown; the page says: {page.inner_text('body')[:3000]}")
+
+
 def wait_changed(page, css: str, before: bytes | None) -> bytes:
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
@@ -113,11 +126,11 @@ def wait_changed(page, css: str, before: bytes | None) -> bytes:
 def test_running_replicates_draws_the_figures_and_a_new_setting_redraws_them(page):
     run_with(page, 6)
     fan = wait_changed(page, ".bs-fan", None)
-    page.get_by_text("6 replicates").wait_for()
+    shown(page, "6 replicates")
     bars = image(page, ".bs-outcomes")
     image(page, ".bs-network")
     run_with(page, 12)
-    page.get_by_text("12 replicates").wait_for()
+    shown(page, "12 replicates")
     assert wait_changed(page, ".bs-fan", fan) != fan
     assert wait_changed(page, ".bs-outcomes", bars) != bars
 
@@ -182,7 +195,7 @@ def test_a_users_world_is_served_its_scenario_picked_and_its_labels_drawn(own_pa
     own_page.get_by_role("option", name="mine").click()
     picker.get_by_text("mine", exact=True).wait_for()
     run_with(own_page, 5)
-    own_page.get_by_text("mine: 5 replicates").wait_for()
+    shown(own_page, "mine: 5 replicates")
     wait_changed(own_page, ".bs-fan", None)
     fan, bars = figure_text(own_page, ".bs-fan"), figure_text(own_page, ".bs-outcomes")
     network = figure_text(own_page, ".bs-network")
