@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import owned
-from .config.arguments import add_overrides, output_folder
+from .config.arguments import add_overrides, output_folder, worker_count
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.yamlfile import load_yaml
@@ -211,7 +211,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a point produces the outcome when it holds in this share of its runs")
     p.add_argument("--density", type=float, default=0.8,
                    help="the reported box is the widest of at least this density")
-    p.add_argument("--workers", type=int, default=1, help="processes")
+    p.add_argument("--workers", type=worker_count, default=1,
+                   help="processes (-1: every core)")
     add_overrides(p, example="params.w_autonomy=0.8")
     p.add_argument("--out", default=None, type=output_folder,  # checked before computing
                    help="output folder (default outputs/discover/<scenario>)")
@@ -219,8 +220,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _prepare(args: argparse.Namespace):
-    if args.samples < 2 or args.runs < 1 or args.workers < 1:
-        raise ValueError("--samples must be at least 2, --runs and --workers at least 1")
+    if args.samples < 2 or args.runs < 1:
+        raise ValueError("--samples must be at least 2, --runs at least 1")
     if not 0.0 < args.share <= 1.0 or not 0.0 <= args.density <= 1.0:
         raise ValueError("--share must be in (0, 1] and --density in [0, 1]")
     spec = parse_outcome(args.outcome)

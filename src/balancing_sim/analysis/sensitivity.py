@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..config.arguments import count, output_folder
+from ..config.arguments import count, output_folder, worker_count
 from ..evaluation import Study, final_posture
 from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
@@ -174,7 +174,7 @@ class ModelOutcome:
         sets = [dict(zip(self.names, map(float, row), strict=True)) for row in X]
         table = self.experiment().evaluate(
             sets, {"y": final_posture(self.actor, self.posture)},
-            workers=max(1, min(self.workers, len(X))))
+            workers=self.workers if self.workers == -1 else min(self.workers, len(X)))
         return table["y"].to_numpy()
 
 
@@ -301,7 +301,8 @@ def parser() -> argparse.ArgumentParser:
                    help="relative half-range of the default parameters")
     p.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
                    help="a config override for every run, e.g. scenario.end=2028-12")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=worker_count, default=1,
+                   help="processes (-1: every core)")
     p.add_argument("--out", type=output_folder, default="sensitivity",
                    help="output folder (checked before anything runs)")
     return p
