@@ -10,7 +10,8 @@ from balancing_sim import discovery
 from balancing_sim.analysis import sensitivity
 
 
-@pytest.mark.parametrize("main", [discovery.main, sensitivity.main], ids=["discover", "sensitivity"])
+@pytest.mark.parametrize("main", [discovery.main, sensitivity.main],
+                         ids=["discover", "sensitivity"])
 @pytest.mark.parametrize("workers", ["0", "-3", "5000"])
 def test_a_worker_count_runner_workers_refuses_is_refused_before_anything_runs(
         main, workers, tmp_path, capsys):
