@@ -4,7 +4,10 @@ the code before its fix."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from worlds import tiny_world_dict, user_folder
 
 from balancing_sim import discovery
 from balancing_sim.analysis import sensitivity
@@ -25,3 +28,26 @@ def test_a_worker_count_runner_workers_refuses_is_refused_before_anything_runs(
     assert f"argument --workers: {workers!r}: -1 (every core) or a whole number from 1 to 4096" \
         in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_rerun_that_finds_no_box_leaves_no_earlier_box_beside_its_results(tmp_path, capsys):
+    """A rerun into the same --out whose outcome held at every point wrote samples.csv and
+    discovery.json ("box": null) beside the box.csv, trajectory.csv and figures of the
+    earlier run's other outcome (RELIABILITY 277)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = ["trajectory.csv", "box.csv", "discovery.png", "discovery.svg"]
+    for name in earlier:
+        (out / name).write_text("the earlier run's\n")
+    (out / ".balancing-sim-files").write_text(json.dumps(earlier))
+    (out / "notes.txt").write_text("mine\n")
+    ranges = tmp_path / "ranges.yaml"
+    ranges.write_text("ranges:\n  w_autonomy: [0.0, 3.0]\n")
+    overrides = user_folder(tmp_path / "conf", tiny_world_dict())
+    code = discovery.main(["--scenario", "mine", "--outcome", "alpha hedging < 2",
+                           "--ranges", str(ranges), "--samples", "2", "--runs", "1",
+                           "--out", str(out), *(f"--set={o}" for o in overrides[:2])])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads((out / "discovery.json").read_text())["box"] is None
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".balancing-sim-files", "discovery.json", "notes.txt", "samples.csv"]

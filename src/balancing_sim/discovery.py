@@ -250,8 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{len(bounds)} parameters; outcome {spec.text!r}", file=sys.stderr)
     table = study.evaluate(points, {"share": spec.outcome()}, workers=args.workers)
     produces = (table["share"] >= args.share).to_numpy()
+    boxless = bool(produces.all() or not produces.any())
     try:
         owned.check(files)  # again: a user's file put there while it ran is kept
+        if boxless:  # an earlier run's box (another outcome's) is not left beside this one
+            owned.discard([*files[1:3], *files[4:]])
     except owned.ForeignFile as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
@@ -261,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bounds": bounds, "samples": args.samples, "runs": args.runs, "seed": args.seed,
             "share": args.share, "density": args.density, "overrides": list(args.set),
             "points_producing": int(produces.sum()), "points": int(len(produces))}
-    if produces.all() or not produces.any():
+    if boxless:
         meta["box"] = None
         (out / "discovery.json").write_text(json.dumps(meta, indent=2) + "\n")
         owned.record([files[0], files[3]])
