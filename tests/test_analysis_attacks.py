@@ -11,6 +11,8 @@ from worlds import tiny_world_dict, user_folder
 
 from balancing_sim import discovery
 from balancing_sim.analysis import sensitivity
+from balancing_sim.config.errors import ConfigError
+from balancing_sim.evaluation import Study
 
 
 @pytest.mark.parametrize("main", [discovery.main, sensitivity.main],
@@ -51,3 +53,28 @@ def test_a_rerun_that_finds_no_box_leaves_no_earlier_box_beside_its_results(tmp_
     assert json.loads((out / "discovery.json").read_text())["box"] is None
     assert sorted(p.name for p in out.iterdir()) == [
         ".balancing-sim-files", "discovery.json", "notes.txt", "samples.csv"]
+
+
+def test_a_list_item_has_one_spelling_so_a_factor_is_never_given_twice(tmp_path, capsys):
+    """`threat.0.value` and `threat.00.value` named one number: sensitivity sampled two
+    factors of which the last set won, silently (RELIABILITY 278)."""
+    overrides = user_folder(tmp_path / "conf", tiny_world_dict())
+    code = sensitivity.main(["--scenario", "mine", *(f"--set={o}" for o in overrides[:2]),
+                             "--param", "scenario.conditions.threat.0.value=0.1:0.9",
+                             "--param", "scenario.conditions.threat.00.value=0.2:0.3",
+                             "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["balancing-sim-sensitivity: unknown parameter(s) or config key(s): "
+                   "scenario.conditions.threat.00.value"]
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_parameter_given_under_two_spellings_in_one_set_is_refused(tmp_path):
+    """`w_autonomy` and `params.w_autonomy` in one set of values: the last kept, silently."""
+    study = Study("mine", user_folder(tmp_path / "conf", tiny_world_dict())[:2])
+    with pytest.raises(ConfigError) as error:
+        study.configure({"w_autonomy": 1.0, "params.w_autonomy": 2.0})
+    assert [(p.key, p.value) for p in error.value.problems] == [
+        ("params['params.w_autonomy']", 2.0)]
+    assert "also given as 'w_autonomy'" in str(error.value)

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config.arguments import count, output_folder, worker_count
+from ..config.validate import find_key
 from ..evaluation import Study, final_posture
 from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
@@ -180,14 +181,10 @@ class ModelOutcome:
 
 def has_key(resolved: dict, key: str) -> bool:
     """Does a dotted key path name a number in the resolved config?"""
-    node: object = resolved
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
+    found = find_key(resolved, key)
+    if isinstance(found, str):
+        return False
+    node = found[0][found[1]]
     return isinstance(node, int | float) and not isinstance(node, bool)
 
 
