@@ -78,3 +78,28 @@ def test_a_parameter_given_under_two_spellings_in_one_set_is_refused(tmp_path):
     assert [(p.key, p.value) for p in error.value.problems] == [
         ("params['params.w_autonomy']", 2.0)]
     assert "also given as 'w_autonomy'" in str(error.value)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("w_autonomy,w_identity\n0.1,abc\n0.5,0.3\n", "column 'w_identity', row 1: 'abc'"),
+    ("w_autonomy,w_identity\n0.1,\n0.5,\n", "column 'w_identity', row 1: nan"),
+    ("w_autonomy\n0.1\ninf\n", "column 'w_autonomy', row 2: inf"),
+    ("", "a CSV or Parquet table of draws"),
+])
+def test_a_table_of_draws_without_a_number_in_every_row_is_refused_by_file_and_column(
+        tmp_path, text, said):
+    """'could not convert string to float' naming no file; 'No columns to parse from
+    file'; a column with no number dropped from the ranges, silently (RELIABILITY 281)."""
+    draws = tmp_path / "draws.csv"
+    draws.write_text(text)
+    with pytest.raises(ValueError) as error:
+        discovery.load_ranges(str(draws))
+    assert str(error.value).startswith(f"--ranges {draws}: ")
+    assert said in str(error.value)
+
+
+def test_a_range_of_true_and_false_is_refused(tmp_path):
+    ranges = tmp_path / "ranges.yaml"
+    ranges.write_text("ranges:\n  w_autonomy: [false, true]\n")
+    with pytest.raises(ValueError, match=r"w_autonomy: \[False, True\] is not \[low, high\]"):
+        discovery.load_ranges(str(ranges))

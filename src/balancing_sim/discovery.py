@@ -50,7 +50,8 @@ def _checked(ranges: object, where: str) -> dict[str, tuple[float, float]]:
             raise ValueError(f"{where}: {name!r} is not a parameter "
                              f"(parameters: {', '.join(sorted(PARAM_NAMES))})")
         if (not isinstance(pair, list | tuple) or len(pair) != 2
-                or not all(isinstance(v, int | float) for v in pair) or not pair[0] <= pair[1]):
+                or any(isinstance(v, bool) or not isinstance(v, int | float) for v in pair)
+                or not pair[0] <= pair[1]):
             raise ValueError(f"{where}: {name}: {pair!r} is not [low, high] with low <= high")
         out[str(name)] = (float(pair[0]), float(pair[1]))
     return out
@@ -58,13 +59,24 @@ def _checked(ranges: object, where: str) -> dict[str, tuple[float, float]]:
 
 def _table_ranges(path: Path) -> dict[str, tuple[float, float]]:
     """Min-max of each parameter column of a table of draws (CSV or Parquet)."""
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as exc:  # pandas' and pyarrow's parser errors included
+        raise ValueError(f"--ranges {path}: a CSV or Parquet table of draws, one column a "
+                         f"parameter ({' '.join(str(exc).split())})") from None
     columns = [c for c in table.columns if str(c).removeprefix("params.") in PARAM_NAMES]
     if not columns:
         raise ValueError(f"{path}: no parameter columns (parameters: "
                          f"{', '.join(sorted(PARAM_NAMES))})")
-    return {str(c).removeprefix("params."): (float(table[c].min()), float(table[c].max()))
-            for c in columns}
+    out = {}
+    for c in columns:
+        values = pd.to_numeric(table[c], errors="coerce")
+        if values.isna().any() or not np.isfinite(values).all():  # text, gaps, inf
+            row = int(np.flatnonzero(values.isna() | ~np.isfinite(values))[0])
+            raise ValueError(f"--ranges {path}: column {c!r}, row {row + 1}: "
+                             f"{table[c].tolist()[row]!r}: a finite number in every row")
+        out[str(c).removeprefix("params.")] = (float(values.min()), float(values.max()))
+    return out
 
 
 def load_ranges(source: str) -> dict[str, tuple[float, float]]:
