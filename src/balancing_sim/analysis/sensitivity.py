@@ -285,8 +285,9 @@ def parser() -> argparse.ArgumentParser:
                    help="a pole id, 'nonaligned' (default), or align_<pole> for the mean "
                         "final weight")
     p.add_argument("--method", choices=METHODS, default="sobol")
-    p.add_argument("-n", "--samples", type=count(1), default=64,
-                   help="base sample size N (Sobol': N*(D+2) points; Morris: N trajectories)")
+    p.add_argument("-n", "--samples", type=count(2), default=64,  # Morris' sigma: 2 or more
+                   help="base sample size N, at least 2 (Sobol': N*(D+2) points; Morris: N "
+                        "trajectories)")
     p.add_argument("--runs", type=int, default=20, help="replicates per point")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH",
