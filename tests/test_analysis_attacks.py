@@ -22,9 +22,12 @@ def test_a_worker_count_runner_workers_refuses_is_refused_before_anything_runs(
         main, workers, tmp_path, capsys):
     """discover: 5000 ended in a traceback after the plan line; sensitivity: 0 and -3 ran
     on one worker and 5000 started a process per point, silently."""
-    with pytest.raises(SystemExit) as exit_:
-        main(["--outcome", "alpha in_bloc", "--workers", workers, "--out", str(tmp_path / "o")]
-             if main is discovery.main else ["--workers", workers, "--out", str(tmp_path / "o")])
+    tiny = [f"--set={o}" for o in user_folder(tmp_path / "conf", tiny_world_dict())[:2]]
+    small = (["--outcome", "alpha in_bloc", "--samples", "2"] if main is discovery.main
+             else ["--method", "morris", "-n", "2", "--param", "w_autonomy=0.5:2"])
+    with pytest.raises(SystemExit) as exit_:  # small, should it ever run
+        main([*small, "--scenario", "mine", *tiny, "--runs", "1", "--workers", workers,
+              "--out", str(tmp_path / "o")])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"argument --workers: {workers!r}: -1 (every core) or a whole number from 1 to 4096" \
