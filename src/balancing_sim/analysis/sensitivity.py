@@ -26,8 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config.arguments import count, output_folder, worker_count
-from ..config.validate import find_key
-from ..evaluation import Study, final_posture
+from ..evaluation import Study, final_posture, find_key
 from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
 
