@@ -468,6 +468,24 @@ def test_the_multiprocessing_backend_is_refused():
     assert "loky, threading, dask" in str(error)
 
 
+@pytest.mark.parametrize("address", ["tcp://", "tcp://host:99999", "tcp://host:0", "udp://host:1",
+                                     "inproc://x", "tcp://host:1/../x", "tcp://host"])
+def test_a_scheduler_address_of_no_dask_form_is_refused(address):
+    """Any text with `://` was taken as a scheduler address: these failed in `distributed`
+    with a traceback and exit 1 (or waited 30 s) after creating the run's folder
+    (RELIABILITY 275)."""
+    error = error_of([f"runner.backend={address}"])
+    assert [(p.key, p.value) for p in error.problems] == [("runner.backend", address)]
+    assert "tcp://host:port" in str(error)
+
+
+def test_a_scheduler_address_names_tcp_or_tls_a_host_and_a_port():
+    config, _ = compose(["runner.backend=tcp://10.0.0.5:8786"])
+    assert config.run.backend == "tcp://10.0.0.5:8786"
+    config, _ = compose(["runner.backend=tls://head:65535"])
+    assert config.run.backend == "tls://head:65535"
+
+
 # ------------------------------------------------------------ YAML read by libyaml
 
 

@@ -300,3 +300,13 @@ def test_a_whole_number_written_as_a_float_is_not_an_integer():
     data["runs"] = 4.0
     (p,) = problems_of(data)
     assert (p.key, p.value, p.allowed) == ("runs", 4.0, "an integer in [1, 1000000000]")
+
+
+def test_a_problem_is_one_line_whatever_its_key_file_or_reason_holds(tmp_path):
+    """A world's id with a line break (`world.states."ga\\nm"`) split the message in two:
+    the key was shown as written, the value as its repr (RELIABILITY 280)."""
+    problem = Problem(f"{tmp_path}/a\nb.yaml", 'world.states.ga,"m\r\nü', 'ga,"m\nü',
+                      "a snake_case id\n(a-z)")
+    assert "\n" not in str(problem) and "\r" not in str(problem)
+    assert str(problem) == (f"{tmp_path}/a\\nb.yaml: world.states.ga,\"m\\r\\nü = "
+                            "'ga,\"m\\nü': a snake_case id\\n(a-z)")

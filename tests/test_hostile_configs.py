@@ -16,6 +16,7 @@ from balancing_sim import cli, synthetic
 from balancing_sim.config.errors import ConfigError, Problem
 from balancing_sim.config.loading import compose
 from balancing_sim.config.userfiles import check_file
+from balancing_sim.config.yamlfile import load_yaml
 
 
 def one_line(proc: Done) -> str:
@@ -273,3 +274,13 @@ def test_a_malformed_package_header_is_one_line(tmp_path):
                        "# @package a b\nscenario: {name: odd}\n")
     err = one_line(sim_cli(*args, "runs=1", cwd=tmp_path))
     assert "odd.yaml: line 1" in err
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_yaml_file_that_never_ends_is_refused(device):
+    """`balancing-sim-landscape /dev/zero` (or `-validate`, `-record --record`) read until
+    memory ran out (RELIABILITY 279)."""
+    with pytest.raises(ConfigError) as error:
+        load_yaml(device)
+    assert [(p.file, p.key) for p in error.value.problems] == [(device, "(file)")]
+    assert "at most 64 MiB" in str(error.value)

@@ -401,6 +401,34 @@ BAD_YAML = {
         ["actors[0].observed", "'Q'", "['L', 'R']"],
     ),
     "invalid yaml": ("actors: [\n", ["invalid YAML"]),
+    # RELIABILITY 276: a traceback (a list is no set member), or read silently
+    "a pair of lists": (
+        "actors:\n  - {name: X, size: {value: 1, source: s}, attributes: {r: a}}\n"
+        "  - {name: Y, size: {value: 2, source: s}, attributes: {r: b}}\n"
+        "propensity: {codings: {factors: {f: {source: s, attribute: r, "
+        "values: [{pair: [[a], [b]], value: 1}]}}}}\n",
+        ["propensity.codings.factors.f.values[0].pair", "two attribute values [u, v] (text)"],
+    ),
+    "true and false in the matrix": (
+        GOOD_ACTORS + "propensity: {source: s, matrix: [[false, true], [true, false]]}\n",
+        ["propensity.matrix", "no text, true or false"],
+    ),
+    "text in the matrix": (
+        GOOD_ACTORS + "propensity: {source: s, matrix: [['0', '1'], ['1', '0']]}\n",
+        ["propensity.matrix", "no text, true or false"],
+    ),
+    "one label twice": (
+        "observed_labels: [L, L]\n"
+        "actors:\n  - {name: X, size: {value: 1, source: s}, observed: L}\n"
+        "  - {name: Y, size: {value: 2, source: s}, observed: L}\n"
+        "propensity: {source: s, matrix: [[0, 1], [1, 0]]}\n",
+        ["observed_labels", "two different names"],
+    ),
+    "assumptions a text": (
+        "assumptions: sizes guessed\n" + GOOD_ACTORS
+        + "propensity: {source: s, matrix: [[0, 1], [1, 0]]}\n",
+        ["assumptions = 'sizes guessed'", "a list of texts"],
+    ),
 }
 
 
@@ -451,6 +479,25 @@ def test_cli_bad_file_exits_2_with_one_line(tmp_path):
         assert len(proc.stderr.strip().splitlines()) == 1
         assert "Traceback" not in proc.stderr
         assert str(target) in proc.stderr
+
+
+def test_cli_refuses_a_negative_seed_naming_the_option(capsys):
+    """It said "error: expected non-negative integer", naming no option (RELIABILITY 276)."""
+    with pytest.raises(SystemExit) as exit_:
+        ls.main([str(CONF / "toy_triangle.yaml"), "--seed", "-1"])
+    assert exit_.value.code == 2
+    assert "argument --seed: '-1': a whole number >= 0" in capsys.readouterr().err
+
+
+def test_a_csv_the_parser_refuses_is_one_line(tmp_path):
+    """pandas' tokenizer message ends in a newline: the message was two lines."""
+    world = tmp_path / "world.yaml"
+    (tmp_path / "p.csv").write_text(",X,Y\nX,0,1\nY,1,0,5,6\n")
+    world.write_text(GOOD_ACTORS + "propensity: {csv: p.csv}\n")
+    proc = run_cli("balancing-sim-landscape", str(world))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Expected 3 fields in line 3, saw 5)" in proc.stderr
 
 
 # --------------------------------------------------------------------------- replication

@@ -276,12 +276,14 @@ def test_ema_outcomes_must_be_functions():
 # ---------------------------------------------------------------- balancing-sim-sensitivity
 
 
-@pytest.mark.parametrize("value", ["0", "-3"])
-def test_sensitivity_refuses_a_sample_size_below_one(tmp_path, value):
-    """-n 0 died in pandas ("No objects to concatenate") after composing."""
+@pytest.mark.parametrize("value", ["0", "-3", "1"])
+def test_sensitivity_refuses_a_sample_size_below_two(tmp_path, value):
+    """-n 0 died in pandas ("No objects to concatenate") after composing; -n 1 wrote
+    Morris' sigma as NaN with numpy's warnings on stderr (one trajectory has no spread;
+    RELIABILITY 282)."""
     done = run_cli("balancing-sim-sensitivity", "-n", value, "--out", str(tmp_path / "o"))
     assert done.returncode == 2
-    assert f"argument -n/--samples: {value!r}: a whole number >= 1" in done.stderr
+    assert f"argument -n/--samples: {value!r}: a whole number >= 2" in done.stderr
     assert not (tmp_path / "o").exists()
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import owned
-from .config.arguments import add_overrides, output_folder
+from .config.arguments import add_overrides, output_folder, worker_count
 from .config.errors import ConfigError
 from .config.loading import conf_dir
 from .config.yamlfile import load_yaml
@@ -50,7 +50,8 @@ def _checked(ranges: object, where: str) -> dict[str, tuple[float, float]]:
             raise ValueError(f"{where}: {name!r} is not a parameter "
                              f"(parameters: {', '.join(sorted(PARAM_NAMES))})")
         if (not isinstance(pair, list | tuple) or len(pair) != 2
-                or not all(isinstance(v, int | float) for v in pair) or not pair[0] <= pair[1]):
+                or any(isinstance(v, bool) or not isinstance(v, int | float) for v in pair)
+                or not pair[0] <= pair[1]):
             raise ValueError(f"{where}: {name}: {pair!r} is not [low, high] with low <= high")
         out[str(name)] = (float(pair[0]), float(pair[1]))
     return out
@@ -58,13 +59,24 @@ def _checked(ranges: object, where: str) -> dict[str, tuple[float, float]]:
 
 def _table_ranges(path: Path) -> dict[str, tuple[float, float]]:
     """Min-max of each parameter column of a table of draws (CSV or Parquet)."""
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as exc:  # pandas' and pyarrow's parser errors included
+        raise ValueError(f"--ranges {path}: a CSV or Parquet table of draws, one column a "
+                         f"parameter ({' '.join(str(exc).split())})") from None
     columns = [c for c in table.columns if str(c).removeprefix("params.") in PARAM_NAMES]
     if not columns:
         raise ValueError(f"{path}: no parameter columns (parameters: "
                          f"{', '.join(sorted(PARAM_NAMES))})")
-    return {str(c).removeprefix("params."): (float(table[c].min()), float(table[c].max()))
-            for c in columns}
+    out = {}
+    for c in columns:
+        values = pd.to_numeric(table[c], errors="coerce")
+        if values.isna().any() or not np.isfinite(values).all():  # text, gaps, inf
+            row = int(np.flatnonzero(values.isna() | ~np.isfinite(values))[0])
+            raise ValueError(f"--ranges {path}: column {c!r}, row {row + 1}: "
+                             f"{table[c].tolist()[row]!r}: a finite number in every row")
+        out[str(c).removeprefix("params.")] = (float(values.min()), float(values.max()))
+    return out
 
 
 def load_ranges(source: str) -> dict[str, tuple[float, float]]:
@@ -211,7 +223,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a point produces the outcome when it holds in this share of its runs")
     p.add_argument("--density", type=float, default=0.8,
                    help="the reported box is the widest of at least this density")
-    p.add_argument("--workers", type=int, default=1, help="processes")
+    p.add_argument("--workers", type=worker_count, default=1,
+                   help="processes (-1: every core)")
     add_overrides(p, example="params.w_autonomy=0.8")
     p.add_argument("--out", default=None, type=output_folder,  # checked before computing
                    help="output folder (default outputs/discover/<scenario>)")
@@ -219,8 +232,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _prepare(args: argparse.Namespace):
-    if args.samples < 2 or args.runs < 1 or args.workers < 1:
-        raise ValueError("--samples must be at least 2, --runs and --workers at least 1")
+    if args.samples < 2 or args.runs < 1:
+        raise ValueError("--samples must be at least 2, --runs at least 1")
     if not 0.0 < args.share <= 1.0 or not 0.0 <= args.density <= 1.0:
         raise ValueError("--share must be in (0, 1] and --density in [0, 1]")
     spec = parse_outcome(args.outcome)
@@ -249,8 +262,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{len(bounds)} parameters; outcome {spec.text!r}", file=sys.stderr)
     table = study.evaluate(points, {"share": spec.outcome()}, workers=args.workers)
     produces = (table["share"] >= args.share).to_numpy()
+    boxless = bool(produces.all() or not produces.any())
     try:
         owned.check(files)  # again: a user's file put there while it ran is kept
+        if boxless:  # an earlier run's box (another outcome's) is not left beside this one
+            owned.discard([*files[1:3], *files[4:]])
     except owned.ForeignFile as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
@@ -260,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bounds": bounds, "samples": args.samples, "runs": args.runs, "seed": args.seed,
             "share": args.share, "density": args.density, "overrides": list(args.set),
             "points_producing": int(produces.sum()), "points": int(len(produces))}
-    if produces.all() or not produces.any():
+    if boxless:
         meta["box"] = None
         (out / "discovery.json").write_text(json.dumps(meta, indent=2) + "\n")
         owned.record([files[0], files[3]])

@@ -97,8 +97,6 @@ def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | No
     world = experiment.resolved["world"]
     public.check_outcomes(found, *(list(world.get(k) or {}) for k in ("states", "poles",
                                                                       "platforms")))
-    for corner in (0, 1):  # every key exists and both ends of its range are valid, or fail now
-        experiment.configure({key: pair[corner] for key, pair in bounds.items()})
     named: dict[str, list[str]] = {}
     for key in bounds:
         named.setdefault(ema_name(key), []).append(key)
@@ -107,6 +105,8 @@ def model(scenario: str | Sequence[str] = "baseline", uncertainties: Bounds | No
               for n, keys in named.items() if len(keys) > 1]
     if shared:
         raise ConfigError(shared)
+    for corner in (0, 1):  # every key exists and both ends of its range are valid, or fail now
+        experiment.configure({key: pair[corner] for key, pair in bounds.items()})
     label = name or ema_name(experiment.scenario)
     if not isinstance(label, str) or not label.isidentifier():
         raise ConfigError([Problem(SOURCE, "name", label, "a Python identifier (EMA "

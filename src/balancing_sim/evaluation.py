@@ -331,11 +331,15 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
     if values is not None and not isinstance(values, Mapping):
         raise ConfigError([Problem(SOURCE, name, values, "a dict of parameter names or "
                                    "config keys to values")])
-    params, keys = {}, {}
+    params, keys, spelled = {}, {}, {}
     for key, value in (values or {}).items():
         param = str(key).removeprefix("params.")
         if param in PARAM_NAMES:
-            params[param] = value
+            if param in params:  # `w_a` and `params.w_a`: one parameter, never the last kept
+                raise ConfigError([Problem(SOURCE, f"{name}[{key!r}]", value, "a parameter "
+                                           f"given once (it is also given as "
+                                           f"{spelled[param]!r})")])
+            params[param], spelled[param] = value, key
         else:
             keys[str(key)] = value
     return params, keys

@@ -109,3 +109,12 @@ def record(paths: Iterable[Path]) -> None:
                 raise ForeignFile(folder / LIST, "not the list of files balancing-sim wrote")
             atomic_write_bytes(folder / LIST, (json.dumps(sorted(listed | names)) + "\n")
                                .encode(), make_parents=False)
+
+
+def discard(paths: Iterable[Path]) -> None:
+    """Remove the files an earlier command wrote that this one does not write again (a
+    rerun's results must not sit beside another outcome's); never a user's (ForeignFile)."""
+    present = [path for path in map(Path, paths) if path.exists() or path.is_symlink()]
+    check(present)
+    for path in present:
+        path.unlink()

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..config.arguments import count, output_folder
-from ..evaluation import Study, final_posture
+from ..config.arguments import count, output_folder, worker_count
+from ..evaluation import Study, final_posture, find_key
 from . import metrics, owned
 from .plots import OKABE_ITO, label, save, styled
 
@@ -174,20 +174,16 @@ class ModelOutcome:
         sets = [dict(zip(self.names, map(float, row), strict=True)) for row in X]
         table = self.experiment().evaluate(
             sets, {"y": final_posture(self.actor, self.posture)},
-            workers=max(1, min(self.workers, len(X))))
+            workers=self.workers if self.workers == -1 else min(self.workers, len(X)))
         return table["y"].to_numpy()
 
 
 def has_key(resolved: dict, key: str) -> bool:
     """Does a dotted key path name a number in the resolved config?"""
-    node: object = resolved
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
+    found = find_key(resolved, key)
+    if isinstance(found, str):
+        return False
+    node = found[0][found[1]]
     return isinstance(node, int | float) and not isinstance(node, bool)
 
 
@@ -288,8 +284,9 @@ def parser() -> argparse.ArgumentParser:
                    help="a pole id, 'nonaligned' (default), or align_<pole> for the mean "
                         "final weight")
     p.add_argument("--method", choices=METHODS, default="sobol")
-    p.add_argument("-n", "--samples", type=count(1), default=64,
-                   help="base sample size N (Sobol': N*(D+2) points; Morris: N trajectories)")
+    p.add_argument("-n", "--samples", type=count(2), default=64,  # Morris' sigma: 2 or more
+                   help="base sample size N, at least 2 (Sobol': N*(D+2) points; Morris: N "
+                        "trajectories)")
     p.add_argument("--runs", type=int, default=20, help="replicates per point")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH",
@@ -301,7 +298,8 @@ def parser() -> argparse.ArgumentParser:
                    help="relative half-range of the default parameters")
     p.add_argument("--set", action="append", default=[], metavar="OVERRIDE",
                    help="a config override for every run, e.g. scenario.end=2028-12")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=worker_count, default=1,
+                   help="processes (-1: every core)")
     p.add_argument("--out", type=output_folder, default="sensitivity",
                    help="output folder (checked before anything runs)")
     return p

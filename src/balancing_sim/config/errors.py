@@ -14,8 +14,9 @@ size, built in bounded time."""
 
 
 def clip(text: str, width: int) -> str:
-    """`text`, cut to `width` characters with a note of how much was left out."""
-    text = str(text)
+    """`text` on one line (a line break shown as `\\n`, as a value's repr shows it), cut to
+    `width` characters with a note of how much was left out."""
+    text = str(text).replace("\r", "\\r").replace("\n", "\\n")
     if len(text) <= width:
         return text
     return f"{text[:width - 30]}... ({len(text) - width + 30} more characters)"

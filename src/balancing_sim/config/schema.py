@@ -46,6 +46,10 @@ ENGINES = ("ensemble", "mesa")
 SEED_MAX = 2**63 - 1
 """The largest seed: seeds are stored in the contract's int64 `seed` column."""
 BACKENDS = ("loky", "threading", "dask")
+_PORT = r"(6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})"
+SCHEDULER = rf"\A(tcp|tls)://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):{_PORT}\Z"
+"""A Dask scheduler address `runner.backend` may name: tcp:// or tls://, a host, a port
+1-65535 and nothing else (any other form failed in `distributed` with a traceback)."""
 WORKERS = (1, 4096)
 """Worker processes a command may start (`runner.workers`; -1, or `auto`, is every core)."""
 WORKERS_ALLOWED = f"-1 (every core) or a whole number from {WORKERS[0]} to {WORKERS[1]}"
@@ -335,9 +339,10 @@ class RunSettings:
     chunk_runs: int = spec(256, key="runner.chunk_runs", range=(1, 10**7), execution=True)
     record_every: int = spec(1, key="runner.record_every", range=(1, 1200))
     out: str | None = spec(None, what="null or a directory path", execution=True)
-    backend: str = spec("loky", key="runner.backend", choices=BACKENDS, pattern="://",
+    backend: str = spec("loky", key="runner.backend", choices=BACKENDS, pattern=SCHEDULER,
                         execution=True, what=f"{', '.join(BACKENDS)}, or a Dask scheduler "
-                                             "address (tcp://host:port)")
+                                             "address (tcp://host:port or tls://host:port, "
+                                             "a port from 1 to 65535)")
     progress: str = spec("auto", key="runner.progress", choices=PROGRESS, what="auto, on or off",
                          execution=True)
 

@@ -105,10 +105,13 @@ def listing(ids: Collection) -> str:
 
 def find_key(data: Any, key: str) -> tuple[Any, Any] | str:
     """The container and index a dotted key path names in plain config data (list items
-    by index); when it names nothing, what exists where the path leaves the data."""
+    by index, spelled one way: `0`, never `00` or another script's digits, so two
+    spellings never name one place twice); when it names nothing, what exists where the
+    path leaves the data."""
     node, parts = data, key.split(".")
     for depth, part in enumerate(parts):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if (isinstance(node, list) and part.isascii() and part.isdigit()
+                and part == str(int(part)) and int(part) < len(node)):
             index: Any = int(part)
         elif isinstance(node, Mapping) and part in node:
             index = part

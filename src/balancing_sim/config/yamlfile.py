@@ -5,8 +5,8 @@ naming the file, the line and column and the line's text.
 Bounded, so a hostile file cannot hang whatever reads it next: aliases (`*name`) may
 repeat at most `ALIASED` values beyond what the file spells out (a "billion laughs"
 file expands to 10^9), an alias may not contain itself, nesting stops at what the
-parser can follow, and an integer has at most `DIGITS` digits (Python refuses to read
-longer ones)."""
+parser can follow, an integer has at most `DIGITS` digits (Python refuses to read
+longer ones), and a file at most `LARGEST` bytes."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from .errors import ConfigError, Problem, YamlError
 ALIASED = 100_000
 """Values that aliases may add to a file (legitimate files repeat a few sources)."""
 DIGITS = 4_000
+LARGEST = 1 << 26
+"""Bytes a YAML file may hold (64 MiB): reading stops there, so a device that never ends
+(`/dev/zero`, `/dev/urandom`) is refused instead of filling memory."""
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -111,7 +114,13 @@ def load_yaml(path: str | Path) -> object:
     ConfigError naming the file and the line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(LARGEST + 1)
+        if len(raw) > LARGEST:
+            raise ConfigError([Problem(str(path), "(file)", None, "a YAML file of at most "
+                                       f"{LARGEST >> 20} MiB (this one is larger, or a "
+                                       "device that never ends)")])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError([Problem(str(path), "(file)", None,

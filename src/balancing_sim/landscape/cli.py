@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ..config.arguments import count
 from .result import LandscapeResult, analyze
 
 
@@ -56,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="greedy",
         help="move order of the sequential dynamics (default greedy)",
     )
-    ap.add_argument("--seed", type=int, default=0, help="seed for random order / annealing")
+    ap.add_argument("--seed", type=count(0), default=0,
+                    help="seed for random order / annealing")
     args = ap.parse_args(argv)
     if args.top < 1:
         print("balancing-sim-landscape: error: --top must be >= 1", file=sys.stderr)

@@ -159,7 +159,8 @@ def _read_csv(r: Reader) -> tuple[list[str], np.ndarray | None]:
     try:
         df = pd.read_csv(r.file, index_col=0)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        r.add("(file)", None, f"a CSV matrix, actor names as header and first column ({exc})")
+        why = " ".join(str(exc).split())  # pandas' parser messages end in a newline
+        r.add("(file)", None, f"a CSV matrix, actor names as header and first column ({why})")
         return [], None
     rows, cols = [str(x) for x in df.index], [str(x) for x in df.columns]
     if not (_unique_names(r, rows, "index") and _unique_names(r, cols, "header")):
@@ -249,10 +250,12 @@ def _codings_matrix(r: Reader, codings: Codings, names: list[str],
                 vals.append(v)
             table: dict[frozenset, float] = {}
             for k, row in enumerate(spec_.values):
-                if isinstance(row.pair, list) and len(row.pair) == 2:
+                if (isinstance(row.pair, list) and len(row.pair) == 2
+                        and all(isinstance(v, str) for v in row.pair)):
                     table[frozenset(row.pair)] = row.value
                 else:
-                    r.add(f"{key}.values[{k}].pair", row.pair, "two attribute values [u, v]")
+                    r.add(f"{key}.values[{k}].pair", row.pair,
+                          "two attribute values [u, v] (text)")
             for i in range(n):
                 for j in range(i + 1, n):
                     same = spec_.same if vals[i] == vals[j] else spec_.different
@@ -303,6 +306,12 @@ def _propensity(r: Reader, prop: Propensity, names: list[str], actors: Sequence[
     if prop.matrix is not None:
         if prop.source is None:
             r.add("propensity.source", None, "text naming the source of the matrix")
+        rows = prop.matrix if isinstance(prop.matrix, list) else [prop.matrix]
+        entries = [e for row in rows for e in (row if isinstance(row, list) else [row])]
+        if any(isinstance(e, bool | str) for e in entries):  # numpy reads True and '1' as 1
+            r.add("propensity.matrix", prop.matrix, "a numeric matrix (a list of rows of "
+                                                    "numbers; no text, true or false)")
+            return None, {}
         try:
             m = np.array(prop.matrix, dtype=float)
         except (TypeError, ValueError):
@@ -331,8 +340,9 @@ def _observed(r: Reader, spec_: LandscapeFile) -> tuple[np.ndarray | None, tuple
     if all(o is None for o in observed):
         return None, ("bloc 0", "bloc 1")
     labels = spec_.observed_labels
-    if labels is None or len(labels) != 2:
-        r.add("observed_labels", labels, "a list of the two observed blocs' names")
+    if labels is None or len(labels) != 2 or labels[0] == labels[1]:
+        r.add("observed_labels", labels, "a list of the two observed blocs' names (two "
+                                         "different names)")
         return None, ("bloc 0", "bloc 1")
     for i, o in enumerate(observed):
         if o not in labels:
@@ -357,6 +367,10 @@ def world_from_dict(doc: Any, path: Any = None) -> LandscapeWorld:
             r.add(f"actors[{i}].size.value", a.size.value, f"a size > 0 (actor {a.name!r})")
         if a.size.assumption:
             assumptions.append(f"{a.name}.size: {a.size.assumption}")
+    notes = spec_.assumptions
+    if notes is not None and (not isinstance(notes, list)
+                              or not all(isinstance(note, str) for note in notes)):
+        r.add("assumptions", notes, "a list of texts, one assumption each")  # not letters
     errors.raise_if_any()
     p, parts = _propensity(r, spec_.propensity, names, spec_.actors, assumptions)
     obs, labels = _observed(r, spec_)
