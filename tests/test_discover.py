@@ -84,3 +84,21 @@ def test_a_small_discovery_run_finds_a_box(tmp_path, capsys):
     assert set(limits["parameter"]) <= {"w_autonomy", "w_identity"} and len(limits) >= 1
     for ext in ("png", "svg"):
         assert (out / f"discovery.{ext}").stat().st_size > 1000
+
+
+def test_a_box_that_restricts_nothing_says_so(tmp_path, capsys, monkeypatch):
+    """With `--density 0` the widest box is the whole range: it printed pandas' "Empty
+    DataFrame" and its column list instead of a sentence."""
+    from balancing_sim import discovery
+
+    shares = [0.0, 1.0] * 4  # half the points produce the outcome
+    monkeypatch.setattr(discovery.Study, "evaluate", lambda self, points, outcomes,
+                        workers=1: pd.DataFrame({"share": shares[:len(points)]}))
+    code = main(["--outcome", "azerbaijan nonaligned", "--params", "w_autonomy",
+                 "--ranges", "calibration", "--samples", "8", "--runs", "1",
+                 "--density", "0", "--out", str(tmp_path / "disc")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Empty DataFrame" not in out
+    assert "the box restricts no parameter" in out
+    assert pd.read_csv(tmp_path / "disc" / "box.csv").empty

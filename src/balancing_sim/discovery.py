@@ -301,8 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"box {chosen}: coverage {found['coverage']:.2f}, density {found['density']:.2f}, "
           f"mass {found['mass']:.2f} ({int(produces.sum())} of {len(produces)} points "
           "produce the outcome)")
-    print(limits[["parameter", "low", "high", "range_low", "range_high"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3g}"))
+    if len(limits):
+        print(limits[["parameter", "low", "high", "range_low", "range_high"]].to_string(
+            index=False, float_format=lambda v: f"{v:.3g}"))
+    else:
+        print("the box restricts no parameter: the outcome's share is the same across the "
+              "whole range")
     print("\n".join(f"  {p}" for p in [out / "samples.csv", out / "trajectory.csv",
                                         out / "box.csv", out / "discovery.json", *paths]))
     return 0
