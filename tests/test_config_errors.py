@@ -310,3 +310,20 @@ def test_a_problem_is_one_line_whatever_its_key_file_or_reason_holds(tmp_path):
     assert "\n" not in str(problem) and "\r" not in str(problem)
     assert str(problem) == (f"{tmp_path}/a\\nb.yaml: world.states.ga,\"m\\r\\nü = "
                             "'ga,\"m\\nü': a snake_case id\\n(a-z)")
+
+
+@pytest.mark.parametrize("label", ["Al\rpha", "Al\npha", "Al\tpha", "Al\x00pha"])
+def test_a_label_is_one_line_without_control_characters(label):
+    """A label is drawn in figures and tables: one holding `\\r` drew a missing glyph
+    (matplotlib warned of it on stderr), a line break split a legend entry."""
+    data = tiny_world_dict()
+    data["world"]["states"]["alpha"]["label"] = label
+    data["world"]["platforms"]["league"]["label"] = label
+    with pytest.raises(ConfigError) as caught:
+        build_config(data)
+    keys = [p.key for p in caught.value.problems]
+    assert keys == ["world.states.alpha.label", "world.platforms.league.label"]
+    assert caught.value.problems[0].allowed.startswith("text on one line, without control")
+    data["world"]["states"]["alpha"]["label"] = "Ålpha $x$ (1992-)"
+    data["world"]["platforms"]["league"]["label"] = "League, the"
+    build_config(data)

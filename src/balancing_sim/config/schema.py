@@ -115,13 +115,18 @@ class CowSpan:
     last: int | None = spec(None, key="to", range=(1816, 2262))
 
 
+LABEL = {"default_from": "id", "pattern": r"\A[^\x00-\x1f\x7f]*\Z",
+         "what": "text on one line, without control characters (a line break, a tab, ...)"}
+"""A label's rules: a name drawn in figures and tables, one line, as a figure shows it."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Actor:
     """What every actor of a world has: an id (its key), a label, a capability (a
     constant, or by year from the COW codes it sums with the world's capability data)."""
 
     id: str
-    label: str = spec(default_from="id")
+    label: str = spec(**LABEL)
     capability: Sourced = spec(range=CAPABILITY)
     cow: tuple[CowSpan, ...] = ()
 
@@ -176,7 +181,7 @@ class Dated:
 @dataclass(frozen=True, kw_only=True)
 class Platform:
     id: str
-    label: str = spec(default_from="id")
+    label: str = spec(**LABEL)
     leader: str | None = spec(None, ref="poles", also=(NONALIGNED,),
                               what=f"null, {NONALIGNED} or a power center (pole) id")
     kind: str = spec(choices=PLATFORM_KINDS)
