@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import re
 import shlex
@@ -92,7 +93,8 @@ class Scored:
         """ABC's distance (0 best): the Brier score, plus `start_weight` times the Brier
         score of the record's last month (where forward scenarios start), plus the
         patterns' shortfall (no fact of the last month: no such term)."""
-        start = start_weight * self.start_brier if start_weight and self.start_brier >= 0 else 0.0
+        start = (start_weight * self.start_brier
+                 if start_weight and not math.isnan(self.start_brier) else 0.0)
         return self.brier + start + PATTERN_PENALTY * self.shortfall(required)
 
 

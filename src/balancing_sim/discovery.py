@@ -71,8 +71,9 @@ def _table_ranges(path: Path) -> dict[str, tuple[float, float]]:
     out = {}
     for c in columns:
         values = pd.to_numeric(table[c], errors="coerce")
-        if values.isna().any() or not np.isfinite(values).all():  # text, gaps, inf
-            row = int(np.flatnonzero(values.isna() | ~np.isfinite(values))[0])
+        bad = np.flatnonzero(~np.isfinite(values))  # text and gaps (NaN), inf
+        if bad.size:
+            row = int(bad[0])
             raise ValueError(f"--ranges {path}: column {c!r}, row {row + 1}: "
                              f"{table[c].tolist()[row]!r}: a finite number in every row")
         out[str(c).removeprefix("params.")] = (float(values.min()), float(values.max()))

@@ -188,12 +188,12 @@ def record_for_run(path: str | Path, config, hint: str = "") -> tuple[Record, Wo
     world = WorldIds.of(config.world)
     record = load_record(path, world)
     # a continued run records the month before its start too (where it continues)
-    start, end = month_text(first_month(config)), config.scenario.end
-    if not month_index(start) <= record.window.start <= record.window.end <= month_index(end):
+    start, end = first_month(config), month_index(config.scenario.end)
+    if not start <= record.window.start <= record.window.end <= end:
         window = f"{month_text(record.window.start)} to {month_text(record.window.end)}"
         raise ConfigError([Problem(str(path), "window", window, (
-            f"months the run records: {start} to {end} (scenario {config.scenario.name}"
-            f"{hint})"))])
+            f"months the run records: {month_text(start)} to {month_text(end)} (scenario "
+            f"{config.scenario.name}{hint})"))])
     return record, world
 
 

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..results import owner_kind
+from ..results import atomic_write_bytes, owner_kind
 
 LIST = ".balancing-sim-files"
 LIST_MOST = 1 << 22
@@ -95,8 +95,6 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def record(paths: Iterable[Path]) -> None:
     """Add the written paths to their folders' lists (what a later command may replace)."""
-    from ..results import atomic_write_bytes
-
     folders: dict[Path, set[str]] = {}
     for path in map(Path, paths):
         folders.setdefault(path.parent, set()).add(path.name)

@@ -46,6 +46,7 @@ ENGINES = ("ensemble", "mesa")
 SEED_MAX = 2**63 - 1
 """The largest seed: seeds are stored in the contract's int64 `seed` column."""
 BACKENDS = ("loky", "threading", "dask")
+"""No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
 _PORT = r"(6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})"
 SCHEDULER = rf"\A(tcp|tls)://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):{_PORT}\Z"
 """A Dask scheduler address `runner.backend` may name: tcp:// or tls://, a host, a port
@@ -58,7 +59,8 @@ WORKERS_ALLOWED = f"-1 (every core) or a whole number from {WORKERS[0]} to {WORK
 def workers_given(value: int) -> bool:
     """A worker count a command line or the Python API may give: -1 or within WORKERS."""
     return value == -1 or WORKERS[0] <= value <= WORKERS[1]
-"""No `multiprocessing`: its pool loses the task of a killed worker and waits forever."""
+
+
 PROGRESS = {"auto": "auto", "on": "on", "off": "off", True: "on", False: "off"}
 CAPABILITY = (0.0, 1e6)
 

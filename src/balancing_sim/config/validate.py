@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, fields, is_dataclass, replace
 from functools import cache
@@ -432,7 +433,7 @@ def _platform(r: Reader, plat: Platform, key: str, data: Mapping) -> Platform:
               f"a list from {', '.join(STATUSES)} including none and member")
     dated = [d for d in plat.outside_members if is_month(d.start)]
     months = [d.start for d in dated]
-    twice = sorted({m for m in months if months.count(m) > 1})
+    twice = sorted(m for m, n in Counter(months).items() if n > 1)
     if twice:
         r.add(f"{key}.outside_members", months, f"one value from each month ({', '.join(twice)} "
               "given more than once: which would hold is not said)")
