@@ -121,6 +121,51 @@ def test_a_calibration_to_a_cutoff_sees_no_later_month_and_need_not_start_from_t
     assert all(p["w_autonomy"] != pytest.approx(start) for p in tried[1])
 
 
+def test_a_model_up_to_a_month_simulates_the_whole_runs_first_months_only(monkeypatch):
+    """`Model.up_to` stops the runs at a month: the months it simulates are those of the
+    whole scenario bit for bit (each run still draws the whole scenario's randomness), in
+    both engines, and a calibration to a cutoff scores the same, simulating fewer months."""
+    from balancing_sim import ensemble
+    from balancing_sim.config.validate import month_index
+    from balancing_sim.record import windowed
+
+    whole = Model.of("history", runs=3, seed=4)
+    cut = whole.up_to(month_index("1999-12"))
+    assert cut.last_step == month_index("1999-12") - whole.compiled.start_month
+    full, part = whole.panel(whole.params), cut.panel(cut.params)
+    assert part.months[-1] == month_index("1999-12") and len(part.months) == cut.last_step + 1
+    for field in ("align", "status", "viability", "depth"):
+        np.testing.assert_array_equal(getattr(part, field),
+                                      getattr(full, field)[:, :len(part.months)])
+    mesa = Model(cut.compiled, cut.params, runs=1, seed=4, engine="mesa",
+                 last_step=20).panel(cut.params)
+    assert len(mesa.months) == 21
+    np.testing.assert_allclose(mesa.align, full.align[:1, :21], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(mesa.status, full.status[:1, :21])
+
+    record = windowed(load_record(conf_dir() / "record" / "eurasia.yaml",
+                                  load_world_ids(conf_dir() / "world" / "eurasia.yaml")),
+                      "2004-12")
+    months: list[int] = []
+    simulate = ensemble.simulate_block
+
+    def counted(*args, **kwargs):
+        rec = simulate(*args, **kwargs)
+        months.append(len(rec.steps))
+        return rec
+
+    monkeypatch.setattr(ensemble, "simulate_block", counted)
+    none = {"patterns": {}}
+    [scored_whole] = calibrate.evaluate_points(whole, [{}], record, none)
+    [scored_cut] = calibrate.evaluate_points(whole.up_to(record.window.end), [{}], record,
+                                             none)
+    first = whole.compiled.start_month
+    assert months == [whole.compiled.n_steps + 1, record.window.end - first + 1]
+    assert scored_cut == scored_whole
+    with pytest.raises(ValueError, match="last_step must be"):
+        Model(cut.compiled, cut.params, runs=1, last_step=0).panel(cut.params)
+
+
 def test_the_cutoff_calibration_command_writes_its_own_option(tmp_path):
     assert calibrate.main(["--name", "history_to2014", "--samples", "1", "--generations", "0",
                            "--runs", "1", "--out", str(tmp_path)]) == 0

@@ -71,19 +71,103 @@ def test_a_kept_history_end_is_the_replayed_one_and_callers_cannot_change_it():
     compiled, runs = compile_config(config), np.arange(3)
     start.forget_kept()
     first = start.start_state(compiled, config.params, 5, runs)
-    assert len(start._kept) == 1
+    assert len(start._kept) == 3  # one end state a run
     first.align[:] = -1.0  # the caller's copy
     kept = start.start_state(compile_config(config), config.params, 5, runs)
     fresh = start.prefix_end(compiled.prefix, config.params, 5, runs)
     for name in ("align", "status", "tenure", "viability", "openness"):
         np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
-    assert len(start._kept) == 1
+    assert len(start._kept) == 3
     other = config.params.__class__(**{**vars(config.params), "w_autonomy": 2.5})
     moved = start.start_state(compiled, other, 5, runs)
     reseeded = start.start_state(compiled, config.params, 6, runs)
-    assert len(start._kept) == 3
+    assert len(start._kept) == 9
     assert not np.array_equal(moved.align, kept.align)
     assert not np.array_equal(reseeded.align, kept.align)
+
+
+def shared(histories: int, params: str = "calibrated", end: str = "2024-08"):
+    from balancing_sim.world import compile_config
+
+    config, _ = compose(["scenario=baseline", f"scenario.end={end}", f"params={params}",
+                         f"scenario.histories={histories}"])
+    return compile_config(config), config.params
+
+
+def test_runs_share_the_histories_the_scenario_names_and_differ_by_their_own_chance():
+    """With `scenario.histories` H, run r starts where history run r mod H ends (with its
+    own parameters); below H, and with H = 0, every run starts from its own history."""
+    from balancing_sim.dynamics import start
+    from balancing_sim.ensemble import simulate_block
+
+    compiled, params = shared(2)
+    start.forget_kept()
+    begin = start.start_state(compiled, params, 5, np.arange(5))
+    for r in (2, 4):
+        np.testing.assert_array_equal(begin.align[r], begin.align[0])
+    np.testing.assert_array_equal(begin.align[3], begin.align[1])
+    assert not np.array_equal(begin.align[0], begin.align[1])
+    own = start.prefix_end(compiled.prefix, params, 5, np.arange(5))
+    np.testing.assert_array_equal(begin.align[:2], own.align[:2])
+    assert not np.array_equal(begin.align[2], own.align[2])
+    runs = simulate_block(compiled, params, 5, np.arange(5))
+    assert not np.array_equal(runs.align[0, -1], runs.align[2, -1])  # their own chance after
+
+    alone, _ = shared(0)
+    below, _ = shared(1200)
+    for other in (alone, below):
+        np.testing.assert_array_equal(start.start_state(other, params, 5, np.arange(3)).align,
+                                      own.align[:3])
+
+
+def test_shared_histories_follow_the_posterior_draw_of_each_run():
+    """A posterior of M draws and H a multiple of M: runs r and r + H hold the same draw,
+    hence the same history; a block replays each history once."""
+    from balancing_sim.draws import for_runs
+    from balancing_sim.dynamics import start
+
+    compiled, params = shared(240, "posterior")
+    runs = np.array([1, 241, 2, 481])
+    drawn, ids = for_runs(params, runs)
+    assert ids.tolist() == [1, 1, 2, 1]
+    start.forget_kept()
+    begin = start.start_state(compiled, drawn, 3, runs)
+    assert len(start._kept) == 2
+    np.testing.assert_array_equal(begin.align[1], begin.align[0])
+    np.testing.assert_array_equal(begin.align[3], begin.align[0])
+    assert not np.array_equal(begin.align[2], begin.align[0])
+
+
+def test_a_block_replays_only_the_histories_not_kept_and_blocks_do_not_change_numbers(
+        monkeypatch):
+    from balancing_sim.dynamics import start
+    from balancing_sim.ensemble import simulate_block
+
+    compiled, params = shared(3)
+    whole = simulate_block(compiled, params, 9, np.arange(7))
+    start.forget_kept()
+    replayed: list[list[int]] = []
+    replay = start.prefix_end
+    monkeypatch.setattr(start, "prefix_end", lambda p, q, seed, runs: replayed.append(
+        runs.tolist()) or replay(p, q, seed, runs))
+    parts = [simulate_block(compiled, params, 9, np.arange(a, b)) for a, b in ((0, 2), (2, 7))]
+    assert replayed == [[0, 1], [2]]
+    for name in ("align", "status", "viability", "depth"):
+        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in parts]),
+                                      getattr(whole, name))
+
+
+def test_the_engines_agree_on_runs_sharing_a_history():
+    from balancing_sim.ensemble import simulate_block
+    from balancing_sim.model import run_models
+
+    compiled, params = shared(1, end="2024-07")
+    mesa = run_models(compiled, params, 4, np.arange(2))
+    ensemble = simulate_block(compiled, params, 4, np.arange(2))
+    np.testing.assert_array_equal(mesa.align[:, 0], ensemble.align[:, 0])
+    np.testing.assert_array_equal(mesa.align[0, 0], mesa.align[1, 0])
+    np.testing.assert_allclose(mesa.align, ensemble.align, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(mesa.status, ensemble.status)
 
 
 def ongoing_facts():

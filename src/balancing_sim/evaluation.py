@@ -41,7 +41,7 @@ from .config.validate import Collector, Reader, build_config, find_key
 from .contract import ALIGN_PREFIX
 from .draws import held
 from .outcomes import check_outcomes
-from .records import Records, recorded_steps
+from .records import Records, recorded_steps, simulated_steps
 from .validation import Panel, holds
 from .world import Compiled, compile_config
 
@@ -61,6 +61,7 @@ class Model:
     seed: int = 1
     engine: str = "ensemble"
     record_every: int = 1
+    last_step: int | None = None  # simulate only up to this month (`up_to`)
 
     @staticmethod
     def of(scenario: str | Config = "baseline", overrides: Sequence[str] = (),
@@ -85,6 +86,13 @@ class Model:
         checked = read_section(Params, {**dataclasses.asdict(self.params), **clean}, "params")
         return held(checked, {name: getattr(checked, name) for name in clean})
 
+    def up_to(self, month: int) -> Model:
+        """The model simulating only up to `month` (a month index), as a calibration
+        scored up to a cutoff needs: the runs and their months are the whole scenario's
+        (`records.simulated_steps`), the later months are not simulated."""
+        last = month - self.compiled.start_month
+        return dataclasses.replace(self, last_step=min(last, self.compiled.n_steps))
+
     def panel(self, params: Params) -> Panel:
         """The recorded runs of one parameter set."""
         return self.panels([params])[0]
@@ -108,7 +116,8 @@ class Model:
             for first in range(0, len(indices), size):
                 group = indices[first:first + size]
                 block = simulate(self.compiled, together([sets[i] for i in group], self.runs),
-                                 self.seed, np.tile(runs, len(group)), self.record_every)
+                                 self.seed, np.tile(runs, len(group)), self.record_every,
+                                 self.last_step)
                 for j, i in enumerate(group):
                     part = runs_of(block, slice(j * self.runs, (j + 1) * self.runs))
                     panels[i] = Panel.from_records(part, self.compiled)
@@ -125,7 +134,8 @@ class Model:
         """The records of one run (`records.allocate`)."""
         st = self.compiled.structure
         N, P, K = st.n_states, st.n_poles, st.n_platforms
-        months = len(recorded_steps(self.compiled.n_steps, self.record_every))
+        months = len(recorded_steps(simulated_steps(self.compiled, self.last_step),
+                                    self.record_every))
         return months * (8 * N * (P + 1) + N * K + 16 * K)
 
     def check_memory(self, at_once: int = 1) -> None:

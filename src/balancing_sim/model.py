@@ -25,7 +25,7 @@ from .dynamics import (
     start_state,
 )
 from .dynamics.schedule import EVERYONE
-from .records import Records, allocate, recorded_steps, store
+from .records import Records, allocate, recorded_steps, simulated_steps, store
 from .world import Compiled, compile_config
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -193,10 +193,11 @@ def _weight(agent: StateAgent, pole: str) -> float:
 
 
 def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
-               record_every: int = 1) -> Records:
-    """The reference engine: one Mesa model per run, stepped agent by agent."""
+               record_every: int = 1, last_step: int | None = None) -> Records:
+    """The reference engine: one Mesa model per run, stepped agent by agent (up to
+    `last_step`, as `ensemble.simulate_block`)."""
     runs = np.asarray(runs, dtype=np.int64)
-    steps = recorded_steps(compiled.n_steps, record_every)
+    steps = recorded_steps(simulated_steps(compiled, last_step), record_every)
     rec = allocate(runs, steps, compiled)
     rec.draw = draw_ids(params, runs)
     for r, run in enumerate(runs):

@@ -30,6 +30,17 @@ class Records:
     draw: np.ndarray | None = None  # (R,) parameter-set id of each run (posterior draws)
 
 
+def simulated_steps(compiled: Compiled, last_step: int | None = None) -> int:
+    """The months an engine simulates: the scenario's, or only up to `last_step` (a
+    calibration scored up to a cutoff needs no later month; the runs still draw the
+    whole scenario's randomness, so the months simulated are the whole run's)."""
+    if last_step is None:
+        return compiled.n_steps
+    if not 1 <= last_step <= compiled.n_steps:
+        raise ValueError(f"last_step must be 1..{compiled.n_steps}, not {last_step}")
+    return int(last_step)
+
+
 def recorded_steps(n_steps: int, every: int) -> np.ndarray:
     """Step 0, every `every`-th step, and always the last one."""
     steps = np.arange(0, n_steps + 1, every)

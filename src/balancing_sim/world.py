@@ -135,6 +135,7 @@ class Compiled:
     outside: np.ndarray    # (n_steps + 1, K) members outside the world at each step
     renewing: np.ndarray   # (n_steps + 1, K) bool: a fixed-term treaty is renewed that month
     prefix: Compiled | None = None  # the scenario run r continues (`scenario.after`)
+    histories: int = 0  # run r continues the prefix's run r mod histories (0: run r)
 
     def __getstate__(self) -> dict:
         """Its fields, without what `cached_property` derived from them: equal content
@@ -415,4 +416,5 @@ def compile_config(config: Config) -> Compiled:
         events=_events(structure, config.scenario, start),
         start_month=start, n_steps=n_steps,
         year_row=year_row, outside=outside, renewing=renewing, prefix=prefix,
+        histories=config.scenario.histories if prefix is not None else 0,
     )

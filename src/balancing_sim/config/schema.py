@@ -301,6 +301,7 @@ class Scenario:
     memberships: tuple[Membership, ...] = ()
     events: tuple[Event, ...] = spec((), keyed=True)
     after: str = ""  # a scenario whose run r's end state run r starts from (config.prefix)
+    histories: int = spec(0, range=(0, 10**9))  # after: run r continues run r mod histories
 
 
 WEIGHT, SHARE = (0.0, 1e6), (0.0, 1.0)

@@ -1,19 +1,25 @@
 """Where a run starts: its scenario's situation, or where the run it continues ends.
 
 A scenario with a prefix (`scenario.after`, e.g. a forward scenario after the history)
-starts run r from the end state of run r of the prefix, simulated with the same
-parameters and drawn from run r's first generator (stream 0), exactly as the prefix's
-own run r is: forward run r of seed s continues history run r of seed s. Both engines
-call this, so they start from the same arrays.
+starts run r from the end state of run h of the prefix, simulated with run r's
+parameters and drawn from run h's first generator (stream 0), exactly as the prefix's
+own run h is. h is r, or r mod `scenario.histories` when the scenario shares a set of
+histories among its runs: forward runs r, r + H, r + 2H... then start from the same
+history (with the same parameters: a posterior of M draws keeps them alike when M
+divides H) and differ by their own chance only. Both engines call this, so they start
+from the same arrays.
 
-Replaying the prefix is most of a forward run's cost (390 of 515 months for the
-baseline), and a notebook, a sweep over forward settings or a test suite replays the same
-history again and again. The end states are therefore kept, per prefix, parameters, seed
-and runs (a digest of their content), up to `KEEP_BYTES`; a caller gets its own copy.
+Replaying the prefix is most of a forward run's cost (390 of 516 months for the
+baseline). End states are therefore kept per run, keyed by a digest of the prefix, the
+seed, the prefix run and the run's parameter values, up to `KEEP_BYTES` (least recently
+used dropped first): a block replays only the histories no earlier block of the process
+replayed, so shared histories are replayed once per process, and a notebook, a sweep
+over forward settings or a test suite does not replay the same history again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 import threading
@@ -21,36 +27,50 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..config.schema import Params
+from ..config.schema import FREE_PARAMETERS, Params
 from ..world import Compiled
 from .context import Context
 from .schedule import advance
 from .state import RunState, draw_runs, initial_state, run_generators
 
 KEEP_BYTES = 64 * 2**20
-"""Memory the kept end states of prefixes may take (LRU beyond it): small, since every
-worker process of a large command would otherwise fill it with states it never reuses."""
+"""Memory the kept end states may take (LRU beyond it): small, since every worker
+process of a large command would otherwise fill it with states it never reuses."""
 
 _kept: OrderedDict[bytes, RunState] = OrderedDict()
+_kept_bytes = 0
 _lock = threading.Lock()
 
 
+def prefix_runs(compiled: Compiled, runs: np.ndarray) -> np.ndarray:
+    """The run of the prefix each run continues: r, or r mod `histories`."""
+    runs = np.asarray(runs, dtype=np.int64)
+    return runs % compiled.histories if compiled.histories else runs
+
+
 def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
-    """The state of each run at the scenario's first month."""
+    """The state of each run at the scenario's first month (`params` are the runs' own:
+    numbers, or (R,) arrays over `runs`)."""
     runs = np.asarray(runs, dtype=np.int64)
     prefix = compiled.prefix
     if prefix is None:
         return initial_state(compiled, len(runs))
-    key = hashlib.blake2b(pickle.dumps((prefix, params, int(seed), runs.tobytes())),
-                          digest_size=20).digest()
+    origins = prefix_runs(compiled, runs)
+    keys = run_keys(prefix, params, seed, origins)
     with _lock:
-        kept = _kept.get(key)
-        if kept is not None:
-            _kept.move_to_end(key)
-            return kept.copy()
-    end = prefix_end(prefix, params, seed, runs)
-    _keep(key, end.copy())
-    return end
+        found = {k: _kept[k] for k in set(keys) if k in _kept}
+        for k in found:
+            _kept.move_to_end(k)
+    missing = {k: i for i, k in enumerate(keys) if k not in found}  # first run of each
+    if missing:
+        rows = np.fromiter(missing.values(), dtype=np.int64, count=len(missing))
+        end = prefix_end(prefix, runs_of(params, rows, len(runs)), seed, origins[rows])
+        for j, k in enumerate(missing):
+            found[k] = take(end, slice(j, j + 1))
+            _keep(k, found[k])
+    parts = [found[k] for k in keys]
+    return RunState(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                       for f in dataclasses.fields(RunState)})
 
 
 def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
@@ -63,18 +83,47 @@ def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) ->
     return s
 
 
+def run_keys(prefix: Compiled, params: Params, seed: int, origins: np.ndarray) -> list[bytes]:
+    """One key per run: the prefix, the seed, the prefix run it continues and its
+    parameter values (a run's arithmetic does not depend on its block)."""
+    base = pickle.dumps((prefix, int(seed)))
+    values = np.column_stack([np.broadcast_to(np.asarray(getattr(params, n), dtype=float),
+                                              origins.shape) for n in FREE_PARAMETERS])
+    return [hashlib.blake2b(base + origin.tobytes() + row.tobytes(), digest_size=20).digest()
+            for origin, row in zip(origins, values, strict=True)]
+
+
+def runs_of(params: Params, rows: np.ndarray, n_runs: int) -> Params:
+    """The parameters of some of the runs (per-run arrays cut to `rows`)."""
+    return dataclasses.replace(params, **{
+        n: np.asarray(v)[rows] for n in FREE_PARAMETERS
+        if np.ndim(v := getattr(params, n)) and len(v) == n_runs})
+
+
+def take(s: RunState, rows: slice) -> RunState:
+    """A copy of some runs of a state."""
+    return RunState(**{f.name: getattr(s, f.name)[rows].copy()
+                       for f in dataclasses.fields(RunState)})
+
+
 def _size(s: RunState) -> int:
     return sum(a.nbytes for a in vars(s).values() if isinstance(a, np.ndarray))
 
 
 def _keep(key: bytes, state: RunState) -> None:
+    global _kept_bytes
     with _lock:
+        if key in _kept:
+            return
         _kept[key] = state
-        while sum(_size(s) for s in _kept.values()) > KEEP_BYTES and len(_kept) > 1:
-            _kept.popitem(last=False)
+        _kept_bytes += _size(state)
+        while _kept_bytes > KEEP_BYTES and len(_kept) > 1:
+            _kept_bytes -= _size(_kept.popitem(last=False)[1])
 
 
 def forget_kept() -> None:
     """Drop every kept end state (what a replay costs is then measured again)."""
+    global _kept_bytes
     with _lock:
         _kept.clear()
+        _kept_bytes = 0

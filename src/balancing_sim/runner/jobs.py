@@ -31,7 +31,8 @@ from ..records import Records
 from ..world import Compiled
 
 MIN_PARALLEL_CHUNK = 128
-Simulate = Callable[[Compiled, Params, int, np.ndarray, int], Records]
+Simulate = Callable[..., Records]
+"""(compiled, params, seed, runs, record_every, last_step=None) -> Records."""
 
 
 def simulator(engine: str) -> Simulate:
