@@ -93,6 +93,25 @@ def test_sensitivity_command_writes_csv_figure_and_problem(tmp_path, capsys):
     assert meta["method"] == "morris" and meta["problem"]["names"] == ["w_autonomy",
                                                                         "w_polarization"]
     assert (out / "sensitivity.png").is_file() and (out / "sensitivity.svg").is_file()
+    # effects that are all 0 rank nothing: said on stderr and kept in problem.json
+    assert meta["caution"].startswith("every elementary effect is 0")
+    assert f"warning: {meta['caution']}" in capsys.readouterr().err
+
+
+def test_indices_too_uncertain_to_rank_the_factors_come_with_a_caution():
+    narrow = pd.DataFrame({"parameter": ["a", "b"], "S1": [0.6, 0.1], "S1_conf": [0.05, 0.2],
+                           "ST": [0.7, 0.2], "ST_conf": [0.1, 0.05]})
+    assert sa.caution(narrow, "sobol") is None
+    wide = narrow.assign(ST_conf=[0.1, 0.35])
+    assert "+-0.35" in sa.caution(wide, "sobol")
+    morris = pd.DataFrame({"parameter": ["a"], "mu": [0.4], "mu_star": [0.4], "sigma": [0.1],
+                           "mu_star_conf": [0.1]})
+    assert sa.caution(morris, "morris") is None
+    assert "every elementary effect is 0" in sa.caution(morris.assign(mu_star=0.0), "morris")
+    assert "largest mu* is 0.4" in sa.caution(morris.assign(mu_star_conf=0.3),
+                                                       "morris")
+    assert sa.caution(narrow, "sobol", np.array([0.5, 0.2])) is None
+    assert "is 0.5 at every point" in sa.caution(narrow, "sobol", np.array([0.5, 0.5]))
 
 
 @pytest.mark.parametrize("args", [["--actor", "nowhere"], ["--posture", "sideways"],

@@ -108,6 +108,36 @@ def analyze(prob: dict, X: np.ndarray, Y: np.ndarray, method: str = "sobol", see
                          **{c: np.asarray(res[c], dtype=float) for c in cols}})
 
 
+WIDE = 0.2
+"""A Sobol' index's confidence half-width beyond which the indices are read as noise
+(indices lie in [0, 1]); for Morris, WIDE x 2.5 = half the largest mu*."""
+
+
+def caution(indices: pd.DataFrame, method: str, Y: np.ndarray | None = None) -> str | None:
+    """What to tell a reader of indices that cannot rank the factors, or None: an outcome
+    that never changed, or confidence intervals too wide (few samples)."""
+    if Y is not None and len(Y) and np.ptp(Y) == 0:
+        return (f"the outcome is {float(Y[0]):.3g} at every point: no factor moved it over "
+                "these ranges with these runs (widen the ranges, or raise --runs)")
+    if method == "sobol":
+        widest = float(indices[["S1_conf", "ST_conf"]].to_numpy().max(initial=0.0))
+        if widest <= WIDE:
+            return None
+        scale = "the indices lie in [0, 1]"
+    else:
+        widest = float(indices["mu_star_conf"].max())
+        top = float(indices["mu_star"].max())
+        if top == 0:
+            return ("every elementary effect is 0: no factor moved the outcome along these "
+                    "trajectories (raise -n, or --runs)")
+        if not widest > 2.5 * WIDE * top:
+            return None
+        scale = f"the largest mu* is {top:.3g}"
+    return (f"the widest confidence interval is +-{widest:.3g} ({scale}): too few samples "
+            "to rank the factors; raise -n (Sobol' estimates usually need hundreds of "
+            "base samples)")
+
+
 def run(prob: dict, evaluate: Callable[[np.ndarray], np.ndarray], method: str = "sobol",
         n: int = 64, seed: int = 1, conf_level: float = 0.95
         ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
@@ -332,9 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     title = (f"{METHOD_NAMES[args.method]} indices of P({base.actor} ends {base.posture}), "
              f"scenario {args.scenario}; {points} points x {args.runs} runs")
     fig = sensitivity_figure(indices, args.method, title)
+    warning = caution(indices, args.method, Y)
     meta = {"method": args.method, "scenario": args.scenario, "actor": base.actor,
             "posture": base.posture, "samples": args.samples, "runs": args.runs,
-            "seed": args.seed, "overrides": list(args.set), "points": points}
+            "seed": args.seed, "overrides": list(args.set), "points": points,
+            "caution": warning}
     try:
         paths = write(args.out, prob, X, Y, indices, fig, meta)
     except owned.ForeignFile as exc:  # a user's file put there while it ran: kept
@@ -342,4 +374,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("\n".join(f"  {p}" for p in paths))
+    if warning:
+        print(f"balancing-sim-sensitivity: warning: {warning}", file=sys.stderr)
     return 0

@@ -86,11 +86,12 @@ def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) ->
 def run_keys(prefix: Compiled, params: Params, seed: int, origins: np.ndarray) -> list[bytes]:
     """One key per run: the prefix, the seed, the prefix run it continues and its
     parameter values (a run's arithmetic does not depend on its block)."""
-    base = pickle.dumps((prefix, int(seed)))
-    values = np.column_stack([np.broadcast_to(np.asarray(getattr(params, n), dtype=float),
-                                              origins.shape) for n in FREE_PARAMETERS])
-    return [hashlib.blake2b(base + origin.tobytes() + row.tobytes(), digest_size=20).digest()
-            for origin, row in zip(origins, values, strict=True)]
+    base = hashlib.blake2b(pickle.dumps((prefix, int(seed))), digest_size=20).digest()
+    values = np.column_stack([origins.astype(float), *(
+        np.broadcast_to(np.asarray(getattr(params, n), dtype=float), origins.shape)
+        for n in FREE_PARAMETERS)])
+    return [hashlib.blake2b(row.tobytes(), key=base, digest_size=20).digest()
+            for row in values]
 
 
 def runs_of(params: Params, rows: np.ndarray, n_runs: int) -> Params:
