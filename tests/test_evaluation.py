@@ -164,6 +164,8 @@ def test_a_model_up_to_a_month_simulates_the_whole_runs_first_months_only(monkey
     assert scored_cut == scored_whole
     with pytest.raises(ValueError, match="last_step must be"):
         Model(cut.compiled, cut.params, runs=1, last_step=0).panel(cut.params)
+    with pytest.raises(ValueError, match="not after the scenario's first month"):
+        whole.up_to(whole.compiled.start_month)
 
 
 def test_the_cutoff_calibration_command_writes_its_own_option(tmp_path):

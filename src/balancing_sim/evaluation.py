@@ -91,6 +91,9 @@ class Model:
         scored up to a cutoff needs: the runs and their months are the whole scenario's
         (`records.simulated_steps`), the later months are not simulated."""
         last = month - self.compiled.start_month
+        if last < 1:
+            raise ValueError(f"month {month} is not after the scenario's first month "
+                             f"({self.compiled.start_month}): nothing would be simulated")
         return dataclasses.replace(self, last_step=min(last, self.compiled.n_steps))
 
     def panel(self, params: Params) -> Panel:
