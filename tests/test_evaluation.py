@@ -130,7 +130,8 @@ def test_a_model_up_to_a_month_simulates_the_whole_runs_first_months_only(monkey
     from balancing_sim.record import windowed
 
     whole = Model.of("history", runs=3, seed=4)
-    cut = whole.up_to(month_index("1999-12"))
+    cut = whole.up_to("1999-12")
+    assert cut.last_step == whole.up_to(month_index("1999-12")).last_step
     assert cut.last_step == month_index("1999-12") - whole.compiled.start_month
     full, part = whole.panel(whole.params), cut.panel(cut.params)
     assert part.months[-1] == month_index("1999-12") and len(part.months) == cut.last_step + 1

@@ -37,7 +37,7 @@ from .config.schema import (
     Params,
     workers_given,
 )
-from .config.validate import Collector, Reader, build_config, find_key
+from .config.validate import Collector, Reader, build_config, find_key, month_index
 from .contract import ALIGN_PREFIX
 from .draws import held
 from .outcomes import check_outcomes
@@ -86,11 +86,12 @@ class Model:
         checked = read_section(Params, {**dataclasses.asdict(self.params), **clean}, "params")
         return held(checked, {name: getattr(checked, name) for name in clean})
 
-    def up_to(self, month: int) -> Model:
-        """The model simulating only up to `month` (a month index), as a calibration
-        scored up to a cutoff needs: the runs and their months are the whole scenario's
-        (`records.simulated_steps`), the later months are not simulated."""
-        last = month - self.compiled.start_month
+    def up_to(self, month: int | str) -> Model:
+        """The model simulating only up to `month` ("YYYY-MM", or a month index), as a
+        calibration scored up to a cutoff needs: the runs and their months are the whole
+        scenario's (`records.simulated_steps`), the later months are not simulated."""
+        last = (month_index(month) if isinstance(month, str) else int(month)
+                ) - self.compiled.start_month
         if last < 1:
             raise ValueError(f"month {month} is not after the scenario's first month "
                              f"({self.compiled.start_month}): nothing would be simulated")
