@@ -544,6 +544,18 @@ def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[
             _table(part.drop(columns=[c for c in drop if c in part]))]
 
 
+def shared_histories(config: dict, runs: int) -> str:
+    """What a reader of the intervals must know when runs share histories
+    (`scenario.histories`, docs/ODD.md, Initialization), or ''."""
+    scenario = config.get("scenario") if isinstance(config.get("scenario"), dict) else {}
+    shared = scenario.get("histories") or 0
+    if not scenario.get("after") or not shared or runs <= shared:
+        return ""
+    return (f"runs share {shared} histories (scenario.histories): run r starts where "
+            f"history run r mod {shared} ends, so the intervals, which count {runs} runs, "
+            "are too narrow for outcomes the history settles (docs/ODD.md, Initialization)")
+
+
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
     """The report as one HTML string (no external resources)."""
     config = scenario_config(res)
@@ -564,6 +576,7 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
     swept = metrics.swept_columns(traj)
     if swept:
         meta.append(("swept columns", ", ".join(swept)))
+    meta.append(("shared histories", shared_histories(config, runs)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
