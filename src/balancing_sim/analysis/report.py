@@ -544,6 +544,24 @@ def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[
             _table(part.drop(columns=[c for c in drop if c in part]))]
 
 
+def shared_histories(res) -> str:
+    """What the header says when runs share histories (`scenario.histories` H, fewer than
+    the runs, in a continued scenario), or "": the intervals count runs as independent
+    (docs/ODD.md, Initialization)."""
+    config = res.config or {}
+    points = None if "scenario" in config else config.get("points")
+    configs = [_point_config(res, pid) or {} for pid in points] if points else [config]
+    shared = sorted({(int(h), int(c.get("runs") or 0)) for c in configs
+                     if isinstance(sc := c.get("scenario"), dict) and sc.get("after")
+                     and (h := sc.get("histories")) and int(c.get("runs") or 0) > int(h)})
+    if not shared:
+        return ""
+    counts = "; ".join(f"{runs} runs on {h} histories" for h, runs in shared)
+    return (f"{counts} (scenario.histories): run r starts where history run r mod H ends, so "
+            "the intervals, which count runs as independent, are too narrow for outcomes "
+            "the history settles (docs/ODD.md, Initialization)")
+
+
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
     """The report as one HTML string (no external resources)."""
     config = scenario_config(res)
@@ -564,6 +582,7 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
     swept = metrics.swept_columns(traj)
     if swept:
         meta.append(("swept columns", ", ".join(swept)))
+    meta.append(("shared histories", shared_histories(res)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
