@@ -117,7 +117,7 @@ def test_a_report_of_runs_sharing_histories_says_so_in_its_header(tmp_path):
         return report.shared_histories(SimpleNamespace(config=config, path=None))
 
     assert said(3, 2).startswith("3 runs on 2 histories")
-    assert said(2, 2) == said(3, 0) == said(3, 2, after="") == ""
+    assert said(2, 2) == said(3, 0) == said(3, 2, after="") == said(3, "x") == ""
 
 
 SWEEP_FIGURES = ["outcomes", *(f"fan_baseline_w_autonomy={a}_w_polarization={p}"

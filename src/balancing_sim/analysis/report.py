@@ -551,9 +551,10 @@ def shared_histories(res) -> str:
     config = res.config or {}
     points = None if "scenario" in config else config.get("points")
     configs = [_point_config(res, pid) or {} for pid in points] if points else [config]
-    shared = sorted({(int(h), int(c.get("runs") or 0)) for c in configs
-                     if isinstance(sc := c.get("scenario"), dict) and sc.get("after")
-                     and (h := sc.get("histories")) and int(c.get("runs") or 0) > int(h)})
+    counted = [(sc.get("histories"), c.get("runs")) for c in configs
+               if isinstance(sc := c.get("scenario"), dict) and sc.get("after")]
+    shared = sorted({(h, runs) for h, runs in counted  # a hand-edited value: not read
+                     if type(h) is int and type(runs) is int and 0 < h < runs})
     if not shared:
         return ""
     counts = "; ".join(f"{runs} runs on {h} histories" for h, runs in shared)
