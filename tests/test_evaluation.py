@@ -177,6 +177,53 @@ def test_the_cutoff_calibration_command_writes_its_own_option(tmp_path):
     assert not (tmp_path / "calibrated.yaml").exists()
 
 
+def test_a_cutoff_with_records_every_few_months_scores_the_whole_runs_months():
+    """With `runner.record_every` > 1, `up_to` records only months the whole run records
+    (and the first at or after the cutoff): a calibration to a cutoff scores as the whole
+    run does (rt11: it recorded the cutoff month itself, and the scores moved)."""
+    from balancing_sim.record import windowed
+
+    whole = Model.of("history", ["runner.record_every=12"], runs=2, seed=4)
+    record = windowed(load_record(conf_dir() / "record" / "eurasia.yaml",
+                                  load_world_ids(conf_dir() / "world" / "eurasia.yaml")),
+                      "2004-12")
+    cut = whole.up_to(record.window.end)
+    full, part = whole.panel(whole.params), cut.panel(cut.params)
+    assert set(part.months) <= set(full.months)
+    assert part.months[-2] < record.window.end <= part.months[-1]
+    for field in ("align", "status"):
+        np.testing.assert_array_equal(getattr(part, field),
+                                      getattr(full, field)[:, :len(part.months)])
+    none = {"patterns": {}}
+    [scored_whole] = calibrate.evaluate_points(whole, [{}], record, none)
+    [scored_cut] = calibrate.evaluate_points(cut, [{}], record, none)
+    assert (scored_cut.record_score, scored_cut.brier) == (scored_whole.record_score,
+                                                           scored_whole.brier)
+    np.testing.assert_array_equal(scored_cut.start_brier, scored_whole.start_brier)
+
+
+def test_a_calibration_to_a_record_of_the_first_month_alone_runs(tmp_path, capsys):
+    """A user's record whose window is the run's first month only (a forward scenario's
+    start, where the history ends): accepted by `record_for_run`, so the calibration runs
+    (rt11: `Model.up_to` refused the month and the command ended in a traceback)."""
+    import yaml
+
+    data = yaml.safe_load((conf_dir() / "record" / "eurasia.yaml").read_text(encoding="utf-8"))
+    month = "2024-06"
+    data["window"] = {"from": month, "to": month}
+    for kind in ("memberships", "postures", "structure"):
+        data[kind] = [{**fact, "from": month, "to": month} for fact in data.get(kind) or []
+                      if fact["from"] <= month <= fact["to"]]
+    path = tmp_path / "june.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert calibrate.main(["--record", str(path), "--scenario", "baseline", "--samples", "1",
+                           "--generations", "0", "--runs", "1", "--workers", "1",
+                           "--out", str(out)]) == 0
+    assert (out / "calibrated.yaml").is_file()
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_calibration_scores_are_the_record_modules():
     """The record score and Brier the calibration computes from per-run outcomes are
     those of `record.record_score` and `record.brier` on the same runs."""

@@ -100,6 +100,26 @@ def test_report_is_valid_html_naming_every_figure(run_dir, tmp_path):
         "final hedging", "P(in a bloc at the end)", "P(in a bloc at some month)"}
 
 
+def test_a_report_of_runs_sharing_histories_says_so_in_its_header(tmp_path):
+    """docs/ANALYSIS.md: for more runs than `scenario.histories`, the header says the
+    runs share histories (rt11: nothing said it, and the intervals read as independent)."""
+    from types import SimpleNamespace
+
+    out = tmp_path / "shared"
+    bs.simulate("baseline", runs=3, seed=1, out=out,
+                overrides=["scenario.end=2024-08", "scenario.histories=2"])
+    assert cli.report_main([str(out), "--out", str(tmp_path / "r.html")]) == 0
+    text = " ".join(parse(tmp_path / "r.html").text)
+    assert "shared histories" in text and "3 runs on 2 histories" in text
+
+    def said(runs, histories, after="history"):
+        config = {"runs": runs, "scenario": {"after": after, "histories": histories}}
+        return report.shared_histories(SimpleNamespace(config=config, path=None))
+
+    assert said(3, 2).startswith("3 runs on 2 histories")
+    assert said(2, 2) == said(3, 0) == said(3, 2, after="") == said(3, "x") == ""
+
+
 SWEEP_FIGURES = ["outcomes", *(f"fan_baseline_w_autonomy={a}_w_polarization={p}"
                                for a in (0.6, 2.5) for p in (0.5, 2.5)),
                  "platforms", "hedging", "blocs",

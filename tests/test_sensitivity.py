@@ -114,6 +114,34 @@ def test_indices_too_uncertain_to_rank_the_factors_come_with_a_caution():
     assert "is 0.5 at every point" in sa.caution(narrow, "sobol", np.array([0.5, 0.5]))
 
 
+@pytest.mark.filterwarnings("ignore:Constant values encountered")
+def test_indices_that_are_not_numbers_or_all_0_of_a_moving_outcome_come_with_a_caution():
+    """rt11: NaN intervals (Morris) or NaN indices with narrow intervals (Sobol') passed
+    as rankable, and so did Sobol' indices all 0 of an outcome that changed between points
+    (SALib returns them for an outcome that moved at one point of a small sample); a
+    Morris caution told of Sobol' base samples."""
+    nan, moved = math.nan, np.array([0.0, 1.0, 0.0])
+    sobol = pd.DataFrame({"parameter": ["a", "b"], "S1": [0.6, 0.1], "S1_conf": [0.05, 0.1],
+                          "ST": [0.7, 0.2], "ST_conf": [0.1, 0.05]})
+    assert sa.caution(sobol, "sobol", moved) is None
+    assert "not numbers" in sa.caution(sobol.assign(S1=[nan, 0.1]), "sobol", moved)
+    assert "not numbers" in sa.caution(sobol.assign(ST_conf=[nan, 0.1]), "sobol", moved)
+    zero = sobol.assign(S1=0.0, S1_conf=0.0, ST=0.0, ST_conf=0.0)
+    assert "every index is 0" in sa.caution(zero, "sobol", moved)
+    prob = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    X = sa.sample(prob, "sobol", 2, seed=1)
+    Y = np.where(np.arange(len(X)) == 1, 1.0, 0.0)
+    assert "every index is 0" in sa.caution(sa.analyze(prob, X, Y, "sobol"), "sobol", Y)
+    morris = pd.DataFrame({"parameter": ["a", "b"], "mu": [0.4, 0.1], "mu_star": [0.4, 0.1],
+                           "sigma": [0.1, 0.1], "mu_star_conf": [0.1, 0.05]})
+    assert sa.caution(morris, "morris", moved) is None
+    for broken in (morris.assign(mu_star_conf=nan), morris.assign(mu_star=[nan, 0.1]),
+                   morris.assign(mu_star_conf=[nan, 0.05])):
+        assert "not numbers" in sa.caution(broken, "morris", moved)
+    wide = sa.caution(morris.assign(mu_star_conf=0.3), "morris", moved)
+    assert "Sobol'" not in wide and "trajectories" in wide
+
+
 @pytest.mark.parametrize("args", [["--actor", "nowhere"], ["--posture", "sideways"],
                                   ["--param", "w_nothing=0:1"], ["--param", "w_autonomy=2"]])
 def test_sensitivity_command_rejects_bad_input(args, tmp_path, capsys):

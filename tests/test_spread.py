@@ -230,12 +230,6 @@ def test_the_report_of_drawn_runs_shows_parameter_and_chance(tmp_path):
     page = report.render(drawn, plots_, numbers)
     assert "Parameter vs chance" in page
     assert "shared histories" not in page
-    # runs sharing histories: the report says its intervals count runs, not histories
-    scenario = {**res.config["scenario"], "histories": 4}
-    shared = Results(tables, summary=res.summary, config={**res.config, "scenario": scenario})
-    assert "runs share 4 histories" in report.render(shared, [], numbers)
-    assert report.shared_histories({"scenario": {**scenario, "after": ""}}, 9) == ""
-    assert report.shared_histories({"scenario": {**scenario, "histories": 9}}, 9) == ""
 
 
 def test_streamed_split_equals_pandas(monkeypatch):

@@ -396,8 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         patterns = (load_patterns(root / settings["patterns"])
                     if settings.get("patterns") and not own else {"patterns": {}})
         record = windowed(record, settings.get("until"))
-        if not patterns["patterns"]:  # no month after the record's is scored
-            model = model.up_to(record.window.end)
+        if not patterns["patterns"] and record.window.end > model.compiled.start_month:
+            model = model.up_to(record.window.end)  # no month after the record's is scored
     except ConfigError as exc:
         print(f"balancing-sim-calibrate: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ import numpy as np
 from .config.schema import Params
 from .draws import for_runs
 from .dynamics import Context, Randomness, advance, draw_runs, run_generators, start_state
-from .records import Records, allocate, recorded_steps, simulated_steps, store
+from .records import Records, allocate, steps_of, store
 from .world import Compiled
 
 
@@ -20,11 +20,11 @@ def simulate_block(compiled: Compiled, params: Params, seed: int, runs: np.ndarr
     """Run the given run indices together; identical to running each alone (a run that
     continues a prefix starts where that run of the prefix ends: `start_state`). With
     `last_step`, only the months up to it are simulated: the draws are the whole
-    scenario's, so those months are the whole run's (`records.simulated_steps`)."""
+    scenario's, so those months are the whole run's (`records.steps_of`)."""
     runs = np.asarray(runs, dtype=np.int64)
     params, ids = for_runs(params, runs)  # posterior draws: one value per run
     rnd = draw(compiled, seed, runs)
-    steps = recorded_steps(simulated_steps(compiled, last_step), record_every)
+    steps = steps_of(compiled, record_every, last_step)
     rec = allocate(runs, steps, compiled)
     rec.draw = ids
     s = start_state(compiled, params, seed, runs)

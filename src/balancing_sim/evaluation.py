@@ -41,7 +41,7 @@ from .config.validate import Collector, Reader, build_config, find_key, month_in
 from .contract import ALIGN_PREFIX
 from .draws import held
 from .outcomes import check_outcomes
-from .records import Records, recorded_steps, simulated_steps
+from .records import Records, steps_of
 from .validation import Panel, holds
 from .world import Compiled, compile_config
 
@@ -89,7 +89,8 @@ class Model:
     def up_to(self, month: int | str) -> Model:
         """The model simulating only up to `month` ("YYYY-MM", or a month index), as a
         calibration scored up to a cutoff needs: the runs and their months are the whole
-        scenario's (`records.simulated_steps`), the later months are not simulated."""
+        scenario's, the later months are not simulated (with `record_every` > 1, up to the
+        first month the whole run records at or after `month`: `records.steps_of`)."""
         last = (month_index(month) if isinstance(month, str) else int(month)
                 ) - self.compiled.start_month
         if last < 1:
@@ -138,8 +139,7 @@ class Model:
         """The records of one run (`records.allocate`)."""
         st = self.compiled.structure
         N, P, K = st.n_states, st.n_poles, st.n_platforms
-        months = len(recorded_steps(simulated_steps(self.compiled, self.last_step),
-                                    self.record_every))
+        months = len(steps_of(self.compiled, self.record_every, self.last_step))
         return months * (8 * N * (P + 1) + N * K + 16 * K)
 
     def check_memory(self, at_once: int = 1) -> None:

@@ -25,7 +25,7 @@ from .dynamics import (
     start_state,
 )
 from .dynamics.schedule import EVERYONE
-from .records import Records, allocate, recorded_steps, simulated_steps, store
+from .records import Records, allocate, steps_of, store
 from .world import Compiled, compile_config
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -197,7 +197,7 @@ def run_models(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
     """The reference engine: one Mesa model per run, stepped agent by agent (up to
     `last_step`, as `ensemble.simulate_block`)."""
     runs = np.asarray(runs, dtype=np.int64)
-    steps = recorded_steps(simulated_steps(compiled, last_step), record_every)
+    steps = steps_of(compiled, record_every, last_step)
     rec = allocate(runs, steps, compiled)
     rec.draw = draw_ids(params, runs)
     for r, run in enumerate(runs):

@@ -47,6 +47,18 @@ def recorded_steps(n_steps: int, every: int) -> np.ndarray:
     return steps if steps[-1] == n_steps else np.append(steps, n_steps)
 
 
+def steps_of(compiled: Compiled, every: int = 1, last_step: int | None = None) -> np.ndarray:
+    """The steps an engine records: the whole scenario's (`recorded_steps`), or, with
+    `last_step`, those up to the first of them at or after it. Only months the whole run
+    records, and one at or after the cutoff: a calibration scored up to the cutoff then
+    sees the same months, and the same last month, as with the whole run."""
+    steps = recorded_steps(compiled.n_steps, every)
+    if last_step is None:
+        return steps
+    last = simulated_steps(compiled, last_step)
+    return steps[:int(np.searchsorted(steps, last)) + 1]
+
+
 def allocate(runs: np.ndarray, steps: np.ndarray, compiled: Compiled) -> Records:
     st = compiled.structure
     R, M = len(runs), len(steps)

@@ -544,16 +544,23 @@ def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[
             _table(part.drop(columns=[c for c in drop if c in part]))]
 
 
-def shared_histories(config: dict, runs: int) -> str:
-    """What a reader of the intervals must know when runs share histories
-    (`scenario.histories`, docs/ODD.md, Initialization), or ''."""
-    scenario = config.get("scenario") if isinstance(config.get("scenario"), dict) else {}
-    shared = scenario.get("histories") or 0
-    if not scenario.get("after") or not shared or runs <= shared:
+def shared_histories(res) -> str:
+    """What the header says when runs share histories (`scenario.histories` H, fewer than
+    the runs, in a continued scenario), or "": the intervals count runs as independent
+    (docs/ODD.md, Initialization)."""
+    config = res.config or {}
+    points = None if "scenario" in config else config.get("points")
+    configs = [_point_config(res, pid) or {} for pid in points] if points else [config]
+    counted = [(sc.get("histories"), c.get("runs")) for c in configs
+               if isinstance(sc := c.get("scenario"), dict) and sc.get("after")]
+    shared = sorted({(h, runs) for h, runs in counted  # a hand-edited value: not read
+                     if type(h) is int and type(runs) is int and 0 < h < runs})
+    if not shared:
         return ""
-    return (f"runs share {shared} histories (scenario.histories): run r starts where "
-            f"history run r mod {shared} ends, so the intervals, which count {runs} runs, "
-            "are too narrow for outcomes the history settles (docs/ODD.md, Initialization)")
+    counts = "; ".join(f"{runs} runs on {h} histories" for h, runs in shared)
+    return (f"{counts} (scenario.histories): run r starts where history run r mod H ends, so "
+            "the intervals, which count runs as independent, are too narrow for outcomes "
+            "the history settles (docs/ODD.md, Initialization)")
 
 
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
@@ -576,7 +583,7 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
     swept = metrics.swept_columns(traj)
     if swept:
         meta.append(("swept columns", ", ".join(swept)))
-    meta.append(("shared histories", shared_histories(config, runs)))
+    meta.append(("shared histories", shared_histories(res)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",

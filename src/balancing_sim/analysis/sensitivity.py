@@ -115,11 +115,23 @@ WIDE = 0.2
 
 def caution(indices: pd.DataFrame, method: str, Y: np.ndarray | None = None) -> str | None:
     """What to tell a reader of indices that cannot rank the factors, or None: an outcome
-    that never changed, or confidence intervals too wide (few samples)."""
+    that never changed, indices or intervals that are not numbers, every index 0 though
+    the outcome changed, or confidence intervals too wide (few samples)."""
     if Y is not None and len(Y) and np.ptp(Y) == 0:
         return (f"the outcome is {float(Y[0]):.3g} at every point: no factor moved it over "
                 "these ranges with these runs (widen the ranges, or raise --runs)")
+    more = ("raise -n (Sobol' estimates usually need hundreds of base samples)"
+            if method == "sobol" else "raise -n (more trajectories)")
+    columns = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star",
+                                                                           "mu_star_conf"]
+    values = indices[columns].to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        return ("some indices or their confidence intervals are not numbers: the samples "
+                f"cannot rank the factors; {more}")
     if method == "sobol":
+        if not np.any(indices[["S1", "ST"]].to_numpy()):
+            return ("every index is 0 though the outcome changed between points: too few "
+                    f"samples to rank the factors; {more}")
         widest = float(indices[["S1_conf", "ST_conf"]].to_numpy().max(initial=0.0))
         if widest <= WIDE:
             return None
@@ -134,8 +146,7 @@ def caution(indices: pd.DataFrame, method: str, Y: np.ndarray | None = None) -> 
             return None
         scale = f"the largest mu* is {top:.3g}"
     return (f"the widest confidence interval is +-{widest:.3g} ({scale}): too few samples "
-            "to rank the factors; raise -n (Sobol' estimates usually need hundreds of "
-            "base samples)")
+            f"to rank the factors; {more}")
 
 
 def run(prob: dict, evaluate: Callable[[np.ndarray], np.ndarray], method: str = "sobol",
