@@ -165,8 +165,11 @@ def test_a_model_up_to_a_month_simulates_the_whole_runs_first_months_only(monkey
     assert scored_cut == scored_whole
     with pytest.raises(ValueError, match="last_step must be"):
         Model(cut.compiled, cut.params, runs=1, last_step=0).panel(cut.params)
-    with pytest.raises(ValueError, match="not after the scenario's first month"):
+    with pytest.raises(ValueError, match=r"not after the scenario's first month \(1992-01\)"):
         whole.up_to(whole.compiled.start_month)
+    for odd in (True, 155.5, None):
+        with pytest.raises(ValueError, match="'YYYY-MM' or a month index"):
+            whole.up_to(odd)
 
 
 def test_the_cutoff_calibration_command_writes_its_own_option(tmp_path):

@@ -91,11 +91,14 @@ class Model:
         calibration scored up to a cutoff needs: the runs and their months are the whole
         scenario's, the later months are not simulated (with `record_every` > 1, up to the
         first month the whole run records at or after `month`: `records.steps_of`)."""
-        last = (month_index(month) if isinstance(month, str) else int(month)
-                ) - self.compiled.start_month
+        if isinstance(month, bool) or not isinstance(month, str | Integral):
+            raise ValueError(f"month must be 'YYYY-MM' or a month index, not {month!r}")
+        first = self.compiled.start_month
+        last = (month_index(month) if isinstance(month, str) else int(month)) - first
         if last < 1:
-            raise ValueError(f"month {month} is not after the scenario's first month "
-                             f"({self.compiled.start_month}): nothing would be simulated")
+            year, m = divmod(first, 12)
+            raise ValueError(f"month {month!r} is not after the scenario's first month "
+                             f"({year:04d}-{m + 1:02d}): nothing would be simulated")
         return dataclasses.replace(self, last_step=min(last, self.compiled.n_steps))
 
     def panel(self, params: Params) -> Panel:
