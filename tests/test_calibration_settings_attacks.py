@@ -50,3 +50,26 @@ def test_every_shipped_calibration_file_is_read():
 def test_a_posterior_may_weigh_its_last_month(tmp_path):
     assert settings_of(tmp_path, "posterior", "start_weight:", "start_weight: 1.5")[
         "start_weight"] == 1.5
+
+
+@pytest.mark.parametrize("until", ["1990-01", "2030-06"])
+def test_a_cutoff_outside_the_records_window_is_named_before_anything_runs(
+        tmp_path, monkeypatch, capsys, until):
+    """`until:` before the record starts gave an inverted window, scored silently; after
+    it ends, months no run records (RELIABILITY 301)."""
+    import shutil
+
+    from balancing_sim import calibrate
+
+    root = tmp_path / "conf"
+    shutil.copytree(conf_dir(), root)
+    text = (root / "calibration" / "history_to2004.yaml").read_text(encoding="utf-8")
+    (root / "calibration" / "mine.yaml").write_text(
+        text.replace('until: "2004-12"', f'until: "{until}"'), encoding="utf-8")
+    monkeypatch.setattr(calibrate, "conf_dir", lambda: root)
+    assert calibrate.main(["--name", "mine", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert (f"mine.yaml: until = '{until}': a month within the record's window "
+            "(1992-01 to 2024-06)") in err
+    assert not (tmp_path / "out").exists()

@@ -64,6 +64,7 @@ from .record import (
     agreement,
     checkpoints,
     facts_at,
+    month_text,
     record_for_run,
     scored_span,
     windowed,
@@ -395,7 +396,14 @@ def main(argv: list[str] | None = None) -> int:
             expand(args.record) if args.record else root / settings["record"], config)
         patterns = (load_patterns(root / settings["patterns"])
                     if settings.get("patterns") and not own else {"patterns": {}})
-        record = windowed(record, settings.get("until"))
+        until = settings.get("until")
+        window = record.window
+        if until and not window.start <= month_index(until) <= window.end:
+            raise ConfigError([Problem(str(root / "calibration" / f"{args.name}.yaml"),
+                                       "until", until, "a month within the record's window ("
+                                       f"{month_text(window.start)} to "
+                                       f"{month_text(window.end)})")])
+        record = windowed(record, until)
         if not patterns["patterns"] and record.window.end > model.compiled.start_month:
             model = model.up_to(record.window.end)  # no month after the record's is scored
     except ConfigError as exc:
