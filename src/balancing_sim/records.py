@@ -30,17 +30,6 @@ class Records:
     draw: np.ndarray | None = None  # (R,) parameter-set id of each run (posterior draws)
 
 
-def simulated_steps(compiled: Compiled, last_step: int | None = None) -> int:
-    """The months an engine simulates: the scenario's, or only up to `last_step` (a
-    calibration scored up to a cutoff needs no later month; the runs still draw the
-    whole scenario's randomness, so the months simulated are the whole run's)."""
-    if last_step is None:
-        return compiled.n_steps
-    if not 1 <= last_step <= compiled.n_steps:
-        raise ValueError(f"last_step must be 1..{compiled.n_steps}, not {last_step}")
-    return int(last_step)
-
-
 def recorded_steps(n_steps: int, every: int) -> np.ndarray:
     """Step 0, every `every`-th step, and always the last one."""
     steps = np.arange(0, n_steps + 1, every)
@@ -51,12 +40,15 @@ def steps_of(compiled: Compiled, every: int = 1, last_step: int | None = None) -
     """The steps an engine records: the whole scenario's (`recorded_steps`), or, with
     `last_step`, those up to the first of them at or after it. Only months the whole run
     records, and one at or after the cutoff: a calibration scored up to the cutoff then
-    sees the same months, and the same last month, as with the whole run."""
+    sees the same months, and the same last month, as with the whole run. The runs
+    still draw the whole scenario's randomness, so the months simulated are the whole
+    run's."""
     steps = recorded_steps(compiled.n_steps, every)
     if last_step is None:
         return steps
-    last = simulated_steps(compiled, last_step)
-    return steps[:int(np.searchsorted(steps, last)) + 1]
+    if not 1 <= last_step <= compiled.n_steps:
+        raise ValueError(f"last_step must be 1..{compiled.n_steps}, not {last_step}")
+    return steps[:int(np.searchsorted(steps, last_step)) + 1]
 
 
 def allocate(runs: np.ndarray, steps: np.ndarray, compiled: Compiled) -> Records:

@@ -64,7 +64,7 @@ def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
     missing = {k: i for i, k in enumerate(keys) if k not in found}  # first run of each
     if missing:
         rows = np.fromiter(missing.values(), dtype=np.int64, count=len(missing))
-        end = prefix_end(prefix, runs_of(params, rows, len(runs)), seed, origins[rows])
+        end = prefix_end(prefix, params_of_rows(params, rows, len(runs)), seed, origins[rows])
         for j, k in enumerate(missing):
             found[k] = take(end, slice(j, j + 1))
             _keep(k, found[k])
@@ -94,7 +94,7 @@ def run_keys(prefix: Compiled, params: Params, seed: int, origins: np.ndarray) -
             for row in values]
 
 
-def runs_of(params: Params, rows: np.ndarray, n_runs: int) -> Params:
+def params_of_rows(params: Params, rows: np.ndarray, n_runs: int) -> Params:
     """The parameters of some of the runs (per-run arrays cut to `rows`)."""
     return dataclasses.replace(params, **{
         n: np.asarray(v)[rows] for n in FREE_PARAMETERS
