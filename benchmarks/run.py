@@ -294,13 +294,12 @@ def main() -> None:
                        in_subprocess("stream", [*base, "params=posterior"], n, W)),
             end_to_end("simulate only (streamed, nothing kept), params=calibrated", n, W,
                        in_subprocess("stream", [*base, "params=calibrated"], n, W))]
-    shared = ["scenario.histories=1200"]  # opt-in: runs share 1,200 histories
-    rows.append(end_to_end("simulate only, params=posterior, scenario.histories=1200", n, W,
-                           in_subprocess("stream", [*base, "params=posterior", *shared], n,
-                                         W)))
+    own = ["scenario.histories=0"]  # every run its own history (the default shares 1,200)
+    rows.append(end_to_end("simulate only, params=posterior, scenario.histories=0", n, W,
+                           in_subprocess("stream", [*base, "params=posterior", *own], n, W)))
     for label, extra in (("CLI, every month", []),
                          ("CLI, every 12th month", ["runner.record_every=12"]),
-                         ("CLI, every month, scenario.histories=1200", shared)):
+                         ("CLI, every month, scenario.histories=0", own)):
         out = fresh("cli")
         rows.append(end_to_end(label, n, W, cli([*base, f"runs={n}", *extra], out)))
     out = fresh("api")

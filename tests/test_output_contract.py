@@ -39,8 +39,11 @@ def test_trajectories(run_dir):
     poles = list(config["world"]["poles"])
     states = list(config["world"]["states"])
     # the baseline draws its parameters from the posterior: each row says which draw
-    assert list(df.columns) == ["run", "seed", "draw", "step", "date", "actor", "posture",
-                                *(f"align_{p}" for p in poles), "hedging", "in_bloc"]
+    # ... and the history run it continues (`scenario.histories`: here its own)
+    assert list(df.columns) == ["run", "seed", "draw", "history", "step", "date", "actor",
+                                "posture", *(f"align_{p}" for p in poles), "hedging",
+                                "in_bloc"]
+    assert (df["history"] == df["run"]).all()  # fewer runs than histories: each its own
     assert df["hedging"].dtype == np.float32 and df["in_bloc"].dtype == bool
     assert pd.api.types.is_integer_dtype(df["run"]) and pd.api.types.is_integer_dtype(df["step"])
     assert pd.api.types.is_datetime64_any_dtype(df["date"])
@@ -98,7 +101,8 @@ def test_in_bloc_is_full_membership_of_a_bloc_platform(run_dir):
 def test_memberships(run_dir):
     df = pd.read_parquet(run_dir / "memberships.parquet")
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    assert list(df.columns) == ["run", "draw", "step", "date", "actor", "platform", "status"]
+    assert list(df.columns) == ["run", "draw", "history", "step", "date", "actor", "platform",
+                                "status"]
     assert set(df["status"]) <= set(STATUSES)
     assert set(df["platform"]) == set(config["world"]["platforms"])
     assert not df.duplicated(["run", "step", "actor", "platform"]).any()
@@ -109,8 +113,8 @@ def test_memberships(run_dir):
 
 def test_platforms(run_dir):
     df = pd.read_parquet(run_dir / "platforms.parquet")
-    assert list(df.columns) == ["run", "draw", "step", "date", "platform", "viability",
-                                "depth"]
+    assert list(df.columns) == ["run", "draw", "history", "step", "date", "platform",
+                                "viability", "depth"]
     for col in ("viability", "depth"):
         assert df[col].between(0, 1).all() and np.isfinite(df[col]).all()
 

@@ -83,9 +83,10 @@ def fail(exc: BaseException) -> int:
     return 2
 
 
-def print_summary(summary: dict, out: Path | None) -> None:
+def print_summary(summary: dict, out: Path | None, histories: int = 0) -> None:
     """Actors x final postures in percent of runs, hedging and blocs (and parameter vs
-    chance spread with posterior draws), then the files written."""
+    chance spread with posterior draws), then the files written; runs sharing
+    `histories` are said so."""
     rows = summary_rows(summary)
     postures = list(dict.fromkeys(p for _, shares in rows for p in shares))
     width = max([len(a) for a, _ in rows] + [0])
@@ -96,6 +97,10 @@ def print_summary(summary: dict, out: Path | None) -> None:
                                            for p in postures))
     for line in summary_lines(summary):
         print(line)
+    if 0 < histories < summary["runs"]:
+        print(f"\nThe {summary['runs']} runs start from {histories} histories (run r where "
+              f"history run r mod {histories} ends: scenario.histories); the report's "
+              "intervals count each outcome's effective runs.")
     if out is not None:
         print(f"\nOutputs: {out.resolve()}")
         for name in ("config.yaml", *(f"{table_dir(t)}/" for t in TABLES), "summary.json"):
@@ -119,7 +124,8 @@ def _task(cfg: DictConfig) -> None:
             raise
         print(f"balancing-sim: {exc}; {resume(exc, COMMAND)}", file=sys.stderr)
         sys.exit(2)
-    print_summary(results.summary, out)
+    print_summary(results.summary, out,
+                  config.scenario.histories if config.scenario.after else 0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,8 @@ and their equality tests compare the float64 records; postures are taken from th
 float64 weights before rounding. Each trajectory row also carries the state's `hedging`
 index (computed from the float64 weights) and `in_bloc` (full member of a platform
 marked `bloc: true`); runs that draw their parameters from a posterior carry the draw's
-id (`draw`) in every table.
+id (`draw`) in every table, and runs that share histories (`scenario.histories`) the
+history run they continue (`history`), which the analysis counts as a cluster.
 
 On disk a table is a Parquet dataset: a directory `<table>.parquet/` holding one part
 file per chunk of runs (`part-000000.parquet`, ...), rows sorted by run, then step, so
@@ -99,11 +100,13 @@ def build(rec: Records, compiled: Compiled, seed: int, identity: str = "") -> di
     meta = _metadata(categories, identity)
 
     def keys(per_step: int, *first: tuple[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """run, (draw), step and date of rows grouped `per_step` to a recorded step,
-        with columns `first` between run and draw."""
+        """run, (draw), (history), step and date of rows grouped `per_step` to a
+        recorded step, with columns `first` between run and draw."""
         out = {"run": _spread(rec.runs.astype(np.int64), 1, M * per_step), **dict(first)}
         if rec.draw is not None:
             out["draw"] = _spread(rec.draw.astype(np.int32), 1, M * per_step)
+        if rec.history is not None:
+            out["history"] = _spread(rec.history.astype(np.int32), 1, M * per_step)
         return {**out, "step": _spread(steps, R, per_step), "date": _spread(dates, R, per_step)}
 
     traj = {**keys(N, ("seed", np.full(R * M * N, seed, dtype=np.int64))),

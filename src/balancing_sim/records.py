@@ -28,6 +28,7 @@ class Records:
     viability: np.ndarray  # (R, M, K)
     depth: np.ndarray      # (R, M, K)
     draw: np.ndarray | None = None  # (R,) parameter-set id of each run (posterior draws)
+    history: np.ndarray | None = None  # (R,) history run each continues, when runs share them
 
 
 def recorded_steps(n_steps: int, every: int) -> np.ndarray:
@@ -57,7 +58,8 @@ def allocate(runs: np.ndarray, steps: np.ndarray, compiled: Compiled) -> Records
     N, P, K = st.n_states, st.n_poles, st.n_platforms
     return Records(runs=runs, steps=steps, align=np.empty((R, M, N, P + 1)),
                    status=np.empty((R, M, N, K), dtype=np.int8),
-                   viability=np.empty((R, M, K)), depth=np.empty((R, M, K)))
+                   viability=np.empty((R, M, K)), depth=np.empty((R, M, K)),
+                   history=runs % compiled.histories if compiled.histories else None)
 
 
 def store(rec: Records, m: int, s: RunState, rows: slice = slice(None)) -> None:

@@ -23,8 +23,21 @@ from ..tables import Part, Table
 
 Frame = pd.DataFrame | Table
 EXACT_ROWS = 2_000_000
-CONTRACT = frozenset({"run", "seed", "draw", "step", "date", "actor", "posture", "platform",
-                      "status", "viability", "depth", "hedging", "in_bloc", "scenario", "point"})
+CONTRACT = frozenset({"run", "seed", "draw", "history", "step", "date", "actor", "posture",
+                      "platform", "status", "viability", "depth", "hedging", "in_bloc",
+                      "scenario", "point"})
+
+
+OWN = {"history": "run"}
+"""Key columns only some parts have (`history`: runs sharing histories): where a part
+lacks one, each row takes the value of another column (a run is its own history)."""
+
+
+def _owned(rows: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """`rows` with the `OWN` key columns among `keys` filled where a part lacked them."""
+    fill = {k: rows[k].fillna(rows[OWN[k]]) for k in keys
+            if k in OWN and k in rows and rows[k].isna().any()}
+    return rows.assign(**fill) if fill else rows
 
 
 def swept_columns(df: Frame) -> list[str]:
@@ -51,8 +64,9 @@ def final_rows(df: pd.DataFrame) -> pd.DataFrame:
 def readable(df: Frame, columns: Sequence[str] | None = None) -> Frame:
     """A small Table as a DataFrame (of the given columns); a large one as it is."""
     if isinstance(df, Table) and len(df) <= EXACT_ROWS:
-        wanted = None if columns is None else [c for c in dict.fromkeys(columns)
-                                               if c in df.columns]
+        wanted = None if columns is None else [
+            c for c in dict.fromkeys([*columns, *(OWN[c] for c in columns if c in OWN)])
+            if c in df.columns]
         return df.to_pandas(wanted)
     return df
 
@@ -96,6 +110,8 @@ def _codes(table: Table, part: Part, batch: pa.RecordBatch, key: str
     constant column, a dictionary-encoded id (categories in config order), or values."""
     if key in part.extra:
         return 0, pd.Index([part.extra[key]]), False
+    if key in OWN and (key not in batch.schema.names or batch.column(key).null_count):
+        key = OWN[key]  # a part without the column
     column = batch.column(key)
     if pa.types.is_dictionary(column.type):
         return id_codes(table, batch, key), table.categories(key), True
@@ -130,7 +146,7 @@ def counts(df: Frame, keys: Sequence[str], final: bool = False,
     keys = list(keys)
     sums = [*((v, v, False) for v in values), *((f"{v}_sq", v, True) for v in squares)]
     if isinstance(df, pd.DataFrame):
-        rows = final_rows(df) if final else df
+        rows = _owned(final_rows(df) if final else df, keys)
         groups = rows.groupby(keys, observed=True, sort=False, dropna=False)
         out = groups.size().to_frame("n")
         for name, v, square in sums:
@@ -139,8 +155,9 @@ def counts(df: Frame, keys: Sequence[str], final: bool = False,
                 [rows[k] for k in keys], observed=True, sort=False, dropna=False).sum()
         return out
     frames = []
-    for part, batch in df.record_batches(list(dict.fromkeys([*keys, *values, *squares])),
-                                         final):
+    owned = [OWN[k] for k in keys if k in OWN]
+    for part, batch in df.record_batches(list(dict.fromkeys([*keys, *values, *squares,
+                                                             *owned])), final):
         flat, sizes, coded = _flat_codes(df, part, batch, keys)
         total = int(np.prod(sizes))
         n = np.bincount(flat, minlength=total)
@@ -192,8 +209,8 @@ def ever(df: Frame, keys: Sequence[str], column: str) -> pd.Series:
     per (run, key combination)."""
     keys = list(keys)
     if isinstance(df, pd.DataFrame):
-        per_run = df.groupby([*keys, "run"], observed=True, sort=False, dropna=False)[
-            column].any()
+        per_run = _owned(df, keys).groupby([*keys, "run"], observed=True, sort=False,
+                                           dropna=False)[column].any()
         return per_run.groupby(level=keys, observed=True, sort=False, dropna=False).sum()
     frames = []
     for part in df.parts:

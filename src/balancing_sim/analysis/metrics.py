@@ -15,7 +15,11 @@ inputs); runs of different parameter values are never pooled.
 Monte Carlo intervals are Wilson score intervals for a share of runs (Wilson 1927;
 Brown, Cai & DasGupta 2001), Newcombe's hybrid score interval for a difference of
 two shares (Newcombe 1998, method 10) and a normal (Welch) interval for a difference
-of two means.
+of two means. Runs that share histories (a `history` column: `scenario.histories`) are
+not independent: each share or mean then counts its effective runs, the runs divided by
+the design effect measured from the per-history totals (`effective_runs`; Kish 1965,
+Korn & Graubard 1998), so an outcome the history settles gets the interval of its
+histories and one that chance after the history decides that of its runs.
 """
 
 from __future__ import annotations
@@ -326,10 +330,70 @@ def _tidy(out: pd.DataFrame, ids: Sequence[str], order: Frame | None = None) -> 
     return out.reset_index(drop=True)
 
 
-def _with_wilson(out: pd.DataFrame, count: str, level: float) -> pd.DataFrame:
+def _with_wilson(out: pd.DataFrame, count: str, level: float,
+                 effective: np.ndarray | pd.Series | None = None) -> pd.DataFrame:
+    """p = count / runs with its Wilson interval, on `effective` runs where given."""
     out["p"] = out[count] / out["runs"]
-    out["lo"], out["hi"] = wilson(out[count], out["runs"], level)
+    n = out["runs"] if effective is None else np.asarray(effective, dtype=float)
+    out["lo"], out["hi"] = wilson(out["p"] * n, n, level)
     return out
+
+
+HISTORY = "history"
+
+
+def clusters(df: Frame) -> list[str]:
+    """The column whose values group runs that are not independent (the history run
+    they continue), as a key list: empty when every run has its own history."""
+    if HISTORY not in df.columns:
+        return []
+    for rows in batches(df, [HISTORY, "run"], final=True):
+        if (rows[HISTORY].notna() & (rows[HISTORY] != rows["run"])).any():
+            return [HISTORY]
+    return []
+
+
+def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
+                   squares: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Kish's effective number of runs behind the mean of each column of `sums`, per
+    combination of the `group` index levels, when runs come in clusters.
+
+    Rows are (group, cluster): `sums` the totals of each outcome over the cluster's runs
+    (`squares` the totals of their squares; a 0/1 outcome is its own square), `sizes`
+    the runs of the cluster. The mean's variance is the ratio estimator's, C/(C-1)
+    sum_c (S_c - mean m_c)^2 / n^2 over C clusters; the design effect is that over s^2/n
+    (s^2 the outcome's sample variance over runs), so runs that are each their own
+    cluster count n. The effective runs, n / design effect, lie between 1 and n. An
+    outcome the same in every run has no design effect to measure: it counts its C
+    clusters."""
+    def total(x):
+        return x.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
+
+    n = total(sizes)
+    mean = total(sums).div(n, axis=0)
+    between = (total(sums ** 2) - 2 * mean * total(sums.mul(sizes, axis=0))
+               + mean ** 2 * np.asarray(total(sizes ** 2).reindex(mean.index))[:, None])
+    c = total((sizes > 0).astype(float)).reindex(mean.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance_of_mean = between.mul(c / (c - 1) / n.reindex(mean.index) ** 2, axis=0)
+        spread_ = total(sums if squares is None else squares).div(n, axis=0) - mean ** 2
+        out = spread_.mul(n / (n - 1), axis=0) / variance_of_mean
+    known = (spread_ > 1e-12) & (variance_of_mean > 0) & np.isfinite(out)
+    out = out.where(known, np.asarray(c)[:, None] * np.ones(out.shape))
+    return out.clip(lower=1).clip(upper=n.reindex(mean.index), axis=0)
+
+
+def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
+            sizes: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(counts per group, effective runs per group or None): `table` counts the runs
+    with each column's outcome per group (and cluster), of `sizes` runs (default: the
+    columns' sum, outcomes that exclude each other)."""
+    if not cluster:
+        return table, None
+    sizes = table.sum(axis=1) if sizes is None else sizes
+    grouped = table.groupby(level=list(group), observed=True, sort=False).sum()
+    effective = effective_runs(table.astype(float), sizes.astype(float), group)
+    return grouped, effective.reindex(grouped.index)
 
 
 def outcome_probabilities(traj: Frame, config: dict | None = None,
@@ -342,18 +406,23 @@ def outcome_probabilities(traj: Frame, config: dict | None = None,
     whole = with_scenario(traj, config)
     keys = list(dict.fromkeys([*unit_columns(whole), *(by or [])]))
     cols = [*keys, "actor"]
-    df = readable(whole, [*cols, "posture", "step", *unit_keys(whole)])
-    table = _labelled(counts(df, [*cols, "posture"], final=True)["n"], "posture")
-    table = table.reindex(columns=postures(traj), fill_value=0)
+    cluster = clusters(whole)
+    df = readable(whole, [*cols, "posture", *cluster, "step", *unit_keys(whole)])
+    table = _labelled(counts(df, [*cols, "posture", *cluster], final=True)["n"], "posture")
+    table, effective = _shares(table.reindex(columns=postures(traj), fill_value=0), cols,
+                               cluster)
     runs = table.sum(axis=1)
     long = table.stack().rename("count").reset_index()
     long["runs"] = runs.reindex(pd.MultiIndex.from_frame(long[cols])).to_numpy()
-    out = _tidy(_with_wilson(long, "count", level), ["actor", "posture"], df)
+    if effective is not None:
+        effective = effective.stack().reindex(pd.MultiIndex.from_frame(long[[*cols,
+                                                                             "posture"]]))
+    out = _tidy(_with_wilson(long, "count", level, effective), ["actor", "posture"], df)
     return without_absent_poles(out, whole, "posture")
 
 
-_STATS = ("count", "runs", "p", "lo", "hi", "p_baseline", "diff", "n", "mean", "sd", "q05",
-          "q50", "q95", "variance", "parameter", "chance")
+_STATS = ("count", "runs", "p", "lo", "hi", "p_baseline", "diff", "n", "n_eff", "mean", "sd",
+          "q05", "q50", "q95", "variance", "parameter", "chance")
 
 
 def matching(frame: pd.DataFrame, items: Sequence[str]) -> list[str]:
@@ -400,12 +469,14 @@ def outcome_differences(probs: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def mean_differences(frame: pd.DataFrame, baseline: str, items: Sequence[str],
                      level: float = LEVEL) -> pd.DataFrame:
     """Mean of each scenario minus the baseline's at the same swept values, with a
-    normal interval (Welch: the two means' standard errors added in quadrature)."""
+    normal interval (Welch: the two means' standard errors added in quadrature; each
+    on its effective runs `n_eff` where the frame has them, as `hedging_final`)."""
     z = _z(level)
+    n = "n_eff" if "n_eff" in frame.columns else "n"
     rows = []
     for name, part, b in _against(frame, baseline, items):
         d = part["mean"] - b["mean"]
-        half = z * np.sqrt(part["sd"] ** 2 / part["n"] + b["sd"] ** 2 / b["n"])
+        half = z * np.sqrt(part["sd"] ** 2 / part[n] + b["sd"] ** 2 / b[n])
         rows.append(pd.DataFrame({"scenario": name, "mean": part["mean"].to_numpy(),
                                   "mean_baseline": b["mean"].to_numpy(), "diff": d.to_numpy(),
                                   "lo": (d - half).to_numpy(), "hi": (d + half).to_numpy()},
@@ -420,11 +491,16 @@ def join_probabilities(mem: Frame, config: dict | None = None,
     unit."""
     df = with_scenario(mem, config)
     keys = [*unit_columns(df), "actor", "platform"]
-    df = readable(df, [*keys, "status", "step", *unit_keys(df)])
-    table = _labelled(counts(df, [*keys, "status"], final=True)["n"], "status")
-    out = pd.DataFrame({"member": table.get(MEMBER, 0), "runs": table.sum(axis=1)})
+    cluster = clusters(df)
+    df = readable(df, [*keys, "status", *cluster, "step", *unit_keys(df)])
+    table = _labelled(counts(df, [*keys, "status", *cluster], final=True)["n"], "status")
+    table = table.reindex(columns=[MEMBER], fill_value=0).assign(runs=table.sum(axis=1))
+    member, effective = _shares(table[[MEMBER]], keys, cluster, table["runs"])
+    runs = table["runs"].groupby(level=keys, observed=True, sort=False).sum()
+    out = pd.DataFrame({"member": member[MEMBER], "runs": runs.reindex(member.index)})
     out = out.astype(int).reset_index()
-    return _tidy(_with_wilson(out, "member", level), ["actor", "platform"])
+    return _tidy(_with_wilson(out, "member", level, None if effective is None else
+                              effective[MEMBER]), ["actor", "platform"])
 
 
 def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
@@ -458,20 +534,26 @@ def hedging_final(traj: Frame, config: dict | None = None, bins: int = BINS) -> 
     """The final hedging index per unit and actor: runs `n`, mean, sd and the 5%, 50%,
     95% quantiles (from histograms of `bins` bins: an error below 1/bins).
 
-    Columns: scenario, [point, swept columns,] actor, n, mean, sd, q05, q50, q95."""
+    Columns: scenario, [point, swept columns,] actor, n, n_eff (the effective runs of the
+    mean: n unless runs share histories), mean, sd, q05, q50, q95."""
     df = with_hedging(with_scenario(traj, config))
     if "hedging" not in df.columns:
         raise ValueError("the trajectories have no `hedging` column and no alignment weights")
     keys = [*unit_columns(df), "actor"]
-    df = readable(df, [*keys, "hedging", "step", *unit_keys(df)])
-    sums = counts(df, keys, final=True, values=["hedging"], squares=["hedging"])
+    cluster = clusters(df)
+    df = readable(df, [*keys, "hedging", *cluster, "step", *unit_keys(df)])
+    per = counts(df, [*keys, *cluster], final=True, values=["hedging"], squares=["hedging"])
+    sums = per.groupby(level=keys, observed=True, sort=False).sum() if cluster else per
     index, hist = histograms(df, keys, "hedging", bins, final=True)
     q = pd.DataFrame(histogram_quantiles(hist, (0.05, 0.5, 0.95)), index=index,
                      columns=["q05", "q50", "q95"])
     n = sums["n"]
     mean = sums["hedging"] / n
     sd = np.sqrt(np.maximum(sums["hedging_sq"] / n - mean ** 2, 0) * n / np.maximum(n - 1, 1))
-    out = pd.DataFrame({"n": n, "mean": mean, "sd": sd}).join(q)
+    effective = n if not cluster else effective_runs(
+        per[["hedging"]], per["n"].astype(float), keys, per[["hedging_sq"]].set_axis(
+            ["hedging"], axis=1))["hedging"].reindex(n.index)
+    out = pd.DataFrame({"n": n, "n_eff": effective, "mean": mean, "sd": sd}).join(q)
     return _tidy(out.reset_index(), ["actor"], df)
 
 
@@ -497,13 +579,18 @@ def bloc_probabilities(traj: Frame, config: dict | None = None,
         raise ValueError("the trajectories have no `in_bloc` column (written before the "
                          "contract had it)")
     keys = [*unit_columns(df), "actor"]
-    df = readable(df, [*keys, "in_bloc", "run", "step", *unit_keys(df)])
-    end = counts(df, keys, final=True, values=["in_bloc"])
-    runs = end["n"]
-    parts = {"end": end["in_bloc"], "ever": ever(df, keys, "in_bloc").reindex(runs.index)}
-    out = pd.concat([pd.DataFrame({"measure": m, "count": c.astype(int), "runs": runs})
-                     for m, c in parts.items()]).reset_index()
-    return _tidy(_with_wilson(out, "count", level), ["actor"], df)
+    cluster = clusters(df)
+    df = readable(df, [*keys, "in_bloc", "run", *cluster, "step", *unit_keys(df)])
+    end = counts(df, [*keys, *cluster], final=True, values=["in_bloc"])
+    table = pd.DataFrame({"end": end["in_bloc"],
+                          "ever": ever(df, [*keys, *cluster], "in_bloc").reindex(end.index)})
+    table, effective = _shares(table, keys, cluster, end["n"])
+    runs = end["n"].groupby(level=keys, observed=True, sort=False).sum().reindex(table.index)
+    out = pd.concat([pd.DataFrame({"measure": m, "count": table[m].astype(int), "runs": runs})
+                     for m in ("end", "ever")]).reset_index()
+    if effective is not None:
+        effective = np.concatenate([effective[m].to_numpy() for m in ("end", "ever")])
+    return _tidy(_with_wilson(out, "count", level, effective), ["actor"], df)
 
 
 # ---------------------------------------------------------------- parameter vs chance
@@ -715,17 +802,26 @@ def sweep_grid(traj: Frame, x: str, y: str | None, actor: str, posture: str,
                              f"{', '.join(swept_columns(traj)) or 'none'})")
     axes = [c for c in (x, y) if c is not None]
     others = [c for c in unit_columns(traj) if c not in ("point", *axes)]
-    df = readable(traj, [*others, *axes, "actor", "posture", "step", *unit_keys(traj)])
+    cluster = clusters(traj)
+    df = readable(traj, [*others, *axes, "actor", "posture", *cluster, "step",
+                         *unit_keys(traj)])
     known = (df.categories("actor") if isinstance(df, Table)
              else set(df["actor"].astype(str)))
     if actor not in known:
         raise ValueError(f"actor {actor!r} not in the data")
-    table = _labelled(counts(select(df, actor=actor), [*others, *axes, "posture"],
+    group = [*others, *axes]
+    table = _labelled(counts(select(df, actor=actor), [*group, "posture", *cluster],
                              final=True)["n"], "posture")
-    out = pd.DataFrame({"count": table.get(posture, 0), "runs": table.sum(axis=1)})
-    out = out.astype(int).sort_index().reset_index().assign(_posture=posture)
-    out = without_absent_poles(out, traj, "_posture", [*others, *axes]).drop(columns="_posture")
-    return _with_wilson(out, "count", level)
+    table = table.reindex(columns=[posture], fill_value=0).assign(runs=table.sum(axis=1))
+    shares, effective = _shares(table[[posture]], group, cluster, table["runs"])
+    runs = table["runs"].groupby(level=group, observed=True, sort=False).sum()
+    out = pd.DataFrame({"count": shares[posture], "runs": runs.reindex(shares.index)})
+    if effective is not None:
+        out["_effective"] = effective[posture]
+    out = out.astype({"count": int, "runs": int}).sort_index().reset_index()
+    out = without_absent_poles(out.assign(_posture=posture), traj, "_posture", group)
+    out = _with_wilson(out, "count", level, out.get("_effective"))
+    return out.drop(columns=[c for c in ("_posture", "_effective") if c in out])
 
 
 def most_variable_outcome(traj: Frame, by: list[str]) -> tuple[str, str]:

@@ -415,7 +415,8 @@ def key_numbers(res, level: float = metrics.LEVEL, baseline: str | None = None
     actor, item, estimate, lo, hi, runs, interval."""
     config = scenario_config(res)
     traj = metrics.with_scenario(res.tables["trajectories"], config)
-    wilson = f"{level:.0%} Wilson"
+    wilson = f"{level:.0%} Wilson" + (", effective runs (shared histories)"
+                                      if metrics.clusters(traj) else "")  # docs/ANALYSIS.md
     probs = metrics.outcome_probabilities(traj, level=level)
     rows = [_rows(probs, "P(final posture)", "actor", "posture", "p", "lo", "hi", "runs",
                   wilson)]
@@ -546,8 +547,9 @@ def _section(numbers: pd.DataFrame, title: str, text: str, quantities: Sequence[
 
 def shared_histories(res) -> str:
     """What the header says when runs share histories (`scenario.histories` H, fewer than
-    the runs, in a continued scenario), or "": the intervals count runs as independent
-    (docs/ODD.md, Initialization)."""
+    the runs, in a continued scenario), or "": the intervals count each share's and
+    mean's effective runs (docs/ANALYSIS.md), unless the tables predate their `history`
+    column, which the intervals need."""
     config = res.config or {}
     points = None if "scenario" in config else config.get("points")
     configs = [_point_config(res, pid) or {} for pid in points] if points else [config]
@@ -558,9 +560,15 @@ def shared_histories(res) -> str:
     if not shared:
         return ""
     counts = "; ".join(f"{runs} runs on {h} histories" for h, runs in shared)
-    return (f"{counts} (scenario.histories): run r starts where history run r mod H ends, so "
-            "the intervals, which count runs as independent, are too narrow for outcomes "
-            "the history settles (docs/ODD.md, Initialization)")
+    said = f"{counts} (scenario.histories): run r starts where history run r mod H ends; "
+    traj = (getattr(res, "tables", None) or {}).get("trajectories")
+    if traj is None or metrics.HISTORY not in traj.columns:
+        return said + ("these tables predate the `history` column, so their intervals count "
+                       "runs as independent and are too narrow for outcomes the history "
+                       "settles (docs/ANALYSIS.md)")
+    return said + ("each interval counts its effective runs (the runs over the design effect "
+                   "measured from the per-history totals): an outcome the history settles "
+                   "counts its histories (docs/ANALYSIS.md)")
 
 
 def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = None) -> str:
