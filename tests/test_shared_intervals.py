@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from command import run_cli
 
 from balancing_sim.analysis import frames, metrics, report
 from balancing_sim.api import sweep
@@ -116,3 +117,12 @@ def test_tables_written_before_the_history_column_are_said_to_count_runs(shared_
     probs = metrics.outcome_probabilities(old.tables["trajectories"])
     settled = probs[(probs["p"] == 1.0) & (probs["scenario.histories"] == 3)]
     np.testing.assert_allclose(settled["lo"], metrics.wilson(12, 12)[0])
+
+
+@pytest.mark.parametrize("histories", [2, 0])
+def test_the_command_says_when_its_runs_share_histories(tmp_path, histories):
+    done = run_cli("balancing-sim", "scenario=baseline", "runs=5", "scenario.end=2024-09",
+                   f"scenario.histories={histories}", f"out={tmp_path / 'o'}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    said = "The 5 runs start from 2 histories" in done.stdout
+    assert said == (histories == 2)
