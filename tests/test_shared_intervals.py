@@ -31,6 +31,9 @@ def test_effective_runs_count_histories_for_what_the_history_settles_and_runs_fo
     assert effective(rng.random(n) < 0.3, np.arange(n)) == pytest.approx(n)  # own histories
     assert effective(np.zeros(n), history) == clusters  # nothing to measure: its histories
     assert effective(np.ones(n), np.arange(n)) == n
+    pairs = np.repeat(np.arange(n // 2), 2)
+    assert effective(np.tile([0, 1], n // 2), pairs) == n  # the same share in every history
+    assert effective(np.tile([0, 1], n // 2), np.zeros(n)) == 1  # one history: its own
 
 
 @pytest.fixture(scope="module")

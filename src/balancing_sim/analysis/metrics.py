@@ -364,8 +364,9 @@ def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
     sum_c (S_c - mean m_c)^2 / n^2 over C clusters; the design effect is that over s^2/n
     (s^2 the outcome's sample variance over runs), so runs that are each their own
     cluster count n. The effective runs, n / design effect, lie between 1 and n. An
-    outcome the same in every run has no design effect to measure: it counts its C
-    clusters."""
+    outcome the same in every run, or runs of a single cluster, have no design effect to
+    measure: they count their C clusters; an outcome whose share is the same in every
+    cluster counts its n runs."""
     def total(x):
         return x.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
 
@@ -378,9 +379,10 @@ def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
         variance_of_mean = between.mul(c / (c - 1) / n.reindex(mean.index) ** 2, axis=0)
         spread_ = total(sums if squares is None else squares).div(n, axis=0) - mean ** 2
         out = spread_.mul(n / (n - 1), axis=0) / variance_of_mean
-    known = (spread_ > 1e-12) & (variance_of_mean > 0) & np.isfinite(out)
-    out = out.where(known, np.asarray(c)[:, None] * np.ones(out.shape))
-    return out.clip(lower=1).clip(upper=n.reindex(mean.index), axis=0)
+    n, c = (np.asarray(x)[:, None] * np.ones(out.shape) for x in (n.reindex(mean.index), c))
+    out = out.where(~(variance_of_mean <= 1e-300), n)  # no spread between the clusters
+    out = out.where((spread_ > 1e-12) & (c > 1), c)
+    return out.clip(lower=1).clip(upper=n)
 
 
 def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
