@@ -89,7 +89,8 @@ def test_report_is_valid_html_naming_every_figure(run_dir, tmp_path):
                   "Alignment network", "Hedging index over time", "Bloc membership",
                   "Hedging index and bloc membership"):
         assert title in text
-    assert "balancing-sim 0.1.0" in text or "package version" in text
+    assert "package version" in text and "balancing-sim 0." in text
+    assert "effective runs" not in text  # the history: no run shares another's history
     assert "root seed(s)" in text and "Resolved configuration" in text
     assert "scenario:" in text and "http" not in "".join(page.images)  # offline
     numbers = pd.read_csv(tmp_path / "r_numbers.csv")

@@ -105,6 +105,8 @@ def test_the_report_says_its_intervals_count_histories(shared_and_own):
     assert numbers["interval"].str.contains("effective runs").any()
     said = report.shared_histories(shared_and_own)
     assert "12 runs on 3 histories" in said and "too narrow" not in said
+    page = report.render(shared_and_own, [], numbers)
+    assert "each share and mean counts its effective runs" in page
 
 
 def test_tables_written_before_the_history_column_are_said_to_count_runs(shared_and_own):

@@ -611,7 +611,9 @@ def render(res, plots_: list[Plot], numbers: pd.DataFrame, title: str | None = N
               "<p>One row per scenario or sweep point (all numbers, zeros included, are in "
               "the CSV beside this page). Intervals: 90% Wilson score intervals for shares "
               "of runs, Newcombe intervals for differences of shares, normal (Welch) "
-              "intervals for differences of means; 5%-95% quantiles over runs for levels.</p>",
+              "intervals for differences of means; 5%-95% quantiles over runs for levels"
+              + ("; runs share histories, so each share and mean counts its effective runs"
+                 if metrics.clusters(traj) else "") + ".</p>",
               *_section(numbers, "Final postures (probability above zero)", "",
                         ["P(final posture)"], nonzero=True, drop=["quantity"]),
               *_section(numbers, "Memberships at the end (probability above zero)", "",
