@@ -131,3 +131,16 @@ def test_the_command_says_when_its_runs_share_histories(tmp_path, histories):
     assert done.returncode == 0, done.stderr
     said = "The 5 runs start from 2 histories" in done.stdout
     assert said == (histories == 2)
+
+
+@pytest.mark.parametrize(("histories", "params", "warned"), [
+    (3, "posterior", True), (120, "posterior", False), (3, "calibrated", False)])
+def test_histories_that_split_the_posterior_draws_are_warned_about(tmp_path, histories, params,
+                                                                     warned):
+    """Runs r and r + H hold different draws unless H is a multiple of the draws: each
+    replays the history with its own draw, so nothing is shared (a warning, not an error)."""
+    done = run_cli("balancing-sim", "scenario=baseline", "runs=125", "scenario.end=2024-08",
+                   f"scenario.histories={histories}", f"params={params}",
+                   f"out={tmp_path / 'o'}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert ("not a multiple of the 120 posterior draws" in done.stderr) == warned

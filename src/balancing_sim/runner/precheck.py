@@ -19,6 +19,7 @@ from ..config.errors import ConfigError, Problem
 from ..config.loading import compose_run
 from ..config.outputs import check_places
 from ..config.points import Point, points
+from ..config.schema import Config
 from ..results import SWEEP_MANIFEST, atomic_write_json
 from . import folder, store
 from .estimate import Estimate, beyond, duration, estimate, size
@@ -75,6 +76,22 @@ def _workers_note(workers: int) -> list[str]:
     return []
 
 
+def _histories_note(config: Config) -> list[str]:
+    """Runs r and r + H hold different posterior draws unless H is a multiple of the
+    draws: each then replays the shared history with its own draw (docs/ODD.md)."""
+    h, params = config.scenario.histories, config.params
+    if not config.scenario.after or not 0 < h < config.run.runs or params.draws is None:
+        return []
+    from ..draws import load_draws
+
+    m = len(load_draws(params.draws)[1])
+    if h % m == 0:
+        return []
+    return [f"warning: scenario.histories={h} is not a multiple of the {m} posterior draws: "
+            f"runs r and r + {h} hold different draws and replay their history each with "
+            f"its own (valid, but no time saved; {m * -(-h // m)} would share them)"]
+
+
 def prepare_run(overrides: Sequence[str], force: bool = False) -> Prepared:
     """Check a single run and claim its folder (ConfigError, OutputConflict, TooBig)."""
     config, data, places = compose_run(overrides)
@@ -82,6 +99,7 @@ def prepare_run(overrides: Sequence[str], force: bool = False) -> Prepared:
     out = places.folder(False)
     notes = _costs([estimate(config)], out, force, config.run.progress,
                    f"{config.run.runs:,} runs") + _workers_note(config.run.workers)
+    notes += _histories_note(config)
     store.admit(out, data)  # held until the process ends
     args = [] if places.out else [f"hydra.run.dir={hydra_quote(str(out))}"]
     return Prepared(out, args, parallel_workers(config), config.run.backend, notes)
@@ -124,6 +142,7 @@ def prepare_sweep(overrides: Sequence[str], force: bool = False) -> Prepared:
     first = found[0].config
     notes = _costs([estimate(p.config) for p in found], root, force, first.run.progress,
                    f"{len(found)} points") + _workers_note(first.run.workers)
+    notes += list(dict.fromkeys(n for p in found for n in _histories_note(p.config)))
     folder.claim(root, "sweep", adopt=legacy_sweep(root))  # held until the process ends
     for point, path in zip(found, paths, strict=True):
         store.admit(path, point.data)  # absent, empty, or this point's own run
