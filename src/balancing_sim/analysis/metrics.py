@@ -393,7 +393,7 @@ def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
     if not cluster:
         return table, None
     sizes = table.sum(axis=1) if sizes is None else sizes
-    grouped = table.groupby(level=list(group), observed=True, sort=False).sum()
+    grouped = table.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
     effective = effective_runs(table.astype(float), sizes.astype(float), group)
     return grouped, effective.reindex(grouped.index)
 
@@ -498,7 +498,7 @@ def join_probabilities(mem: Frame, config: dict | None = None,
     table = _labelled(counts(df, [*keys, "status", *cluster], final=True)["n"], "status")
     table = table.reindex(columns=[MEMBER], fill_value=0).assign(runs=table.sum(axis=1))
     member, effective = _shares(table[[MEMBER]], keys, cluster, table["runs"])
-    runs = table["runs"].groupby(level=keys, observed=True, sort=False).sum()
+    runs = table["runs"].groupby(level=keys, observed=True, sort=False, dropna=False).sum()
     out = pd.DataFrame({"member": member[MEMBER], "runs": runs.reindex(member.index)})
     out = out.astype(int).reset_index()
     return _tidy(_with_wilson(out, "member", level, None if effective is None else
@@ -545,7 +545,8 @@ def hedging_final(traj: Frame, config: dict | None = None, bins: int = BINS) -> 
     cluster = clusters(df)
     df = readable(df, [*keys, "hedging", *cluster, "step", *unit_keys(df)])
     per = counts(df, [*keys, *cluster], final=True, values=["hedging"], squares=["hedging"])
-    sums = per.groupby(level=keys, observed=True, sort=False).sum() if cluster else per
+    sums = (per.groupby(level=keys, observed=True, sort=False, dropna=False).sum() if cluster
+            else per)
     index, hist = histograms(df, keys, "hedging", bins, final=True)
     q = pd.DataFrame(histogram_quantiles(hist, (0.05, 0.5, 0.95)), index=index,
                      columns=["q05", "q50", "q95"])
@@ -587,7 +588,8 @@ def bloc_probabilities(traj: Frame, config: dict | None = None,
     table = pd.DataFrame({"end": end["in_bloc"],
                           "ever": ever(df, [*keys, *cluster], "in_bloc").reindex(end.index)})
     table, effective = _shares(table, keys, cluster, end["n"])
-    runs = end["n"].groupby(level=keys, observed=True, sort=False).sum().reindex(table.index)
+    runs = end["n"].groupby(level=keys, observed=True, sort=False, dropna=False).sum().reindex(
+        table.index)
     out = pd.concat([pd.DataFrame({"measure": m, "count": table[m].astype(int), "runs": runs})
                      for m in ("end", "ever")]).reset_index()
     if effective is not None:
@@ -816,7 +818,7 @@ def sweep_grid(traj: Frame, x: str, y: str | None, actor: str, posture: str,
                              final=True)["n"], "posture")
     table = table.reindex(columns=[posture], fill_value=0).assign(runs=table.sum(axis=1))
     shares, effective = _shares(table[[posture]], group, cluster, table["runs"])
-    runs = table["runs"].groupby(level=group, observed=True, sort=False).sum()
+    runs = table["runs"].groupby(level=group, observed=True, sort=False, dropna=False).sum()
     out = pd.DataFrame({"count": shares[posture], "runs": runs.reindex(shares.index)})
     if effective is not None:
         out["_effective"] = effective[posture]
