@@ -51,3 +51,39 @@ def test_a_point_without_a_swept_value_keeps_its_rows_when_runs_share_histories(
         assert (grid["runs"] == 4).all()
     pd.testing.assert_series_equal(metrics.hedging_final(traj)["n"],
                                    pd.Series([4] * 16, name="n"), check_dtype=False)
+
+
+def test_a_chunk_written_before_the_history_column_is_rewritten_on_resume(tmp_path):
+    """An attempt of the same config interrupted before the tables carried `history`:
+    its finished chunk (runs 2-3, continuing histories 0-1) is rewritten on resume, not
+    mixed with parts that have the column (where it would count as independent runs)."""
+    import pyarrow.parquet as pq
+
+    from balancing_sim import contract
+    from balancing_sim.config.loading import compose
+    from balancing_sim.runner import execute, layout, plan, run, store
+    from balancing_sim.runner.folder import release
+    from balancing_sim.world import compile_config
+
+    settings = ["scenario=baseline", "runs=6", "seed=3", "scenario.end=2024-08",
+                "scenario.histories=2", "runner.workers=1", "runner.chunk_runs=2"]
+    config, data = compose(settings)
+    reference = run(config, data, tmp_path / "ref").path
+    out = tmp_path / "partial"
+    stage = store.start(out, data)
+    size = layout(out / "chunks", 6, 2)
+    jobs = plan(config, compile_config(config), stage, size, store.fingerprint(data))
+    done = execute(jobs[1])
+    for table in contract.TABLES:  # as the code before the column wrote it
+        path = stage / store.staged_name(table, 1)
+        old = pq.read_table(path)
+        pq.write_table(old.drop_columns(["history"]).replace_schema_metadata(
+            old.schema.metadata), path)
+    store.publish(out, stage, 1, done.count, done.summary, store.fingerprint(data))
+    release(out)
+    resumed = run(*compose(settings), out).path
+    for table in contract.TABLES:
+        for path in sorted((resumed / contract.table_dir(table)).glob("part-*.parquet")):
+            assert "history" in pq.read_schema(path).names, path
+        pd.testing.assert_frame_equal(pd.read_parquet(resumed / contract.table_dir(table)),
+                                      pd.read_parquet(reference / contract.table_dir(table)))

@@ -188,6 +188,18 @@ def part_identity(path: Path) -> str | None:
         return None
 
 
+def part_fits(path: Path, job: Job) -> bool:
+    """Is a part file the job's: stamped with its identity and, when its runs share
+    histories, carrying the `history` column (a part written before the tables had it,
+    for the same config, is rewritten rather than mixed with parts that have it)."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException):
+        return False
+    return contract.identity(schema) == job.identity and (
+        not job.compiled.histories or "history" in schema.names)
+
+
 def pending(jobs: list[Job], out: Path) -> tuple[list[Job], list[Part]]:
     """(jobs still to run, summary shares of the chunks already done). A chunk is done
     when its marker is readable and carries the job's identity, and so do its parts; the
@@ -207,7 +219,7 @@ def pending(jobs: list[Job], out: Path) -> tuple[list[Job], list[Part]]:
                  for t in contract.TABLES]
         if (marker is not None and marker.get("identity") == job.identity
                 and int(marker["runs"]) == job.count and "summary" in marker
-                and all(part_identity(p) == job.identity for p in parts)):
+                and all(part_fits(p, job) for p in parts)):
             done.append(Part.from_json(marker["summary"]))
             continue
         (folder_ / files.marker_name(job.index)).unlink(missing_ok=True)
