@@ -87,3 +87,22 @@ def test_a_chunk_written_before_the_history_column_is_rewritten_on_resume(tmp_pa
             assert "history" in pq.read_schema(path).names, path
         pd.testing.assert_frame_equal(pd.read_parquet(resumed / contract.table_dir(table)),
                                       pd.read_parquet(reference / contract.table_dir(table)))
+
+
+def test_the_csv_says_differences_count_effective_runs_when_runs_share_histories(tmp_path):
+    """Differences against the baseline are built from the effective runs' intervals: their
+    `interval` says so as the shares' does; on their own histories nothing changes."""
+    import balancing_sim as bs
+    from balancing_sim import cli
+    from balancing_sim.analysis import report
+
+    for h in (2, 0):
+        out = tmp_path / str(h)
+        assert cli.main(["-m", "scenario=baseline,peace_treaty", "runs=4", "seed=1",
+                         f"scenario.histories={h}", "runner.workers=1", f"out={out}"]) == 0
+        numbers = report.key_numbers(bs.load(out))
+        differences = numbers[numbers["quantity"].str.endswith(" - baseline")]
+        assert set(differences["quantity"].str.split(" - ").str[0]) >= {
+            "P(final posture)", "final hedging"}
+        said = differences["interval"].str.endswith(", effective runs (shared histories)")
+        assert said.all() if h else not said.any()

@@ -415,8 +415,8 @@ def key_numbers(res, level: float = metrics.LEVEL, baseline: str | None = None
     actor, item, estimate, lo, hi, runs, interval."""
     config = scenario_config(res)
     traj = metrics.with_scenario(res.tables["trajectories"], config)
-    wilson = f"{level:.0%} Wilson" + (", effective runs (shared histories)"
-                                      if metrics.clusters(traj) else "")  # docs/ANALYSIS.md
+    shared = ", effective runs (shared histories)" if metrics.clusters(traj) else ""
+    wilson = f"{level:.0%} Wilson" + shared  # docs/ANALYSIS.md
     probs = metrics.outcome_probabilities(traj, level=level)
     rows = [_rows(probs, "P(final posture)", "actor", "posture", "p", "lo", "hi", "runs",
                   wilson)]
@@ -445,7 +445,7 @@ def key_numbers(res, level: float = metrics.LEVEL, baseline: str | None = None
     names = metrics.scenarios(traj)
     if len(names) >= 2:
         base = baseline or ("baseline" if "baseline" in names else names[0])
-        rows += _differences(probs, bloc, hedging, base, level)
+        rows += _differences(probs, bloc, hedging, base, level, shared)
     if "draw" in traj.columns:
         split = metrics.spread(traj, metrics.with_scenario(plat, config) if len(plat) else None)
         split = split.assign(share=split["parameter"] / split["variance"].where(
@@ -458,9 +458,11 @@ def key_numbers(res, level: float = metrics.LEVEL, baseline: str | None = None
 
 
 def _differences(probs: pd.DataFrame, bloc: pd.DataFrame | None,
-                 hedging: pd.DataFrame | None, base: str, level: float) -> list[pd.DataFrame]:
-    """Differences of each scenario against the baseline at the same swept values."""
-    newcombe = f"{level:.0%} Newcombe"
+                 hedging: pd.DataFrame | None, base: str, level: float, shared: str = ""
+                 ) -> list[pd.DataFrame]:
+    """Differences of each scenario against the baseline at the same swept values (their
+    intervals on effective runs where `shared` says so)."""
+    newcombe = f"{level:.0%} Newcombe" + shared
     diffs = metrics.outcome_differences(probs, base)
     out = [_rows(diffs, f"P(final posture) - {base}", "actor", "posture", "diff", "lo", "hi",
                  None, newcombe)]
@@ -472,7 +474,7 @@ def _differences(probs: pd.DataFrame, bloc: pd.DataFrame | None,
     if hedging is not None:
         d = metrics.mean_differences(hedging, base, ["actor"], level)
         out.append(_rows(d, f"final hedging - {base}", "actor", "", "diff", "lo", "hi", None,
-                         f"{level:.0%} normal (Welch)"))
+                         f"{level:.0%} normal (Welch)" + shared))
     return out
 
 
