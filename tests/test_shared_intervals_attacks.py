@@ -106,3 +106,18 @@ def test_the_csv_says_differences_count_effective_runs_when_runs_share_histories
             "P(final posture)", "final hedging"}
         said = differences["interval"].str.endswith(", effective runs (shared histories)")
         assert said.all() if h else not said.any()
+
+
+def test_figures_of_runs_sharing_histories_say_their_intervals_count_effective_runs(uneven):
+    """`balancing-sim-plot` figures name the runs and 'Wilson intervals': on shared
+    histories their titles say the intervals count effective runs; not otherwise."""
+    import matplotlib.pyplot as plt
+
+    from balancing_sim.analysis import plots
+
+    traj = uneven.tables["trajectories"]
+    own = traj.to_pandas().query("run < 2")  # runs 0 and 1: each its own history
+    for frame, said in ((traj, True), (own, False)):
+        for figure in (plots.outcome_distribution(frame), plots.bloc_chart(frame)):
+            assert ("effective runs (shared histories)" in figure.get_suptitle()) is said
+            plt.close(figure)

@@ -182,6 +182,12 @@ def _shares_errorbars(ax, x, y, count, lo, hi, horizontal: bool = True, **style)
 # ---------------------------------------------------------------- 1. outcomes
 
 
+def shared(df: Frame) -> str:
+    """What a figure's title adds when its runs share histories: its intervals count
+    effective runs (docs/ANALYSIS.md), not the runs it names."""
+    return " on effective runs (shared histories)" if metrics.clusters(df) else ""
+
+
 @styled
 def outcome_distribution(traj: Frame, config: dict | None = None,
                          level: float = metrics.LEVEL, ncols: int = 4) -> Figure:
@@ -224,7 +230,7 @@ def outcome_distribution(traj: Frame, config: dict | None = None,
     handles = [Patch(color=colors.get(p, NONALIGNED_COLOR), label=name(p)) for p in order]
     fig.legend(handles=handles, title="final posture (those some run ends in)",
                loc="outside lower center", ncols=len(handles))
-    fig.suptitle(f"Final posture per state ({level:.0%} Wilson intervals)")
+    fig.suptitle(f"Final posture per state ({level:.0%} Wilson intervals{shared(traj)})")
     return fig
 
 
@@ -442,7 +448,7 @@ def bloc_chart(traj: Frame, config: dict | None = None, level: float = metrics.L
     axes[0].set_ylabel("state")
     handles = [Patch(color=colors[t], label=t) for t in units["title"]]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
-    fig.suptitle(f"Bloc membership per state ({level:.0%} Wilson intervals)")
+    fig.suptitle(f"Bloc membership per state ({level:.0%} Wilson intervals{shared(traj)})")
     return fig
 
 
@@ -513,8 +519,8 @@ def sweep_map(traj: Frame, x: str, y: str, actor: str, posture: str,
     runs = int(grid["runs"].min())
     fixed = _fixed_note(df, (x, y))
     fig.suptitle(f"P({name(actor)} ends {name(posture)}), scenario {', '.join(names)}, "
-                 f"{runs} runs a cell\nother parameters: {fixed or 'none swept'}; the rest "
-                 "as in the config", fontsize=8.5)
+                 f"{runs} runs a cell{shared(df)}\nother parameters: "
+                 f"{fixed or 'none swept'}; the rest as in the config", fontsize=8.5)
     return fig
 
 
@@ -577,7 +583,8 @@ def sweep_lines(traj: Frame, x: str, config: dict | None = None, scenario: str |
     fixed = _fixed_note(df, (x,))
     title = f"Outcomes against {label(x)}: {units['scenario'].iloc[0]}"
     fig.suptitle(title + (f" ({fixed})" if fixed else "")
-                 + f", {int(probs['runs'].min())} runs a value, {level:.0%} Wilson intervals")
+                 + f", {int(probs['runs'].min())} runs a value, {level:.0%} Wilson intervals"
+                 + shared(df))
     return fig
 
 
@@ -793,7 +800,7 @@ def scenario_comparison(traj: Frame, baseline: str, config: dict | None = None,
     fig.legend(handles=handles, title="outcome", loc="outside right center")
     fig.supxlabel(f"P(scenario) - P({baseline}), percentage points", fontsize=9)
     fig.suptitle(f"Change in P(final posture) and P(in a bloc) against {baseline}, "
-                 f"{level:.0%} Newcombe intervals")
+                 f"{level:.0%} Newcombe intervals{shared(traj)}")
     return fig
 
 
@@ -813,7 +820,7 @@ def hedging_comparison(traj: Frame, baseline: str, config: dict | None = None,
                              "difference in mean hedging index")
     fig.axes[0].set_ylabel("state")
     fig.suptitle(f"Change in the mean final hedging index against {baseline}, "
-                 f"{level:.0%} intervals")
+                 f"{level:.0%} intervals{shared(traj)}")
     return fig
 
 
