@@ -121,3 +121,26 @@ def test_figures_of_runs_sharing_histories_say_their_intervals_count_effective_r
         for figure in (plots.outcome_distribution(frame), plots.bloc_chart(frame)):
             assert ("effective runs (shared histories)" in figure.get_suptitle()) is said
             plt.close(figure)
+
+
+def test_runs_on_their_own_histories_beside_shared_ones_get_bit_for_bit_intervals(tmp_path):
+    """A sweep point whose runs each have their own history (`scenario.histories=0`)
+    beside one that shares histories: its intervals and `n_eff` are exactly those of
+    the point analysed alone (independent runs), not equal up to rounding."""
+    res = sweep([["scenario.end=2024-12", f"scenario.histories={h}"] for h in (3, 0)],
+                tmp_path / "mixed", scenario="baseline", runs=25, seed=4)
+    traj, mem = res.tables["trajectories"], res.tables["memberships"]
+    own = {"scenario.histories": 0}
+    assert metrics.clusters(traj) == ["history"] and not metrics.clusters(traj.select(**own))
+    for f, table in ((metrics.outcome_probabilities, traj),
+                     (metrics.join_probabilities, mem),
+                     (metrics.bloc_probabilities, traj),
+                     (metrics.hedging_final, traj)):
+        together = f(table)
+        together = together[together["scenario.histories"] == 0].reset_index(drop=True)
+        alone = f(table.select(**own)).reset_index(drop=True)
+        for column in ("lo", "hi", "n_eff"):
+            if column in alone:
+                np.testing.assert_array_equal(together[column].to_numpy(dtype=float),
+                                              alone[column].to_numpy(dtype=float),
+                                              err_msg=f"{f.__name__} {column}")

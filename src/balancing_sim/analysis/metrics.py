@@ -382,7 +382,8 @@ def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
     n, c = (np.asarray(x)[:, None] * np.ones(out.shape) for x in (n.reindex(mean.index), c))
     out = out.where(~(variance_of_mean <= 1e-300), n)  # no spread between the clusters
     out = out.where((spread_ > 1e-12) & (c > 1), c)
-    return out.clip(lower=1).clip(upper=n)
+    out = out.clip(lower=1).clip(upper=n)
+    return out.where(c != n, n)  # every run its own cluster: independent, n exactly
 
 
 def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
