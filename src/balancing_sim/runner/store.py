@@ -180,14 +180,6 @@ def layout(folder: Path, runs: int, proposed: int) -> int:
     return proposed
 
 
-def part_identity(path: Path) -> str | None:
-    """The identity a part file was stamped with (None: unreadable or foreign)."""
-    try:
-        return contract.identity(pq.read_schema(path))
-    except (OSError, pa.ArrowException):
-        return None
-
-
 def part_fits(path: Path, job: Job) -> bool:
     """Is a part file the job's: stamped with its identity and, when its runs share
     histories, carrying the `history` column (a part written before the tables had it,
