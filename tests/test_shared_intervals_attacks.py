@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_shared_intervals import effective
 
 from balancing_sim.analysis import frames, metrics
 from balancing_sim.api import sweep
@@ -146,13 +147,6 @@ def test_runs_on_their_own_histories_beside_shared_ones_get_bit_for_bit_interval
                                               err_msg=f"{f.__name__} {column}")
 
 
-def _effective(outcome: np.ndarray, history: np.ndarray) -> float:
-    per = pd.DataFrame({"unit": 0, "history": history, "y": outcome.astype(float)}).groupby(
-        ["unit", "history"]).agg(total=("y", "sum"), runs=("y", "size"))
-    return float(metrics.effective_runs(per[["total"]], per["runs"].astype(float),
-                                        ["unit"])["total"].iloc[0])
-
-
 def test_an_outcome_each_history_holds_alike_counts_its_runs_not_its_histories():
     """12 runs on 3 histories; an outcome in 1 run of each history varies between runs
     but not at all between histories (no design effect): it counts its 12 runs, as one
@@ -160,8 +154,8 @@ def test_an_outcome_each_history_holds_alike_counts_its_runs_not_its_histories()
     histories as an outcome the same in every run."""
     history = np.arange(12) % 3
     once_each = np.isin(np.arange(12), [0, 1, 2])
-    assert _effective(once_each, history) == 12
-    assert _effective(once_each | (np.arange(12) == 5), history) == 12
-    assert _effective(np.zeros(12), history) == 3
+    assert effective(once_each, history) == 12
+    assert effective(once_each | (np.arange(12) == 5), history) == 12
+    assert effective(np.zeros(12), history) == 3
     settled = history == 0  # every run of history 0, none of the others
-    assert _effective(settled, history) == pytest.approx(2 * 12 / 11)
+    assert effective(settled, history) == pytest.approx(2 * 12 / 11)
