@@ -56,6 +56,7 @@ def test_engines_agree(name, params):
     ref = run_models(compiled, config.params, SEED, runs, record_every=1)
     np.testing.assert_array_equal(ref.steps, ens.steps)
     np.testing.assert_array_equal(ref.draw, ens.draw)
+    np.testing.assert_array_equal(ref.history, ens.history)
     np.testing.assert_allclose(ref.align, ens.align, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ref.viability, ens.viability, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ref.depth, ens.depth, rtol=0, atol=1e-9)
