@@ -55,7 +55,7 @@ from .config.errors import ConfigError, Problem
 from .config.loading import compose, conf_dir
 from .config.outputs import expand
 from .config.schema import FREE_PARAMETERS, Params
-from .config.validate import month_index
+from .config.validate import month_index, month_text
 from .config.yamlfile import load_yaml
 from .evaluation import Model, Outcome, evaluate, pattern
 from .parameters import named_file
@@ -64,7 +64,6 @@ from .record import (
     agreement,
     checkpoints,
     facts_at,
-    month_text,
     record_for_run,
     scored_span,
     windowed,

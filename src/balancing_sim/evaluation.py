@@ -37,7 +37,14 @@ from .config.schema import (
     Params,
     workers_given,
 )
-from .config.validate import Collector, Reader, build_config, find_key, month_index
+from .config.validate import (
+    Collector,
+    Reader,
+    build_config,
+    find_key,
+    month_index,
+    month_text,
+)
 from .contract import ALIGN_PREFIX
 from .draws import held
 from .outcomes import check_outcomes
@@ -96,9 +103,8 @@ class Model:
         first = self.compiled.start_month
         last = (month_index(month) if isinstance(month, str) else int(month)) - first
         if last < 1:
-            year, m = divmod(first, 12)
             raise ValueError(f"month {month!r} is not after the scenario's first month "
-                             f"({year:04d}-{m + 1:02d}): nothing would be simulated")
+                             f"({month_text(first)}): nothing would be simulated")
         return dataclasses.replace(self, last_step=min(last, self.compiled.n_steps))
 
     def panel(self, params: Params) -> Panel:

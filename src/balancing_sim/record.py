@@ -25,7 +25,7 @@ import pandas as pd
 from .config.arguments import document
 from .config.errors import Collector, ConfigError, Problem
 from .config.schema import NONALIGNED, STATUSES, World
-from .config.validate import build_world, month_index
+from .config.validate import build_world, month_index, month_text
 from .config.yamlfile import load_yaml
 from .validation import Panel
 from .world import first_month
@@ -49,10 +49,6 @@ _SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 _TOP = ("world", "window", "scoring", "sources", *_SECTIONS)
 _TOP_REQUIRED = ("world", "window", "scoring", "sources", "memberships")
-
-
-def month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 @dataclass(frozen=True)

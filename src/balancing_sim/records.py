@@ -59,7 +59,7 @@ def allocate(runs: np.ndarray, steps: np.ndarray, compiled: Compiled) -> Records
     return Records(runs=runs, steps=steps, align=np.empty((R, M, N, P + 1)),
                    status=np.empty((R, M, N, K), dtype=np.int8),
                    viability=np.empty((R, M, K)), depth=np.empty((R, M, K)),
-                   history=runs % compiled.histories if compiled.histories else None)
+                   history=compiled.prefix_runs(runs) if compiled.histories else None)
 
 
 def store(rec: Records, m: int, s: RunState, rows: slice = slice(None)) -> None:

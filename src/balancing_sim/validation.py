@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from .config.schema import NONALIGNED, STATUSES
-from .config.validate import month_index
+from .config.validate import month_index, month_text
 from .records import Records
 from .world import Compiled
 
@@ -75,11 +75,6 @@ def _order(*name_lists: tuple[str, ...]):
     return key
 
 
-def _month_text(index: int) -> str:
-    year, month = divmod(int(index), 12)
-    return f"{year:04d}-{month + 1:02d}"
-
-
 def _window(panel: Panel, window: list[str] | str) -> np.ndarray:
     """Boolean mask of recorded steps inside [from, to] (inclusive)."""
     low, high = (window, window) if isinstance(window, str) else window
@@ -111,7 +106,7 @@ def check(panel: Panel, spec: dict) -> np.ndarray:
             k for k, poles in panel.pole_members.items() if spec["platforms_with_pole"] in poles]
         ks = [panel.platforms.index(k) for k in names]
         level = STATUSES.index(spec["status"])
-        at = _window(panel, [spec.get("from", str(_month_text(panel.months[0]))),
+        at = _window(panel, [spec.get("from", str(month_text(panel.months[0]))),
                              spec.get("to", "end")])
         reached = panel.status[:, at][:, :, idx][..., ks] >= level
         return ~reached.any(axis=(1, 2, 3))

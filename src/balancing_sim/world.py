@@ -142,6 +142,11 @@ class Compiled:
         pickles to equal bytes (the key of kept prefix end states, `dynamics.start`)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def prefix_runs(self, runs: np.ndarray) -> np.ndarray:
+        """The run of the prefix each run continues: r, or r mod `histories`."""
+        runs = np.asarray(runs, dtype=np.int64)
+        return runs % self.histories if self.histories else runs
+
     @cached_property
     def in_term(self) -> np.ndarray:
         """(n_steps + 1, K) bool: a renewal of the platform's fixed-term treaty lies after

@@ -370,16 +370,16 @@ def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
     def total(x):
         return x.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
 
-    n = total(sizes)
+    sizes_ = pd.DataFrame({"n": sizes, "squared": sizes ** 2, "clusters": sizes > 0})
+    n, squared, c = (total(sizes_)[k].astype(float) for k in ("n", "squared", "clusters"))
     mean = total(sums).div(n, axis=0)
     between = (total(sums ** 2) - 2 * mean * total(sums.mul(sizes, axis=0))
-               + mean ** 2 * np.asarray(total(sizes ** 2).reindex(mean.index))[:, None])
-    c = total((sizes > 0).astype(float)).reindex(mean.index)
+               + mean ** 2 * squared.to_numpy()[:, None])
     with np.errstate(divide="ignore", invalid="ignore"):
-        variance_of_mean = between.mul(c / (c - 1) / n.reindex(mean.index) ** 2, axis=0)
+        variance_of_mean = between.mul(c / (c - 1) / n ** 2, axis=0)
         spread_ = total(sums if squares is None else squares).div(n, axis=0) - mean ** 2
         out = spread_.mul(n / (n - 1), axis=0) / variance_of_mean
-    n, c = (np.asarray(x)[:, None] * np.ones(out.shape) for x in (n.reindex(mean.index), c))
+    n, c = (x.to_numpy()[:, None] * np.ones(out.shape) for x in (n, c))
     out = out.where(~(variance_of_mean <= 1e-300), n)  # no spread between the clusters
     out = out.where((spread_ > 1e-12) & (c > 1), c)
     out = out.clip(lower=1).clip(upper=n)
@@ -397,6 +397,20 @@ def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
     grouped = table.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
     effective = effective_runs(table.astype(float), sizes.astype(float), group)
     return grouped, effective.reindex(grouped.index)
+
+
+def _share_of(table: pd.DataFrame, outcome: str, group: Sequence[str],
+              cluster: Sequence[str]) -> pd.DataFrame:
+    """Per group: the runs with one `outcome` (`count`), the runs (`runs`) and, when runs
+    share histories, the effective runs of that share (`effective`); from the runs of
+    each outcome (columns) per group (and cluster)."""
+    sizes = table.sum(axis=1)
+    counted, effective = _shares(table.reindex(columns=[outcome], fill_value=0), group,
+                                 cluster, sizes)
+    runs = sizes.groupby(level=list(group), observed=True, sort=False,
+                         dropna=False).sum() if cluster else sizes
+    out = pd.DataFrame({"count": counted[outcome], "runs": runs.reindex(counted.index)})
+    return out if effective is None else out.assign(effective=effective[outcome])
 
 
 def outcome_probabilities(traj: Frame, config: dict | None = None,
@@ -497,13 +511,10 @@ def join_probabilities(mem: Frame, config: dict | None = None,
     cluster = clusters(df)
     df = readable(df, [*keys, "status", *cluster, "step", *unit_keys(df)])
     table = _labelled(counts(df, [*keys, "status", *cluster], final=True)["n"], "status")
-    table = table.reindex(columns=[MEMBER], fill_value=0).assign(runs=table.sum(axis=1))
-    member, effective = _shares(table[[MEMBER]], keys, cluster, table["runs"])
-    runs = table["runs"].groupby(level=keys, observed=True, sort=False, dropna=False).sum()
-    out = pd.DataFrame({"member": member[MEMBER], "runs": runs.reindex(member.index)})
-    out = out.astype(int).reset_index()
-    return _tidy(_with_wilson(out, "member", level, None if effective is None else
-                              effective[MEMBER]), ["actor", "platform"])
+    share = _share_of(table, MEMBER, keys, cluster)
+    out = share[["count", "runs"]].rename(columns={"count": "member"}).astype(int)
+    return _tidy(_with_wilson(out.reset_index(), "member", level, share.get("effective")),
+                 ["actor", "platform"])
 
 
 def platform_final(plat: Frame, config: dict | None = None) -> pd.DataFrame:
@@ -817,12 +828,7 @@ def sweep_grid(traj: Frame, x: str, y: str | None, actor: str, posture: str,
     group = [*others, *axes]
     table = _labelled(counts(select(df, actor=actor), [*group, "posture", *cluster],
                              final=True)["n"], "posture")
-    table = table.reindex(columns=[posture], fill_value=0).assign(runs=table.sum(axis=1))
-    shares, effective = _shares(table[[posture]], group, cluster, table["runs"])
-    runs = table["runs"].groupby(level=group, observed=True, sort=False, dropna=False).sum()
-    out = pd.DataFrame({"count": shares[posture], "runs": runs.reindex(shares.index)})
-    if effective is not None:
-        out["_effective"] = effective[posture]
+    out = _share_of(table, posture, group, cluster).rename(columns={"effective": "_effective"})
     out = out.astype({"count": int, "runs": int}).sort_index().reset_index()
     out = without_absent_poles(out.assign(_posture=posture), traj, "_posture", group)
     out = _with_wilson(out, "count", level, out.get("_effective"))

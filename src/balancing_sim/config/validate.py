@@ -69,6 +69,12 @@ def month_index(text: str) -> int:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+def month_text(index: int) -> str:
+    """The month `month_index` numbered, as YYYY-MM."""
+    year, month = divmod(int(index), 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
 def is_month(value: Any) -> bool:
     """Text of the form YYYY-MM with a month 01-12 (any year: see MONTHS)."""
     try:

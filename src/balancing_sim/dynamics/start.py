@@ -42,12 +42,6 @@ _kept_bytes = 0
 _lock = threading.Lock()
 
 
-def prefix_runs(compiled: Compiled, runs: np.ndarray) -> np.ndarray:
-    """The run of the prefix each run continues: r, or r mod `histories`."""
-    runs = np.asarray(runs, dtype=np.int64)
-    return runs % compiled.histories if compiled.histories else runs
-
-
 def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
     """The state of each run at the scenario's first month (`params` are the runs' own:
     numbers, or (R,) arrays over `runs`)."""
@@ -55,7 +49,7 @@ def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
     prefix = compiled.prefix
     if prefix is None:
         return initial_state(compiled, len(runs))
-    origins = prefix_runs(compiled, runs)
+    origins = compiled.prefix_runs(runs)
     keys = run_keys(prefix, params, seed, origins)
     with _lock:
         found = {k: _kept[k] for k in set(keys) if k in _kept}
