@@ -96,9 +96,16 @@ def image(page, css: str) -> bytes:
 
 
 def run_with(page, replicates: int) -> None:
+    """Set the replicates and run. A form still re-rendering (a scenario just picked)
+    may put back its value after the fill (CI, loaded: 'mine: 20 replicates'), so the
+    value is set again until it has stayed for a moment."""
     box = page.locator(".bs-replicates input")
-    box.fill(str(replicates))
-    box.press("Enter")
+    for _ in range(20):
+        box.fill(str(replicates))
+        box.press("Enter")
+        page.wait_for_timeout(500)
+        if box.input_value() == str(replicates):
+            break
     page.get_by_role("button", name=re.compile("run replicates", re.I)).click()
 
 
