@@ -35,9 +35,9 @@ def utility(ctx: Context, s) -> np.ndarray:
     return alignment_utility(s, ctx, perceive(s, ctx))[0]
 
 
-def statuses(ctx: Context, s, act: float = 0.0) -> np.ndarray:
-    """(N, K) statuses after one month; `act` < hazard: every state acts on its wish."""
-    seen = perceive(s, ctx, slice(None), 1)
+def statuses(ctx: Context, s, act: float = 0.0, t: int = 1) -> np.ndarray:
+    """(N, K) statuses after month `t`; `act` < hazard: every state acts on its wish."""
+    seen = perceive(s, ctx, slice(None), t)
     value, loose = platform_value(s, ctx, seen)
     draws = Draws(noise=np.zeros(s.align.shape), decide=np.full(s.status.shape, act))
     return next_status(s, ctx, seen, value, loose, draws)[0]
@@ -390,3 +390,40 @@ def test_a_platform_that_refuses_membership_may_grant_an_observer_seat(tiny_dict
     assert statuses(ctx, s)[GAMMA, LEAGUE] == OBSERVER
     s.align[:, GAMMA] = [0.0, 0.8, 0.2]
     assert statuses(ctx, s)[GAMMA, LEAGUE] == MEMBER
+
+
+def test_a_new_state_is_admitted_only_after_a_record_as_a_state(tiny_dict):
+    """14. A platform grants a state independent since the month before the start no
+    rung before it has `admission_tenure` months of record as a state; a long-standing
+    state needs none, and the founders of a platform enter it the month it opens."""
+    tiny_dict["world"]["states"]["alpha"]["independent"] = {"from": "1999-12", "source": "t"}
+    tiny_dict["world"]["platforms"]["club"]["grants"] = ["observer", "member"]
+    tiny_dict["world"]["platforms"]["club"]["opens"] = "2000-04"
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    ctx = eager(config, compiled, admission_tenure=12.0)
+    s = initial_state(compiled, 1)
+    s.align[:] = [0.0, 0.0, 1.0]
+    s.is_open[:, CLUB] = True
+    founding = statuses(ctx, s, t=3)                 # April 2000: the club opens
+    assert founding[ALPHA, CLUB] == founding[BETA, CLUB] == MEMBER
+    after = statuses(ctx, s, t=5)                    # alpha: 6 months a state
+    assert after[ALPHA, CLUB] == NONE
+    assert after[BETA, CLUB] == MEMBER               # long-standing
+    assert statuses(ctx, s, t=11)[ALPHA, CLUB] == MEMBER  # a year of record
+
+
+def test_a_platform_no_power_leads_admits_whatever_the_leaning(tiny_dict):
+    """14. A movement of states has no leader's interest to weigh: it seats a state that
+    does not share its stance, where a pole-led bloc declines one leaning to its rival."""
+    for platform in ("club", "league"):
+        tiny_dict["world"]["platforms"][platform]["statuses"] = ["none", "observer", "member"]
+        tiny_dict["world"]["platforms"][platform]["grants"] = ["observer", "member"]
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    ctx = eager(config, compiled, admission_bar=0.6, w_admission_risk=0.0)
+    s = initial_state(compiled, 1)
+    s.align[:, GAMMA] = [1.0, 0.0, 0.0]                  # all north: neither south nor club
+    after = statuses(ctx, s)
+    assert after[GAMMA, CLUB] == MEMBER
+    assert after[GAMMA, LEAGUE] == NONE

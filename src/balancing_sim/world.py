@@ -22,6 +22,8 @@ EVENT_CODES = {kind: i for i, kind in enumerate(
     ("threat", "credibility", "pressure", "economy", "troops", "alliance", "polarization",
      "depth", "open", "openness", "bases", "arms", "neutrality",
      "duress"))}
+LONG_STANDING = -10**6
+"""The independence step of a state that is not new: a record longer than any tenure."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Structure:
     outside_potential: np.ndarray   # (K,) states outside the world it addresses (0: none)
     platform_rivalry: np.ndarray    # (K, P) how hostile the platform's poles are to each pole
     opens_step: np.ndarray          # (K,) first step at which the platform exists
+    statehood_step: np.ndarray      # (N,) step of independence (LONG_STANDING if not new)
     ladder_snap: np.ndarray         # (K, 5) allowed rung nearest to each rung
     ladder_up: np.ndarray           # (K, 5) next allowed rung up
     ladder_down: np.ndarray         # (K, 5) next allowed rung down
@@ -281,6 +284,9 @@ def _structure(world: World, start_month: int, years: np.ndarray) -> Structure:
         opens_step=np.array([
             month_index(k.opens) - start_month if k.opens else -1 for k in world.platforms
         ], dtype=int).reshape(K),
+        statehood_step=np.array([
+            month_index(s.independent.start) - start_month if s.independent else LONG_STANDING
+            for s in world.states], dtype=int).reshape(len(world.states)),
     )
 
 

@@ -147,8 +147,17 @@ class Pole(Actor):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Since:
+    """A month from which a fact holds, with its source."""
+
+    start: str = spec(key="from", month=True)
+    source: str = spec(**SOURCE)
+
+
+@dataclass(frozen=True, kw_only=True)
 class State(Actor):
     autonomy: Sourced
+    independent: Since | None = None  # a new state's record starts here (none: long-standing)
     identity: tuple[str, ...] = spec((), noun="identity group")
     shares: dict[str, dict[str, Sourced]] = SHARES
     proximity: dict[str, Sourced] = spec(

@@ -104,7 +104,8 @@ def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nd
     the rung it decides on: its leader's interest in the state (how far the state leans
     to it, belongs to the identity the platform embodies, is under duress the leader
     can relieve, or, for a platform that protects, is allied to the leader by treaty; a
-    format without a leader admits whom it invites) outweighs the risk of
+    platform no power leads, a format or a movement of states, has no leader's interest
+    to weigh and admits whom its criteria allow) outweighs the risk of
     war the admission carries and a bar, both in proportion to what the rung commits
     the platform to (an observer seat commits little: mechanisms 14, 17, 18;
     `admission_risk`, evaluated only for the m cases the platform decides)."""
@@ -114,7 +115,7 @@ def admitted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.nd
     state = np.arange(st.n_states)[seen.rows][i]
     duress = np.where(d.protector[k], s.duress[r, state, d.pole[k]], 0.0)
     allied = np.where(d.pole_protection[k] > 0, s.alliance[r, state, d.pole[k]], 0.0)
-    interest = np.where(d.led[k], np.maximum(np.maximum(lead[r, i, k],
+    interest = np.where(d.protector[k], np.maximum(np.maximum(lead[r, i, k],
                                                         st.identity_platform[state, k]),
                                              np.maximum(duress, allied)),
                         1.0)
@@ -228,7 +229,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
             grant_to = np.where(passable & above & deciding[:, rung] & (w >= rung), rung,
                                 grant_to)
             passable &= ~(above & d.unpassable[k, rung])
-        seasoned = (c == 0) | (s.tenure[:, rows][r, i, k] >= at_runs(params.admission_tenure, r))
+        seasoned = _seasoned(s, ctx, seen, r, i, k, c)
         by_platform = ((grant_to > c) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
                        & ~(outside_only & (grant_to == MEMBER)))
         if by_platform.any():  # the platform's rule, only where it has something to decide
@@ -249,6 +250,18 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                 new = _enter_one_of_exclusive(new, current, value, entering, clash,
                                               d.exclusive_f)
     return np.where(open_k, new, 0).astype(np.int8)
+
+
+def _seasoned(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
+              k: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(m,) bool: whether the state has the record a platform asks before granting a
+    rung above `c`: `admission_tenure` months at its present rung, and for a state
+    outside the platform, as many months as an independent state (a new state has no
+    record before its independence); founders enter a platform the month it opens."""
+    st, needed = ctx.structure, at_runs(ctx.params.admission_tenure, r)
+    as_state = seen.t - st.statehood_step[np.arange(st.n_states)[seen.rows][i]]
+    outside = (as_state >= needed) | (st.opens_step[k] == seen.t)
+    return np.where(c == 0, outside, s.tenure[:, seen.rows][r, i, k] >= needed)
 
 
 def granted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
