@@ -218,6 +218,11 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
         inside = current[r, i] >= CANDIDATE                              # (m, K)
         blocked = (inside & d.exclusive_of[k]).any(-1)                   # a rival held
         outside_only = (inside & d.outside_of[k]).any(-1)
+        # the platform's criteria cap what it may grant (no candidacy or membership for
+        # a member of a rival bloc, no membership for a member of a bloc it admits only
+        # outside of); a lesser rung it decides on it may still grant (mechanism 18)
+        w = np.minimum(w, np.where(blocked, CANDIDATE - 1,
+                                   np.where(outside_only, MEMBER - 1, MEMBER)))
         deciding = deciding[r, k]                                        # (m, 5)
         # the platform grants the highest rung it decides on now, up to the state's
         # wish, passing over rungs it also grants but never over a rung the state must
@@ -230,8 +235,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                                 grant_to)
             passable &= ~(above & d.unpassable[k, rung])
         seasoned = _seasoned(s, ctx, seen, r, i, k, c)
-        by_platform = ((grant_to > c) & seasoned & ~(blocked & (grant_to >= CANDIDATE))
-                       & ~(outside_only & (grant_to == MEMBER)))
+        by_platform = (grant_to > c) & seasoned
         if by_platform.any():  # the platform's rule, only where it has something to decide
             m = np.flatnonzero(by_platform)
             by_platform[m], grant_to[m] = granted(s, ctx, seen, r[m], i[m], k[m], c[m],
