@@ -18,6 +18,8 @@ Field metadata read by the reader:
   other_than=field    ids other than that field's value (the record's own id, its state)
   also=(...)          further words accepted by a ref (`nonaligned` as a leader)
   month=True          text YYYY-MM;  nonempty=True: text that is not blank
+  first="YYYY-MM"     the earliest month a month field allows, `why` (default: the
+                      first month the output tables can hold)
   key="a.b"           the YAML path, if not the field's name
   auto=True           "auto" (or nothing) is the number of cores
   keyed=True          a mapping id -> record, read as a tuple of records with that `id`
@@ -146,6 +148,12 @@ class Pole(Actor):
     rivals: dict[str, Sourced] = spec({}, ref="poles", what="another pole id", other_than="id")
 
 
+STATEHOOD = {"first": "1816-01", "why": "the COW state system's first year; a state "
+             "independent before it is long-standing: leave out `independent`"}
+"""The month a new state's record as a state begins (`State.independent`): within the
+state system, so that a typo (1191 for 1991) cannot make a new state long-standing."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Since:
     """A month from which a fact holds, with its source."""
@@ -157,7 +165,7 @@ class Since:
 @dataclass(frozen=True, kw_only=True)
 class State(Actor):
     autonomy: Sourced
-    independent: Since | None = None  # a new state's record starts here (none: long-standing)
+    independent: Since | None = spec(None, fields={"start": STATEHOOD})  # none: long-standing
     identity: tuple[str, ...] = spec((), noun="identity group")
     shares: dict[str, dict[str, Sourced]] = SHARES
     proximity: dict[str, Sourced] = spec(

@@ -344,9 +344,11 @@ class Reader:
                   and re.search(m.get("pattern", ""), raw)):
             self.add(key, raw, m.get("what") or ("a month YYYY-MM" if m.get("month") else "text"))
             return None
-        elif m.get("month") and not MONTHS[0] <= month_index(raw) <= MONTHS[1]:
-            self.add(key, raw, f"a month from {FIRST_MONTH} to {LAST_MONTH} (the dates the "
-                               "output tables can hold, numpy datetime64[ns])")
+        elif m.get("month") and not max(MONTHS[0], month_index(m.get("first", FIRST_MONTH))
+                                        ) <= month_index(raw) <= MONTHS[1]:
+            self.add(key, raw, f"a month from {m['first']} to {LAST_MONTH} ({m['why']})"
+                     if "first" in m else f"a month from {FIRST_MONTH} to {LAST_MONTH} (the "
+                     "dates the output tables can hold, numpy datetime64[ns])")
             return None
         return raw
 
@@ -531,6 +533,12 @@ def _membership_rules(r: Reader, sc: Scenario, t0: int | None) -> None:
         if plat.opens and t0 is not None and month_index(plat.opens) > t0:
             r.add(f"{k}.status", m.status,
                   f"none: {m.platform} opens only in {plat.opens}, after scenario.start")
+        since = getattr(r.ids.get("state_records", {}).get(m.state), "independent", None)
+        if since is not None and t0 is not None and is_month(since.start) and (
+                month_index(since.start) > t0):
+            r.add(f"{k}.status", m.status,
+                  f"none: {m.state} is independent only from {since.start} (world.states."
+                  f"{m.state}.independent), after scenario.start")
         if STATUSES.index(m.status) >= STATUSES.index("candidate"):
             inside.setdefault(m.state, []).append((m.platform, m.status, i))
     for held in inside.values():
@@ -585,6 +593,21 @@ def _world_rules(r: Reader, world: World, key: str, data: Mapping) -> World:
     _identity_groups(r, world, key)
     _cow_once(r, world, key)
     return _capability_data(r, world, key, data)
+
+
+def _statehood_within(errors: Collector, file: str, world: World | None,
+                      scenario: Scenario | None) -> None:
+    """Every state of the world is independent by the scenario's last month: a state
+    independent only after it would be simulated as a state it never is."""
+    if world is None or scenario is None or not is_month(scenario.end):
+        return
+    for state in world.states:
+        since = state.independent
+        if since is not None and is_month(since.start) and (
+                month_index(since.start) > month_index(scenario.end)):
+            errors.add(file, f"world.states.{state.id}.independent.from", since.start,
+                       f"a month not after scenario.end ({scenario.end}): the state must "
+                       "be independent within the scenario its world is run in")
 
 
 def _cow_once(r: Reader, world: World, key: str) -> None:
@@ -693,7 +716,8 @@ def _world(data: Any, errors: Collector, file: str) -> tuple[World | None, dict]
              "actors": dict.fromkeys([*sections["poles"], *sections["states"],
                                       *sections["external"]])}
     world = r.record(World, data, "world")
-    ids = {**r.ids, "platform_records": {p.id: p for p in world.platforms} if world else {}}
+    ids = {**r.ids, "platform_records": {p.id: p for p in world.platforms} if world else {},
+           "state_records": {s.id: s for s in world.states} if world else {}}
     return world, ids
 
 
@@ -714,6 +738,7 @@ def build_config(data: Mapping, files: Mapping[str, str] | None = None,
                                                               "params")
     run = Reader(errors, main, cpu_count=cpu_count).record(RunSettings, data, "", closed=False)
     prefix = _prefix(data, scenario, ids, errors, files.get("scenario", main))
+    _statehood_within(errors, files.get("world", main), world, scenario)
     _written_for_another_world(errors, files.get("scenario", main), world, ids)
     errors.raise_if_any()
     return Config(world=world, scenario=scenario, params=params, run=run, files=files,

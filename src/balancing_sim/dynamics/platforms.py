@@ -259,13 +259,15 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
 def _seasoned(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
               k: np.ndarray, c: np.ndarray) -> np.ndarray:
     """(m,) bool: whether the state has the record a platform asks before granting a
-    rung above `c`: `admission_tenure` months at its present rung, and for a state
-    outside the platform, as many months as an independent state (a new state has no
-    record before its independence); founders enter a platform the month it opens."""
+    rung above `c`: `admission_tenure` months as an independent state (a new state has
+    no record before its independence), at every rung, and above none as many months at
+    its present rung; founders, states already independent the month a platform opens,
+    enter it that month."""
     st, needed = ctx.structure, at_runs(ctx.params.admission_tenure, r)
     as_state = seen.t - st.statehood_step[np.arange(st.n_states)[seen.rows][i]]
-    outside = (as_state >= needed) | (st.opens_step[k] == seen.t)
-    return np.where(c == 0, outside, s.tenure[:, seen.rows][r, i, k] >= needed)
+    founder = (st.opens_step[k] == seen.t) & (as_state >= 0)
+    record = (as_state >= needed) | founder
+    return record & ((c == 0) | (s.tenure[:, seen.rows][r, i, k] >= needed))
 
 
 def granted(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
