@@ -45,6 +45,26 @@ def test_forward_run_starts_where_the_same_history_run_ends(params):
     assert not np.array_equal(forward.align[0, 0], forward.align[1, 0])  # per run, not one
 
 
+def test_a_continued_run_decides_on_the_rungs_its_own_situation_opens():
+    """The history's calendar of summits ends with its last one (the NAM's of January
+    2024 closes in February); a continued run takes which rungs each platform decides on
+    from its own situation (the NAM every month, the EU no candidacy), not from where
+    the history's calendar stopped (rt13: no NAM seat could be granted after 2024)."""
+    from balancing_sim.dynamics import start
+    from balancing_sim.world import compile_config
+
+    config, _ = compose(["scenario=baseline", "scenario.end=2024-08"])
+    compiled, runs = compile_config(config), np.arange(2)
+    begun = start.start_state(compiled, config.params, 5, runs)
+    ended = start.prefix_end(compiled.prefix, config.params, 5, runs)
+    nam, eu = compiled.structure.platforms.index("nam"), compiled.structure.platforms.index("eu")
+    observer, candidate = STATUSES.index("observer"), STATUSES.index("candidate")
+    assert (ended.openness[:, nam, observer] == 0).all()
+    assert (begun.openness[:, nam, observer] == 1).all()
+    assert (begun.openness[:, eu, candidate] == 0).all()
+    np.testing.assert_array_equal(begun.openness[0], compiled.initial.openness)
+
+
 def test_the_engines_agree_on_a_continued_run():
     short = ["scenario.end=2024-10"]
     mesa, ensemble = panel("baseline", short, runs=2, engine="mesa"), panel("baseline", short,
@@ -75,7 +95,7 @@ def test_a_kept_history_end_is_the_replayed_one_and_callers_cannot_change_it():
     first.align[:] = -1.0  # the caller's copy
     kept = start.start_state(compile_config(config), config.params, 5, runs)
     fresh = start.prefix_end(compiled.prefix, config.params, 5, runs)
-    for name in ("align", "status", "tenure", "viability", "openness"):
+    for name in ("align", "status", "tenure", "viability"):
         np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
     assert len(start._kept) == 3
     other = config.params.__class__(**{**vars(config.params), "w_autonomy": 2.5})

@@ -63,8 +63,10 @@ def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
             found[k] = take(end, slice(j, j + 1))
             _keep(k, found[k])
     parts = [found[k] for k in keys]
-    return RunState(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                       for f in dataclasses.fields(RunState)})
+    s = RunState(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                    for f in dataclasses.fields(RunState)})
+    s.openness[:] = compiled.initial.openness  # the platforms' calendar: the scenario's own
+    return s
 
 
 def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
