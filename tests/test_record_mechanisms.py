@@ -394,19 +394,24 @@ def test_a_platform_that_refuses_membership_may_grant_an_observer_seat(tiny_dict
     assert statuses(ctx, s)[GAMMA, LEAGUE] == MEMBER
 
 
+def club_opening(tiny_dict, opens: str):
+    """Every state leaning to the club, which grants its seats and opens in `opens`:
+    the context (a year's record asked) and the state at the start."""
+    tiny_dict["world"]["platforms"]["club"].update(opens=opens, grants=["observer", "member"])
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    s = initial_state(compiled, 1)
+    s.align[:] = [0.0, 0.0, 1.0]
+    s.is_open[:, CLUB] = True
+    return eager(config, compiled, admission_tenure=12.0), s
+
+
 def test_a_new_state_is_admitted_only_after_a_record_as_a_state(tiny_dict):
     """14. A platform grants a state independent since the month before the start no
     rung before it has `admission_tenure` months of record as a state; a long-standing
     state needs none, and the founders of a platform enter it the month it opens."""
     tiny_dict["world"]["states"]["alpha"]["independent"] = {"from": "1999-12", "source": "t"}
-    tiny_dict["world"]["platforms"]["club"]["grants"] = ["observer", "member"]
-    tiny_dict["world"]["platforms"]["club"]["opens"] = "2000-04"
-    config = build_config(tiny_dict)
-    compiled = compile_config(config)
-    ctx = eager(config, compiled, admission_tenure=12.0)
-    s = initial_state(compiled, 1)
-    s.align[:] = [0.0, 0.0, 1.0]
-    s.is_open[:, CLUB] = True
+    ctx, s = club_opening(tiny_dict, "2000-04")
     founding = statuses(ctx, s, t=3)                 # April 2000: the club opens
     assert founding[ALPHA, CLUB] == founding[BETA, CLUB] == MEMBER
     after = statuses(ctx, s, t=5)                    # alpha: 6 months a state

@@ -7,7 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from command import sim_cli
-from test_record_mechanisms import ALPHA, BETA, CANDIDATE, CLUB, MEMBER, NONE, PACT, eager, statuses
+from test_record_mechanisms import (
+    ALPHA,
+    BETA,
+    CANDIDATE,
+    CLUB,
+    MEMBER,
+    NONE,
+    PACT,
+    club_opening,
+    eager,
+    statuses,
+)
 from worlds import user_folder
 
 from balancing_sim.config.errors import ConfigError
@@ -46,14 +57,7 @@ def test_a_state_not_yet_independent_is_no_founder(tiny_dict):
     in January 2003 (22 months before it was a state)."""
     independent(tiny_dict, "alpha", "2003-01")
     independent(tiny_dict, "gamma", "2001-03")       # independent the month it opens
-    tiny_dict["world"]["platforms"]["club"].update(opens="2001-03",
-                                                   grants=["observer", "member"])
-    config = build_config(tiny_dict)
-    compiled = compile_config(config)
-    ctx = eager(config, compiled, admission_tenure=12.0)
-    s = initial_state(compiled, 1)
-    s.align[:] = [0.0, 0.0, 1.0]
-    s.is_open[:, CLUB] = True
+    ctx, s = club_opening(tiny_dict, "2001-03")
     founding = statuses(ctx, s, t=14)                # 2001-03: the club opens
     assert founding[ALPHA, CLUB] == NONE
     assert founding[BETA, CLUB] == founding[2, CLUB] == MEMBER
