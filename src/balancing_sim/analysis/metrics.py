@@ -353,6 +353,12 @@ def clusters(df: Frame) -> list[str]:
     return []
 
 
+def group_total(x: pd.DataFrame | pd.Series, group: Sequence[str]) -> pd.DataFrame | pd.Series:
+    """`x` summed over the rows of each combination of its `group` index levels (the
+    clusters of each group added up), missing values kept as a group of their own."""
+    return x.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
+
+
 def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
                    squares: pd.DataFrame | None = None) -> pd.DataFrame:
     """Kish's effective number of runs behind the mean of each column of `sums`, per
@@ -368,7 +374,7 @@ def effective_runs(sums: pd.DataFrame, sizes: pd.Series, group: Sequence[str],
     measure: they count their C clusters; an outcome whose share is the same in every
     cluster counts its n runs."""
     def total(x):
-        return x.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
+        return group_total(x, group)
 
     sizes_ = pd.DataFrame({"n": sizes, "squared": sizes ** 2, "clusters": sizes > 0})
     n, squared, c = (total(sizes_)[k].astype(float) for k in ("n", "squared", "clusters"))
@@ -394,7 +400,7 @@ def _shares(table: pd.DataFrame, group: Sequence[str], cluster: Sequence[str],
     if not cluster:
         return table, None
     sizes = table.sum(axis=1) if sizes is None else sizes
-    grouped = table.groupby(level=list(group), observed=True, sort=False, dropna=False).sum()
+    grouped = group_total(table, group)
     effective = effective_runs(table.astype(float), sizes.astype(float), group)
     return grouped, effective.reindex(grouped.index)
 
@@ -407,8 +413,7 @@ def _share_of(table: pd.DataFrame, outcome: str, group: Sequence[str],
     sizes = table.sum(axis=1)
     counted, effective = _shares(table.reindex(columns=[outcome], fill_value=0), group,
                                  cluster, sizes)
-    runs = sizes.groupby(level=list(group), observed=True, sort=False,
-                         dropna=False).sum() if cluster else sizes
+    runs = group_total(sizes, group) if cluster else sizes
     out = pd.DataFrame({"count": counted[outcome], "runs": runs.reindex(counted.index)})
     return out if effective is None else out.assign(effective=effective[outcome])
 
@@ -557,8 +562,7 @@ def hedging_final(traj: Frame, config: dict | None = None, bins: int = BINS) -> 
     cluster = clusters(df)
     df = readable(df, [*keys, "hedging", *cluster, "step", *unit_keys(df)])
     per = counts(df, [*keys, *cluster], final=True, values=["hedging"], squares=["hedging"])
-    sums = (per.groupby(level=keys, observed=True, sort=False, dropna=False).sum() if cluster
-            else per)
+    sums = group_total(per, keys) if cluster else per
     index, hist = histograms(df, keys, "hedging", bins, final=True)
     q = pd.DataFrame(histogram_quantiles(hist, (0.05, 0.5, 0.95)), index=index,
                      columns=["q05", "q50", "q95"])
@@ -600,8 +604,7 @@ def bloc_probabilities(traj: Frame, config: dict | None = None,
     table = pd.DataFrame({"end": end["in_bloc"],
                           "ever": ever(df, [*keys, *cluster], "in_bloc").reindex(end.index)})
     table, effective = _shares(table, keys, cluster, end["n"])
-    runs = end["n"].groupby(level=keys, observed=True, sort=False, dropna=False).sum().reindex(
-        table.index)
+    runs = group_total(end["n"], keys).reindex(table.index)
     out = pd.concat([pd.DataFrame({"measure": m, "count": table[m].astype(int), "runs": runs})
                      for m in ("end", "ever")]).reset_index()
     if effective is not None:
