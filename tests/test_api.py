@@ -86,6 +86,21 @@ def test_experiment_evaluates_parameters_and_world_values_together(experiment):
         assert row["hedging"] == pytest.approx(outcomes["hedging"](res).mean(), abs=2e-5)
 
 
+def test_a_world_freed_and_its_id_reused_is_compiled_again(experiment, monkeypatch):
+    """316. `Experiment.compiled` keyed compiled worlds by `id(world)` alone: once a set's
+    world was freed, the next set's world could take its id and be served the freed
+    world's compilation (here every id is made equal, as a reused address would)."""
+    import balancing_sim.evaluation as evaluation
+
+    monkeypatch.setattr(evaluation, "id", lambda obj: 0, raising=False)
+    key = f"world.states.{ACTOR}.autonomy.value"
+    low, high = (experiment.configure({key: v})[0] for v in (0.1, 0.9))
+    compiled_low, compiled_high = experiment.compiled(low), experiment.compiled(high)
+    i = compiled_low.structure.states.index(ACTOR)
+    assert compiled_low.structure.autonomy[i] == 0.1
+    assert compiled_high.structure.autonomy[i] == 0.9
+
+
 def test_params_are_the_calibrated_values_and_their_ranges():
     p = bs.params()
     assert p.values["w_autonomy"] > 0 and "w_autonomy" in p.ranges

@@ -15,6 +15,7 @@ from test_record_mechanisms import (
     MEMBER,
     NONE,
     PACT,
+    PARTNER,
     club_opening,
     eager,
     statuses,
@@ -61,6 +62,22 @@ def test_a_state_not_yet_independent_is_no_founder(tiny_dict):
     founding = statuses(ctx, s, t=14)                # 2001-03: the club opens
     assert founding[ALPHA, CLUB] == NONE
     assert founding[BETA, CLUB] == founding[2, CLUB] == MEMBER
+
+
+def test_a_state_not_yet_independent_takes_no_seat_on_offer(tiny_dict):
+    """315. A state independent only in January 2003 took the pact's partner seat, which
+    the pact offers (no decision of the platform), in 2000: the record as a state was
+    asked only where the platform decides."""
+    independent(tiny_dict, "alpha", "2003-01")       # the scenario starts in 2000-01
+    config = build_config(tiny_dict)
+    compiled = compile_config(config)
+    ctx = eager(config, compiled)
+    s = initial_state(compiled, 1)
+    s.align[:] = [1.0, 0.0, 0.0]                     # every state leans north
+    before = statuses(ctx, s, t=1)                   # 2000-02: not yet a state
+    assert before[ALPHA, PACT] == NONE
+    assert before[BETA, PACT] == PARTNER             # long-standing: takes the seat
+    assert statuses(ctx, s, t=36)[ALPHA, PACT] == PARTNER  # 2003-01: a state
 
 
 def problem_of(data: dict):

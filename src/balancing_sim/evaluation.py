@@ -458,13 +458,17 @@ class Study:
         return config, resolved
 
     def compiled(self, config: Config):
-        """The compiled world of a config: once per world and scenario."""
+        """The compiled world of a config: once per world and scenario. Each entry keeps
+        the world and scenario it was compiled from, so an id reused after they were
+        freed never serves another world's compilation."""
         from .world import compile_config
 
         key = id(config.world), id(config.scenario)
-        if key not in self._compiled:
-            self._compiled[key] = compile_config(config)
-        return self._compiled[key]
+        kept = self._compiled.get(key)
+        if kept is None or kept[0] is not config.world or kept[1] is not config.scenario:
+            kept = self._compiled[key] = (config.world, config.scenario,
+                                          compile_config(config))
+        return kept[2]
 
     def model(self, values: Values = None, runs: int | None = None, seed: int | None = None):
         """The evaluation API's model (`evaluation.Model`) of these values."""

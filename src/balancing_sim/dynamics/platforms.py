@@ -173,7 +173,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     rung the platform grants is entered the month the platform is deciding on it and
     admits the state (its rule, its criteria, a record of `admission_tenure` months at
     the rung below); a rung on offer is taken when the state gets round to it
-    (hazard). Leaving costs: a state descends only when its valuation falls
+    (hazard), once it is a state. Leaving costs: a state descends only when its valuation falls
     `exit_margin` below the rung, and only onto a rung on offer (`landing`), except
     when a fixed-term treaty is renewed, when every member re-decides as if joining.
     A state never ends a month inside two mutually exclusive platforms: of two it would
@@ -243,7 +243,8 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
         # the next rung on offer is taken when the state gets round to it
         step_up = d.up[k, c]
         offered = ~st.grants[k, step_up] & (s.openness[r, k, step_up] > 0.5)
-        by_state = (offered & ~(blocked & (step_up >= CANDIDATE)) & decide[r, i, k])
+        by_state = (offered & ~(blocked & (step_up >= CANDIDATE)) & decide[r, i, k]
+                    & (months_as_state(ctx, seen, i) >= 0))  # no seat before statehood
         new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, c))
         rising = new_up > c
         new[r[rising], i[rising], k[rising]] = new_up[rising]
@@ -256,6 +257,13 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     return np.where(open_k, new, 0).astype(np.int8)
 
 
+def months_as_state(ctx: Context, seen: Perceived, i: np.ndarray) -> np.ndarray:
+    """(m,) months each deciding state `i` (an index into `seen.rows`) has been an
+    independent state in month `seen.t` (negative before its independence)."""
+    st = ctx.structure
+    return seen.t - st.statehood_step[np.arange(st.n_states)[seen.rows][i]]
+
+
 def _seasoned(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
               k: np.ndarray, c: np.ndarray) -> np.ndarray:
     """(m,) bool: whether the state has the record a platform asks before granting a
@@ -264,7 +272,7 @@ def _seasoned(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.n
     its present rung; founders, states already independent the month a platform opens,
     enter it that month."""
     st, needed = ctx.structure, at_runs(ctx.params.admission_tenure, r)
-    as_state = seen.t - st.statehood_step[np.arange(st.n_states)[seen.rows][i]]
+    as_state = months_as_state(ctx, seen, i)
     founder = (st.opens_step[k] == seen.t) & (as_state >= 0)
     record = (as_state >= needed) | founder
     return record & ((c == 0) | (s.tenure[:, seen.rows][r, i, k] >= needed))
