@@ -81,3 +81,23 @@ def test_a_value_given_as_a_dict_is_not_changed_by_a_key_inside_it(experiment):
     experiment.configure({KEY: whole, f"{KEY}.value": 0.2})
     assert whole == {"value": 0.9, "source": "t"}
     assert autonomy(experiment.configure({KEY: whole, "w_autonomy": 1.0})[0]) == 0.9
+
+
+def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):
+    """321. `np.int64(1)` or `np.float32(0.5)` (what `np.arange`, arrays and tables hand
+    out) as a parameter or a world value was refused as "= np.int64(1): a finite number
+    in [0, 1e+06]", a message contradicting itself."""
+    outcomes = {"hedging": bs.outcomes.final_hedging("alpha")}
+    given = experiment.evaluate([{"w_autonomy": np.int64(1)},
+                                 {f"{KEY}.value": np.float32(0.5), "runs": np.int64(2)}],
+                                outcomes)
+    plain = experiment.evaluate([{"w_autonomy": 1},
+                                 {f"{KEY}.value": float(np.float32(0.5)), "runs": 2}],
+                                outcomes)
+    assert given["hedging"].tolist() == plain["hedging"].tolist()
+    res = experiment.run({"w_autonomy": np.int64(1)}, values={f"{KEY}.value": np.int64(1)},
+                         out=tmp_path / "out")
+    assert res.config["params"]["w_autonomy"] == 1
+    assert (tmp_path / "out").is_dir()
+    with pytest.raises(ConfigError, match="w_autonomy = np.True_"):  # a bool stays refused
+        experiment.run({"w_autonomy": np.bool_(True)})

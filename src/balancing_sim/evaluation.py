@@ -84,7 +84,7 @@ class Model:
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The base parameters with some replaced (`params.` prefixes allowed)."""
         names = set(FREE_PARAMETERS)
-        clean = {str(k).removeprefix("params."): v for k, v in values.items()}
+        clean = {str(k).removeprefix("params."): plain(v) for k, v in values.items()}
         unknown = sorted(set(clean) - names)
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)} "
@@ -356,8 +356,8 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
         raise ConfigError([Problem(SOURCE, name, values, "a dict of parameter names or "
                                    "config keys to values")])
     params, keys, spelled = {}, {}, {}
-    for key, value in (values or {}).items():
-        param = str(key).removeprefix("params.")
+    for key, given in (values or {}).items():
+        param, value = str(key).removeprefix("params."), plain(given)
         if param in PARAM_NAMES:
             if param in params:  # `w_a` and `params.w_a`: one parameter, never the last kept
                 raise ConfigError([Problem(SOURCE, f"{name}[{key!r}]", value, "a parameter "
@@ -367,6 +367,13 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
         else:
             keys[str(key)] = value
     return params, keys
+
+
+def plain(value: Any) -> Any:
+    """A NumPy number (`np.int64(2)`, `np.float32(0.5)`, as arrays and tables hand out) as
+    the Python number it holds, read as the config reads a number; a NumPy bool stays a
+    bool (refused where a number is asked)."""
+    return value.item() if isinstance(value, np.number) else value
 
 
 def set_key(data: dict, key: str, value: Any) -> None:
