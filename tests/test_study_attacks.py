@@ -101,3 +101,20 @@ def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):
     assert (tmp_path / "out").is_dir()
     with pytest.raises(ConfigError, match="w_autonomy = np.True_"):  # a bool stays refused
         experiment.run({"w_autonomy": np.bool_(True)})
+
+
+def test_changing_a_results_config_changes_no_later_run(experiment):
+    """322. `Results.config` shared its sections with the study's own config: setting
+    `res.config["params"]["w_autonomy"]` (or a world value) in one result made every later
+    set run with it, and say so in its config."""
+    outcome = bs.outcomes.final_hedging("alpha")
+    before = outcome(experiment.run({"w_security": 0.5})).tolist()
+    for values in ({}, {f"{KEY}.value": 0.4}):
+        res = experiment.run(values=values)
+        res.config["params"]["w_autonomy"] = 3.0
+        res.config["world"]["states"]["alpha"]["autonomy"]["value"] = 0.99
+    after = experiment.run({"w_security": 0.5})
+    assert outcome(after).tolist() == before
+    assert after.config["params"]["w_autonomy"] == experiment.params["w_autonomy"] != 3.0
+    again = experiment.run(values={f"{KEY}.value": 0.4})
+    assert again.config["world"]["states"]["alpha"]["autonomy"]["value"] == 0.4
