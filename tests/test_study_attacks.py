@@ -118,3 +118,15 @@ def test_changing_a_results_config_changes_no_later_run(experiment):
     assert after.config["params"]["w_autonomy"] == experiment.params["w_autonomy"] != 3.0
     again = experiment.run(values={f"{KEY}.value": 0.4})
     assert again.config["world"]["states"]["alpha"]["autonomy"]["value"] == 0.4
+
+
+@pytest.mark.parametrize("per_run", [False, True])
+def test_the_values_come_first_whichever_set_comes_first(experiment, per_run):
+    """323. `evaluate` promises the values first, then (`per_run`) the run, then the
+    outcomes; a first set giving no value (the base) put the outcomes first and every
+    value after them."""
+    outcomes = {"hedging": bs.outcomes.final_hedging("alpha")}
+    table = experiment.evaluate([{}, {"w_autonomy": 1.1}, {f"{KEY}.value": 0.4}], outcomes,
+                                per_run=per_run)
+    assert list(table.columns) == ["w_autonomy", f"{KEY}.value",
+                                   *(["run"] if per_run else []), "hedging"]

@@ -543,7 +543,9 @@ class Study:
             for j, i in enumerate(members):
                 block = found.iloc[j * per:(j + 1) * per].reset_index(drop=True)
                 pieces[i] = pd.concat([pd.DataFrame([rows[i]] * per), block], axis=1)
-        return pd.concat([pieces[i] for i in range(len(rows))], ignore_index=True)
+        table = pd.concat([pieces[i] for i in range(len(rows))], ignore_index=True)
+        given = [k for k in dict.fromkeys(k for row in rows for k in row) if k in table]
+        return table[[*given, *(["run"] if per_run else []), *outcomes]]  # values first
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.scenario!r}, {len(self.overrides)} overrides)"
