@@ -524,18 +524,18 @@ class Study:
         groups: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             groups.setdefault(_frozen(split_values(row)[1]), []).append(i)
-        configs, problems = {}, []  # every set's config values checked before any runs
-        for frozen, members in groups.items():
+        problems = []  # every set's config values checked before any runs (the configs
+        for members in groups.values():  # not held: past KEPT_STRUCTURES, built again)
             try:
-                configs[frozen] = self.configure(split_values(rows[members[0]])[1])[0]
+                self.configure(split_values(rows[members[0]])[1])
             except ConfigError as exc:
                 problems += [dataclasses.replace(p, key=f"param_sets[{i}].{p.key}")
                              for i in members for p in exc.problems]
         if problems:
             raise ConfigError(problems)
         pieces: dict[int, pd.DataFrame] = {}
-        for frozen, members in groups.items():
-            model = self._model(configs[frozen])
+        for members in groups.values():
+            model = self.model(split_values(rows[members[0]])[1])
             table = evaluate(model, [split_values(rows[i])[0] for i in members], outcomes,
                              workers=workers, per_run=per_run, progress="off")
             found = table[[*(["run"] if per_run else []), *outcomes]]
