@@ -98,6 +98,7 @@ def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):
     res = experiment.run({"w_autonomy": np.int64(1)}, values={f"{KEY}.value": np.int64(1)},
                          out=tmp_path / "out")
     assert res.config["params"]["w_autonomy"] == 1
+    assert experiment.run(runs=np.int64(1), seed=np.int64(5)).config["seed"] == 5
     assert (tmp_path / "out").is_dir()
     with pytest.raises(ConfigError, match="w_autonomy = np.True_"):  # a bool stays refused
         experiment.run({"w_autonomy": np.bool_(True)})

@@ -32,6 +32,7 @@ from .evaluation import (
     Study,
     Values,
     override_list,
+    plain,
     read_section,
     scenario_choice,
     split_values,
@@ -58,7 +59,7 @@ class Experiment(Study):
         split_values(params)
         split_values(values, "values")
         config, resolved = self.configure({**(values or {}), **(params or {})})
-        settings = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+        settings = {k: plain(v) for k, v in (("runs", runs), ("seed", seed)) if v is not None}
         if settings:  # read as the config's own run settings (types and ranges)
             resolved = {**resolved, **settings}
             config = dataclasses.replace(config, run=read_section(
