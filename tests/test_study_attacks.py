@@ -81,6 +81,10 @@ def test_a_value_given_as_a_dict_is_not_changed_by_a_key_inside_it(experiment):
     experiment.configure({KEY: whole, f"{KEY}.value": 0.2})
     assert whole == {"value": 0.9, "source": "t"}
     assert autonomy(experiment.configure({KEY: whole, "w_autonomy": 1.0})[0]) == 0.9
+    import threading
+
+    with pytest.raises(ConfigError, match=r"autonomy.value = <unlocked.*a finite number"):
+        experiment.configure({KEY: {"value": threading.Lock(), "source": "t"}})  # no copy
 
 
 def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):

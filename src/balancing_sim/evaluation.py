@@ -384,7 +384,10 @@ def set_key(data: dict, key: str, value: Any) -> None:
     if isinstance(found, str):
         raise ConfigError([Problem(SOURCE, key, value, found)])
     node, index = found
-    node[index] = copy.deepcopy(value)
+    try:
+        node[index] = copy.deepcopy(value)
+    except (TypeError, copy.Error):  # no data (a lock, a generator): refused by name below
+        node[index] = value
 
 
 def _frozen(values: Mapping[str, Any]) -> tuple:
