@@ -135,3 +135,15 @@ def test_the_values_come_first_whichever_set_comes_first(experiment, per_run):
                                 per_run=per_run)
     assert list(table.columns) == ["w_autonomy", f"{KEY}.value",
                                    *(["run"] if per_run else []), "hedging"]
+
+
+def test_changing_the_studys_resolved_config_changes_no_later_run(experiment):
+    """324. `Experiment.resolved` was the study's own dict: setting a parameter in it
+    changed every later set that gives a parameter (they merge onto it), not the base
+    run (its config was read already): two sets, two different bases."""
+    outcome = bs.outcomes.final_hedging("alpha")
+    before = outcome(experiment.run({"w_security": 0.5})).tolist()
+    experiment.resolved["params"]["w_autonomy"] = 3.0
+    after = experiment.run({"w_security": 0.5})
+    assert outcome(after).tolist() == before
+    assert after.config["params"]["w_autonomy"] == experiment.params["w_autonomy"] != 3.0

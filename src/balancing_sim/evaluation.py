@@ -462,8 +462,9 @@ class Study:
 
     @property
     def resolved(self) -> dict:
-        """The resolved config as a plain dict (what `res.config` holds)."""
-        return self._base[1]
+        """The resolved config as a plain dict (what `res.config` holds): a copy, so that
+        changing it changes no later set."""
+        return copy.deepcopy(self._base[1])
 
     @property
     def params(self) -> dict[str, float]:
