@@ -16,6 +16,7 @@ file is; no Hydra), once per distinct set of such values.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,7 @@ from .evaluation import (
     Study,
     Values,
     override_list,
+    plain,
     read_section,
     scenario_choice,
     split_values,
@@ -57,13 +59,15 @@ class Experiment(Study):
         split_values(params)
         split_values(values, "values")
         config, resolved = self.configure({**(values or {}), **(params or {})})
-        settings = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+        settings = {k: plain(v) for k, v in (("runs", runs), ("seed", seed)) if v is not None}
         if settings:  # read as the config's own run settings (types and ranges)
             resolved = {**resolved, **settings}
             config = dataclasses.replace(config, run=read_section(
                 RunSettings, resolved, "", closed=False, cpu_count=os.cpu_count() or 1))
         check_output_dir(out, SOURCE, "out")
-        return run(config, resolved, Path(out) if out is not None else None)
+        # the results' config is the caller's: a copy, never the study's own (changing it
+        # changed every later set's parameters)
+        return run(config, copy.deepcopy(resolved), Path(out) if out is not None else None)
 
 
 def simulate(scenario: str | Sequence[str] = "baseline", overrides: Overrides = (),

@@ -17,7 +17,8 @@ that are not letters or digits as `_`, and hands the model the key itself
 experiment's value is the mean over `runs` replicates of one seed (common random
 numbers). Every experiment runs through the evaluation API of one `Experiment`: the
 scenario is composed once; experiments that change only parameters share its compiled
-world, others compile one world per distinct set of non-parameter values.
+world, others compile one world per distinct set of non-parameter values (the 16
+most recently used are kept: `evaluation.KEPT_STRUCTURES`).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -83,7 +84,7 @@ class Model:
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The base parameters with some replaced (`params.` prefixes allowed)."""
         names = set(FREE_PARAMETERS)
-        clean = {str(k).removeprefix("params."): v for k, v in values.items()}
+        clean = {str(k).removeprefix("params."): plain(v) for k, v in values.items()}
         unknown = sorted(set(clean) - names)
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(unknown)} "
@@ -355,8 +356,8 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
         raise ConfigError([Problem(SOURCE, name, values, "a dict of parameter names or "
                                    "config keys to values")])
     params, keys, spelled = {}, {}, {}
-    for key, value in (values or {}).items():
-        param = str(key).removeprefix("params.")
+    for key, given in (values or {}).items():
+        param, value = str(key).removeprefix("params."), plain(given)
         if param in PARAM_NAMES:
             if param in params:  # `w_a` and `params.w_a`: one parameter, never the last kept
                 raise ConfigError([Problem(SOURCE, f"{name}[{key!r}]", value, "a parameter "
@@ -368,18 +369,54 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
     return params, keys
 
 
+def plain(value: Any) -> Any:
+    """A NumPy number (`np.int64(2)`, `np.float32(0.5)`, as arrays and tables hand out) as
+    the Python number it holds, read as the config reads a number; a NumPy bool stays a
+    bool (refused where a number is asked)."""
+    return value.item() if isinstance(value, np.number) else value
+
+
 def set_key(data: dict, key: str, value: Any) -> None:
     """Set a dotted key path of a resolved config (list items by index); the key must
-    exist, as on the command line."""
+    exist, as on the command line. The config holds a copy of the value: a later key
+    inside it never changes the caller's object."""
     found = find_key(data, key)
     if isinstance(found, str):
         raise ConfigError([Problem(SOURCE, key, value, found)])
     node, index = found
-    node[index] = value
+    try:
+        node[index] = copy.deepcopy(value)
+    except (TypeError, copy.Error):  # no data (a lock, a generator): refused by name below
+        node[index] = value
 
 
 def _frozen(values: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, repr(v)) for k, v in values.items()))
+    """The cache key of a set of config values: in any order, unless one key lies inside
+    another (`world.states.<id>.autonomy` and `world.states.<id>.autonomy.value`), where
+    the later one set wins and so the order is part of the set."""
+    items = [(str(k), repr(v)) for k, v in values.items()]
+    keys = [k for k, _ in items]
+    nested = any(b.startswith(a + ".") for a in keys for b in keys)
+    return tuple(items) if nested else tuple(sorted(items))
+
+
+KEPT_STRUCTURES = 16
+"""Configs (and compiled worlds) of distinct non-parameter values a `Study` keeps, the
+most recently used: an EMA experiment over a world value is a new structure each time,
+so an unbounded cache grew by ~0.5 MB an experiment (the baseline world)."""
+
+
+def _kept(cache: OrderedDict, key: Any, make: Callable[[], Any],
+          fits: Callable[[Any], bool] = lambda kept: True) -> Any:
+    """The cached value of `key` (made, and the least recently used one dropped past
+    `KEPT_STRUCTURES`, when absent or not `fits`)."""
+    kept = cache.get(key)
+    if kept is None or not fits(kept):
+        kept = cache[key] = make()
+    cache.move_to_end(key)
+    while len(cache) > KEPT_STRUCTURES:
+        cache.popitem(last=False)
+    return kept
 
 
 class Study:
@@ -413,8 +450,8 @@ class Study:
         from .config.loading import compose
 
         self._base = compose(args)
-        self._structures: dict[tuple, tuple[Config, dict]] = {}
-        self._compiled: dict[tuple, Any] = {}
+        self._structures: OrderedDict[tuple, tuple[Config, dict]] = OrderedDict()
+        self._compiled: OrderedDict[tuple, Any] = OrderedDict()
         given = {**(overrides if isinstance(overrides, Mapping) else {}), **(params or {})}
         if given:
             self._base = self.configure(given)
@@ -425,8 +462,9 @@ class Study:
 
     @property
     def resolved(self) -> dict:
-        """The resolved config as a plain dict (what `res.config` holds)."""
-        return self._base[1]
+        """The resolved config as a plain dict (what `res.config` holds): a copy, so that
+        changing it changes no later set."""
+        return copy.deepcopy(self._base[1])
 
     @property
     def params(self) -> dict[str, float]:
@@ -437,19 +475,8 @@ class Study:
         params, keys = split_values(values)
         config, resolved = self._base
         if keys:
-            frozen = _frozen(keys)
-            if frozen not in self._structures:
-                data = copy.deepcopy(resolved)
-                for key, value in keys.items():
-                    set_key(data, key, value)
-                if "scenario.after" in keys:  # the scenario it names, composed by Hydra
-                    from .config.loading import searchpath_of, with_prefix
-
-                    with_prefix(data, searchpath_of(self.overrides),
-                                self._files(config)["scenario"])
-                built = build_config(data, self._files(config), os.cpu_count() or 1)
-                self._structures[frozen] = (built, data)
-            config, resolved = self._structures[frozen]
+            config, resolved = _kept(self._structures, _frozen(keys),
+                                     lambda: self._built(config, resolved, keys))
         if params:
             merged = {**resolved["params"], **params}
             merged["hold"] = sorted({*(merged.get("hold") or ()), *params} & FREE.keys())
@@ -457,22 +484,32 @@ class Study:
             resolved = {**resolved, "params": merged}
         return config, resolved
 
+    def _built(self, config: Config, resolved: dict, keys: Mapping[str, Any]
+               ) -> tuple[Config, dict]:
+        data = copy.deepcopy(resolved)
+        for key, value in keys.items():
+            set_key(data, key, value)
+        if "scenario.after" in keys:  # the scenario it names, composed by Hydra
+            from .config.loading import searchpath_of, with_prefix
+
+            with_prefix(data, searchpath_of(self.overrides), self._files(config)["scenario"])
+        return build_config(data, self._files(config), os.cpu_count() or 1), data
+
     def compiled(self, config: Config):
         """The compiled world of a config: once per world and scenario. Each entry keeps
         the world and scenario it was compiled from, so an id reused after they were
         freed never serves another world's compilation."""
         from .world import compile_config
 
-        key = id(config.world), id(config.scenario)
-        kept = self._compiled.get(key)
-        if kept is None or kept[0] is not config.world or kept[1] is not config.scenario:
-            kept = self._compiled[key] = (config.world, config.scenario,
-                                          compile_config(config))
-        return kept[2]
+        return _kept(self._compiled, (id(config.world), id(config.scenario)),
+                     lambda: (config.world, config.scenario, compile_config(config)),
+                     lambda kept: kept[0] is config.world and kept[1] is config.scenario)[2]
 
     def model(self, values: Values = None, runs: int | None = None, seed: int | None = None):
         """The evaluation API's model (`evaluation.Model`) of these values."""
-        config, _ = self.configure(values)
+        return self._model(self.configure(values)[0], runs, seed)
+
+    def _model(self, config: Config, runs: int | None = None, seed: int | None = None):
         settings = config.run
         return Model(self.compiled(config), config.params,
                      settings.runs if runs is None else runs,
@@ -491,6 +528,15 @@ class Study:
         groups: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             groups.setdefault(_frozen(split_values(row)[1]), []).append(i)
+        problems = []  # every set's config values checked before any runs (the configs
+        for members in groups.values():  # not held: past KEPT_STRUCTURES, built again)
+            try:
+                self.configure(split_values(rows[members[0]])[1])
+            except ConfigError as exc:
+                problems += [dataclasses.replace(p, key=f"param_sets[{i}].{p.key}")
+                             for i in members for p in exc.problems]
+        if problems:
+            raise ConfigError(problems)
         pieces: dict[int, pd.DataFrame] = {}
         for members in groups.values():
             model = self.model(split_values(rows[members[0]])[1])
@@ -501,7 +547,9 @@ class Study:
             for j, i in enumerate(members):
                 block = found.iloc[j * per:(j + 1) * per].reset_index(drop=True)
                 pieces[i] = pd.concat([pd.DataFrame([rows[i]] * per), block], axis=1)
-        return pd.concat([pieces[i] for i in range(len(rows))], ignore_index=True)
+        table = pd.concat([pieces[i] for i in range(len(rows))], ignore_index=True)
+        given = [k for k in dict.fromkeys(k for row in rows for k in row) if k in table]
+        return table[[*given, *(["run"] if per_run else []), *outcomes]]  # values first
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.scenario!r}, {len(self.overrides)} overrides)"
