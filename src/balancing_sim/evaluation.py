@@ -507,9 +507,7 @@ class Study:
 
     def model(self, values: Values = None, runs: int | None = None, seed: int | None = None):
         """The evaluation API's model (`evaluation.Model`) of these values."""
-        return self._model(self.configure(values)[0], runs, seed)
-
-    def _model(self, config: Config, runs: int | None = None, seed: int | None = None):
+        config, _ = self.configure(values)
         settings = config.run
         return Model(self.compiled(config), config.params,
                      settings.runs if runs is None else runs,
