@@ -147,3 +147,19 @@ def test_changing_the_studys_resolved_config_changes_no_later_run(experiment):
     after = experiment.run({"w_security": 0.5})
     assert outcome(after).tolist() == before
     assert after.config["params"]["w_autonomy"] == experiment.params["w_autonomy"] != 3.0
+
+
+def test_an_outcome_named_like_a_column_of_the_table_is_refused(experiment):
+    """325. An outcome named like a set's key, or `run` with `per_run`, gave a table with
+    two columns of that name (rt14, noticed): one message naming each, before any run."""
+    share = bs.outcomes.final_posture_share("alpha", "nonaligned")
+    with pytest.raises(ConfigError) as caught:
+        experiment.evaluate([{"w_autonomy": 0.5}], {"w_autonomy": share, "run": share},
+                            per_run=True)
+    assert [p.key for p in caught.value.problems] == ["outcomes['w_autonomy']",
+                                                      "outcomes['run']"]
+    with pytest.raises(ConfigError) as caught:
+        evaluation.evaluate(experiment.model(), [{"w_autonomy": 0.5}], {"w_autonomy": share})
+    assert caught.value.problems[0].allowed == "a name other than the sets' keys"
+    table = experiment.evaluate([{"w_autonomy": 0.5}], {"run": share})  # no run column
+    assert list(table.columns) == ["w_autonomy", "run"]

@@ -236,6 +236,17 @@ def checked_call(outcomes: object, workers: object, per_run: object) -> int:
     return (os.cpu_count() or 1) if workers == -1 else int(workers)
 
 
+def checked_names(outcomes: Mapping, rows: Sequence[Mapping], per_run: bool) -> None:
+    """No outcome named like a column the table already has (a set's key, or `run` with
+    `per_run`): one ConfigError naming each, never a table with two columns of a name."""
+    taken = {str(k) for row in rows for k in row} | ({"run"} if per_run else set())
+    clashes = [name for name in outcomes if str(name) in taken]
+    if clashes:
+        raise ConfigError([Problem(SOURCE, f"outcomes[{name!r}]", name, "a name other than "
+                                   "the sets' keys" + (" and 'run'" if per_run else ""))
+                           for name in clashes])
+
+
 def checked_sets(model: Model, rows: Sequence[Mapping]) -> list[Params]:
     """Every set's parameters, checked before any runs: one ConfigError naming each bad
     set by its place (`param_sets[i]`), never a failure in the block that meets it."""
@@ -267,6 +278,7 @@ def evaluate(model: Model | str, param_sets: ParamSets, outcomes: Mapping[str, O
     world = model.compiled.structure
     check_outcomes(outcomes, world.states, world.poles, world.platforms)
     rows = _rows(param_sets)
+    checked_names(outcomes, rows, per_run)
     indexed = list(enumerate(checked_sets(model, rows)))  # before any worker starts
     if not rows:
         return pd.DataFrame(columns=[*(["run"] if per_run else []), *outcomes])
@@ -520,6 +532,7 @@ class Study:
         and scenario they need: parameter-only sets share one compiled world)."""
         checked_call(outcomes, workers, per_run)
         rows = _rows(param_sets)
+        checked_names(outcomes, rows, per_run)
         checked_sets(self.model(), [split_values(row)[0] for row in rows])  # named by place
         if not rows:
             return evaluate(self.model(), [], outcomes, per_run=per_run)
