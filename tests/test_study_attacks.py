@@ -5,6 +5,8 @@ before its fix. No real country is named."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from worlds import tiny_world_dict, user_folder
@@ -81,8 +83,6 @@ def test_a_value_given_as_a_dict_is_not_changed_by_a_key_inside_it(experiment):
     experiment.configure({KEY: whole, f"{KEY}.value": 0.2})
     assert whole == {"value": 0.9, "source": "t"}
     assert autonomy(experiment.configure({KEY: whole, "w_autonomy": 1.0})[0]) == 0.9
-    import threading
-
     with pytest.raises(ConfigError, match=r"autonomy.value = <unlocked.*a finite number"):
         experiment.configure({KEY: {"value": threading.Lock(), "source": "t"}})  # no copy
 

@@ -173,9 +173,10 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     rung the platform grants is entered the month the platform is deciding on it and
     admits the state (its rule, its criteria, a record of `admission_tenure` months at
     the rung below); a rung on offer is taken when the state gets round to it
-    (hazard), once it is a state. Leaving costs: a state descends only when its valuation falls
-    `exit_margin` below the rung, and only onto a rung on offer (`landing`), except
-    when a fixed-term treaty is renewed, when every member re-decides as if joining.
+    (hazard), once it is a state. Leaving costs: a state descends only when its
+    valuation falls `exit_margin` below the rung, and only onto a rung on offer
+    (`landing`), except when a fixed-term treaty is renewed, when every member
+    re-decides as if joining.
     A state never ends a month inside two mutually exclusive platforms: of two it would
     enter at once, it enters the one it values more (ties: the one listed first).
 
@@ -234,7 +235,8 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
             grant_to = np.where(passable & above & deciding[:, rung] & (w >= rung), rung,
                                 grant_to)
             passable &= ~(above & d.unpassable[k, rung])
-        seasoned = _seasoned(s, ctx, seen, r, i, k, c)
+        as_state = months_as_state(ctx, seen, i)
+        seasoned = _seasoned(s, ctx, seen, r, i, k, c, as_state)
         by_platform = (grant_to > c) & seasoned
         if by_platform.any():  # the platform's rule, only where it has something to decide
             m = np.flatnonzero(by_platform)
@@ -244,7 +246,7 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
         step_up = d.up[k, c]
         offered = ~st.grants[k, step_up] & (s.openness[r, k, step_up] > 0.5)
         by_state = (offered & ~(blocked & (step_up >= CANDIDATE)) & decide[r, i, k]
-                    & (months_as_state(ctx, seen, i) >= 0))  # no seat before statehood
+                    & (as_state >= 0))  # no seat before statehood
         new_up = np.where(by_platform, grant_to, np.where(by_state, step_up, c))
         rising = new_up > c
         new[r[rising], i[rising], k[rising]] = new_up[rising]
@@ -265,14 +267,13 @@ def months_as_state(ctx: Context, seen: Perceived, i: np.ndarray) -> np.ndarray:
 
 
 def _seasoned(s: RunState, ctx: Context, seen: Perceived, r: np.ndarray, i: np.ndarray,
-              k: np.ndarray, c: np.ndarray) -> np.ndarray:
+              k: np.ndarray, c: np.ndarray, as_state: np.ndarray) -> np.ndarray:
     """(m,) bool: whether the state has the record a platform asks before granting a
     rung above `c`: `admission_tenure` months as an independent state (a new state has
     no record before its independence), at every rung, and above none as many months at
     its present rung; founders, states already independent the month a platform opens,
-    enter it that month."""
+    enter it that month. `as_state`: `months_as_state` of the states `i`."""
     st, needed = ctx.structure, at_runs(ctx.params.admission_tenure, r)
-    as_state = months_as_state(ctx, seen, i)
     founder = (st.opens_step[k] == seen.t) & (as_state >= 0)
     record = (as_state >= needed) | founder
     return record & ((c == 0) | (s.tenure[:, seen.rows][r, i, k] >= needed))
