@@ -91,12 +91,16 @@ def held(params: Params, values: Mapping[str, float]) -> Params:
     return params if hold == params.hold else dataclasses.replace(params, hold=hold)
 
 
+def draw_count(params: Params) -> int:
+    """How many parameter sets the runs cycle through (1 for a point)."""
+    return 1 if params.draws is None else len(load_draws(params.draws)[1])
+
+
 def draw_ids(params: Params, runs: np.ndarray) -> np.ndarray | None:
     """(R,) the draw each run uses, or None when the parameters are one point."""
     if params.draws is None:
         return None
-    _, values = load_draws(params.draws)
-    return np.asarray(runs, dtype=np.int64) % len(values)
+    return np.asarray(runs, dtype=np.int64) % draw_count(params)
 
 
 def for_runs(params: Params, runs: np.ndarray) -> tuple[Params, np.ndarray | None]:

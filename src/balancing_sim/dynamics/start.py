@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import pickle
 import threading
 from collections import OrderedDict
@@ -28,6 +29,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..config.schema import FREE_PARAMETERS, Params
+from ..draws import draw_count
 from ..world import Compiled
 from .context import Context
 from .schedule import advance
@@ -46,11 +48,17 @@ def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
     """The state of each run at the scenario's first month (`params` are the runs' own:
     numbers, or (R,) arrays over `runs`)."""
     runs = np.asarray(runs, dtype=np.int64)
-    prefix = compiled.prefix
-    if prefix is None:
+    if compiled.prefix is None:
         return initial_state(compiled, len(runs))
-    origins = compiled.prefix_runs(runs)
-    keys = run_keys(prefix, params, seed, origins)
+    s = prefix_ends(compiled, params, seed, runs)
+    s.openness[:] = compiled.initial.openness  # the platforms' calendar: the scenario's own
+    return s
+
+
+def prefix_ends(compiled: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
+    """The end state of the prefix run each run continues: kept ones, the others
+    replayed (once per key) and kept."""
+    keys = start_keys(compiled, params, seed, runs)
     with _lock:
         found = {k: _kept[k] for k in set(keys) if k in _kept}
         for k in found:
@@ -58,15 +66,33 @@ def start_state(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
     missing = {k: i for i, k in enumerate(keys) if k not in found}  # first run of each
     if missing:
         rows = np.fromiter(missing.values(), dtype=np.int64, count=len(missing))
-        end = prefix_end(prefix, params_of_rows(params, rows, len(runs)), seed, origins[rows])
+        end = prefix_end(compiled.prefix, params_of_rows(params, rows, len(runs)), seed,
+                         compiled.prefix_runs(runs[rows]))
         for j, k in enumerate(missing):
             found[k] = take(end, slice(j, j + 1))
             _keep(k, found[k])
-    parts = [found[k] for k in keys]
-    s = RunState(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                    for f in dataclasses.fields(RunState)})
-    s.openness[:] = compiled.initial.openness  # the platforms' calendar: the scenario's own
-    return s
+    return stack([found[k] for k in keys])
+
+
+def keep_ends(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
+              ends: RunState) -> None:
+    """Keep end states replayed elsewhere (`prefix_ends` of `runs` in another process:
+    keys are computed here, by the process that will look them up)."""
+    for j, key in enumerate(start_keys(compiled, params, seed, runs)):
+        _keep(key, take(ends, slice(j, j + 1)))
+
+
+def start_keys(compiled: Compiled, params: Params, seed: int, runs: np.ndarray) -> list[bytes]:
+    """The key of the prefix end state each run starts from (`run_keys`)."""
+    return run_keys(compiled.prefix, params, seed, compiled.prefix_runs(runs))
+
+
+def start_period(compiled: Compiled, params: Params) -> int | None:
+    """L such that runs r and r + L always start from the same end state (the same
+    prefix run and the same parameter draw), or None when no two runs share one."""
+    if compiled.prefix is None or not compiled.histories:
+        return None
+    return math.lcm(compiled.histories, draw_count(params))
 
 
 def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:
@@ -97,14 +123,25 @@ def params_of_rows(params: Params, rows: np.ndarray, n_runs: int) -> Params:
         if np.ndim(v := getattr(params, n)) and len(v) == n_runs})
 
 
-def take(s: RunState, rows: slice) -> RunState:
+def take(s: RunState, rows: slice | np.ndarray) -> RunState:
     """A copy of some runs of a state."""
     return RunState(**{f.name: getattr(s, f.name)[rows].copy()
                        for f in dataclasses.fields(RunState)})
 
 
+def stack(parts: list[RunState]) -> RunState:
+    """The runs of several states, in order, as one."""
+    return RunState(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                       for f in dataclasses.fields(RunState)})
+
+
 def _size(s: RunState) -> int:
     return sum(a.nbytes for a in vars(s).values() if isinstance(a, np.ndarray))
+
+
+def state_bytes(compiled: Compiled) -> int:
+    """The memory one kept end state of a run of this scenario takes."""
+    return _size(initial_state(compiled, 1))
 
 
 def _keep(key: bytes, state: RunState) -> None:

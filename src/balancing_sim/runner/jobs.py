@@ -27,6 +27,9 @@ import pyarrow as pa
 from .. import contract
 from .. import summary as summaries
 from ..config.schema import Config, Params
+from ..draws import for_runs
+from ..dynamics.start import keep_ends
+from ..dynamics.state import RunState
 from ..records import Records
 from ..world import Compiled
 
@@ -64,6 +67,8 @@ class Job:
     index: int
     identity: str = ""    # of the config the chunk is computed for
     owner: int = field(default_factory=os.getpid)  # the process that planned it
+    starts: tuple[np.ndarray, RunState] | None = None  # runs and the end states they
+    # start from, replayed beforehand (`replay`): runs r + L, r + 2L... start alike
 
     def runs(self) -> np.ndarray:
         return np.arange(self.first, self.first + self.count, dtype=np.int64)
@@ -116,6 +121,9 @@ def execute(job: Job) -> Done:
         cpu[phase] = now - clock
         clock = now
 
+    if job.starts is not None:
+        runs, ends = job.starts
+        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs, ends)
     rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
                                 job.record_every)
     lap("simulate")

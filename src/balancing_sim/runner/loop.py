@@ -17,6 +17,8 @@ from tqdm import tqdm
 from ..config.schema import RunSettings
 from .backends import dispatch
 from .jobs import Done, Job, execute
+from .replay import shared_starts
+from .sinks import Clock
 
 
 class Interrupted(KeyboardInterrupt):
@@ -38,6 +40,8 @@ class WorkerLost(RuntimeError):
 
 class Sink(Protocol):
     """Where finished chunks go: memory (the Python API) or a run directory."""
+
+    clock: Clock
 
     def accept(self, done: Done) -> None: ...
 
@@ -99,6 +103,9 @@ def drive(jobs: list[Job], sink: Sink, settings: RunSettings, where: Path | None
     bar = progress_bar(total, total - sum(j.count for j in jobs), settings.progress)
     try:
         with terminate_as_interrupt(), ticking(bar):
+            jobs, cpu = shared_starts(jobs, settings.workers, settings.backend)
+            if cpu:
+                sink.clock.spent("replay", cpu)
             for done in dispatch(execute, jobs, settings.workers, settings.backend):
                 sink.accept(done)
                 bar.update(done.count)

@@ -29,7 +29,10 @@ class Clock:
     def add(self, done: Done) -> None:
         self.runs += done.count
         for phase, seconds in done.cpu.items():
-            self.cpu[phase] = self.cpu.get(phase, 0.0) + seconds
+            self.spent(phase, seconds)
+
+    def spent(self, phase: str, seconds: float) -> None:
+        self.cpu[phase] = self.cpu.get(phase, 0.0) + seconds
 
     def record(self, **extra: object) -> dict:
         """For `timing.json` and `Results.timing`: never part of the summary."""

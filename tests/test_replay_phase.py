@@ -1,0 +1,69 @@
+"""The replay phase: histories shared by a forward scenario's runs are replayed once,
+split between the workers, and change no number (runner/replay.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+import balancing_sim as bs
+from balancing_sim.config.loading import compose
+from balancing_sim.draws import for_runs, load_draws
+from balancing_sim.dynamics import start
+from balancing_sim.results import TABLES
+from balancing_sim.runner import plan
+from balancing_sim.runner.replay import shared_starts
+from balancing_sim.world import compile_config
+
+SHORT = ["scenario.end=2024-09", "params=calibrated", "scenario.histories=3",
+         "runner.chunk_runs=4"]
+
+
+def jobs_of(overrides, runs=12):
+    config, _ = compose(["scenario=baseline", *overrides, f"runs={runs}"])
+    return plan(config, compile_config(config), None, 4)
+
+
+def test_two_workers_replay_the_shared_histories_once_and_change_no_number():
+    one = bs.simulate("baseline", [*SHORT, "runner.workers=1"], runs=12, seed=2)
+    two = bs.simulate("baseline", [*SHORT, "runner.workers=2"], runs=12, seed=2)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, t), getattr(two, t))
+    assert two.timing["worker_cpu_seconds"]["replay"] > 0
+    assert "replay" not in one.timing["worker_cpu_seconds"]
+
+
+def test_each_chunk_carries_the_end_states_its_runs_start_from():
+    jobs = jobs_of(SHORT)
+    carried, cpu = shared_starts(jobs, 2, "threading")
+    assert cpu > 0 and len(carried) == 3
+    first = jobs[0]
+    ends = start.prefix_end(first.compiled.prefix, first.params, first.seed, np.arange(3))
+    for job in carried:
+        runs, states = job.starts
+        np.testing.assert_array_equal(runs, [0, 1, 2])  # run r continues history r mod 3
+        np.testing.assert_array_equal(states.align, ends.align)
+        np.testing.assert_array_equal(states.status, ends.status)
+
+
+def test_nothing_is_replayed_beforehand_where_no_history_is_shared():
+    one_each = jobs_of(["scenario.end=2024-09", "params=calibrated", "scenario.histories=12"])
+    assert shared_starts(one_each, 2, "threading") == (one_each, 0.0)
+    shared = jobs_of(SHORT)
+    assert shared_starts(shared, 1, "threading") == (shared, 0.0)  # one process keeps them
+    history = jobs_of([])
+    history = [dataclasses.replace(j, compiled=j.compiled.prefix) for j in history]
+    assert shared_starts(history, 2, "threading") == (history, 0.0)  # no prefix
+
+
+def test_runs_start_alike_after_the_least_common_multiple_of_histories_and_draws():
+    config, _ = compose(["scenario=baseline", "params=posterior", "scenario.histories=8"])
+    compiled = compile_config(config)
+    draws = len(load_draws(config.params.draws)[1])
+    period = start.start_period(compiled, config.params)
+    assert period == np.lcm(8, draws)
+    runs = np.array([5, 5 + period, 5 + 8])
+    keys = start.start_keys(compiled, for_runs(config.params, runs)[0], 1, runs)
+    assert keys[0] == keys[1] != keys[2]  # r + 8: same history, another draw
