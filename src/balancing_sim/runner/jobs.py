@@ -28,7 +28,7 @@ from .. import contract
 from .. import summary as summaries
 from ..config.schema import Config, Params
 from ..draws import for_runs
-from ..dynamics.start import keep_ends
+from ..dynamics.start import keep_ends, take
 from ..dynamics.state import RunState
 from ..records import Records
 from ..world import Compiled
@@ -67,7 +67,7 @@ class Job:
     index: int
     identity: str = ""    # of the config the chunk is computed for
     owner: int = field(default_factory=os.getpid)  # the process that planned it
-    starts: tuple[np.ndarray, RunState] | None = None  # runs and the end states they
+    starts: tuple[int, RunState] | None = None  # L and the end states runs 0..L-1
     # start from, replayed beforehand (`replay`): runs r + L, r + 2L... start alike
 
     def runs(self) -> np.ndarray:
@@ -122,8 +122,10 @@ def execute(job: Job) -> Done:
         clock = now
 
     if job.starts is not None:
-        runs, ends = job.starts
-        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs, ends)
+        period, ends = job.starts
+        runs = np.unique(job.runs() % period)
+        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs,
+                  take(ends, runs))
     rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
                                 job.record_every)
     lap("simulate")

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..config.schema import Params
 from ..draws import for_runs
-from ..dynamics.start import KEEP_BYTES, prefix_ends, stack, start_period, state_bytes, take
+from ..dynamics.start import KEEP_BYTES, prefix_ends, stack, start_period, state_bytes
 from ..dynamics.state import RunState
 from ..world import Compiled
 from .backends import dispatch
@@ -63,8 +63,6 @@ def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[
              for runs in np.array_split(np.arange(period, dtype=np.int64), workers)]
     done = sorted(dispatch(replay, parts, workers, backend), key=lambda d: d[0][0])
     ends = stack([d[1] for d in done])
-    chunks = []
-    for job in jobs:
-        runs = np.unique(job.runs() % period)  # the first L runs start as all others
-        chunks.append(dataclasses.replace(job, starts=(runs, take(ends, runs))))
-    return chunks, sum(d[2] for d in done)
+    # one object for every chunk (each takes its own runs in the worker: `jobs.execute`)
+    return [dataclasses.replace(job, starts=(period, ends)) for job in jobs], sum(
+        d[2] for d in done)
