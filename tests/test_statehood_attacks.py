@@ -166,3 +166,19 @@ def test_engines_agree_on_states_independent_during_the_scenario(tiny_dict):
     assert (ens.status[:, :28 + int(np.ceil(tenure)), ALPHA] < MEMBER).all()
     assert (ens.status[:, -1, ALPHA] == MEMBER).any()
     assert (ens.status[:, 14, 2, CLUB] == MEMBER).all()  # gamma, a founder
+
+
+def test_a_territory_not_yet_independent_keeps_the_alignment_it_starts_with(tiny_dict):
+    """326. A state independent only in January 2003 chose its alignment from the first
+    month of 2000, as if it had a foreign policy three years before it was a state
+    (only its seats waited for its independence)."""
+    from balancing_sim.ensemble import simulate_block
+
+    independent(tiny_dict, "alpha", "2003-01")       # the scenario starts in 2000-01
+    config = build_config({**tiny_dict, "runs": 2})
+    compiled = compile_config(config)
+    rec = simulate_block(compiled, config.params, 3, np.arange(2), record_every=1)
+    start = rec.align[:, :1, ALPHA]
+    np.testing.assert_array_equal(rec.align[:, :36, ALPHA], np.repeat(start, 36, axis=1))
+    assert not np.allclose(rec.align[:, 37, ALPHA], start[:, 0])  # 2003-02: its own choice
+    assert not np.allclose(rec.align[:, 1, BETA], rec.align[:, 0, BETA])  # long-standing

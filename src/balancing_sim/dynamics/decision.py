@@ -134,13 +134,19 @@ def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
     (`Randomness.month`).
 
     Alignment moves part of the way toward a logit choice over perceived utilities
-    (perception noise, bounded rationality); statuses climb or descend the ladder."""
+    (perception noise, bounded rationality); statuses climb or descend the ladder. A
+    territory not yet independent has no foreign policy of its own: its alignment stays
+    as the situation set it until the month of its independence (and it takes no seat
+    before: `platforms.next_status`)."""
     params = ctx.params
     seen = perceive(s, ctx, rows, t)
     u = alignment_utility(s, ctx, seen)
     wish = softmax(u + per_run(params.perception_noise, 3) * draws.noise,
                    per_run(params.temperature, 3))
     align = s.align[:, rows] + per_run(params.adjustment_rate, 3) * (wish - s.align[:, rows])
+    not_yet = ctx.structure.statehood_step[rows] > t
+    if not_yet.any():
+        align = np.where(not_yet[None, :, None], s.align[:, rows], align)
     value, loose = platform_value(s, ctx, seen)
     status = next_status(s, ctx, seen, value, loose, draws)
     tenure = np.where(status == s.status[:, rows], s.tenure[:, rows] + 1.0, 0.0)
