@@ -108,6 +108,15 @@ def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):
         experiment.run({"w_autonomy": np.bool_(True)})
 
 
+def test_numpy_numbers_inside_a_value_are_read_as_the_numbers_they_hold(experiment):
+    """340. A NumPy number inside a mapping given as a value (`{KEY: {"value":
+    np.float32(0.5), "source": ...}}`, as a loop over an array builds it) was refused as
+    "= np.float32(0.5): a finite number", where alone it was read as 0.5 (rt14, noticed)."""
+    for number in (np.float32(0.5), np.int64(1)):
+        given = experiment.configure({KEY: {"value": number, "source": "t"}})[0]
+        assert autonomy(given) == number.item()
+
+
 def test_changing_a_results_config_changes_no_later_run(experiment):
     """322. `Results.config` shared its sections with the study's own config: setting
     `res.config["params"]["w_autonomy"]` (or a world value) in one result made every later

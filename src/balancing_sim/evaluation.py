@@ -383,9 +383,17 @@ def split_values(values: Values, name: str = "params") -> tuple[dict[str, float]
 
 def plain(value: Any) -> Any:
     """A NumPy number (`np.int64(2)`, `np.float32(0.5)`, as arrays and tables hand out) as
-    the Python number it holds, read as the config reads a number; a NumPy bool stays a
-    bool (refused where a number is asked)."""
-    return value.item() if isinstance(value, np.number) else value
+    the Python number it holds, read as the config reads a number, also inside a mapping
+    or a list given as a value (`{"value": np.float64(0.5), "source": ...}`); a NumPy
+    bool stays a bool (refused where a number is asked)."""
+    if isinstance(value, np.number):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [plain(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
 
 
 def set_key(data: dict, key: str, value: Any) -> None:
