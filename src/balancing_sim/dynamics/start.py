@@ -14,7 +14,9 @@ baseline). End states are therefore kept per run, keyed by a digest of the prefi
 seed, the prefix run and the run's parameter values, up to `KEEP_BYTES` (least recently
 used dropped first): a block replays only the histories no earlier block of the process
 replayed, so shared histories are replayed once per process, and a notebook, a sweep
-over forward settings or a test suite does not replay the same history again.
+over forward settings or a test suite does not replay the same history again. A command
+on several workers replays them once in all (`runner/replay.py`: `prefix_ends` split
+between the workers, `keep_ends` in each).
 """
 
 from __future__ import annotations
