@@ -109,7 +109,7 @@ def test_numpy_numbers_are_read_as_the_numbers_they_hold(experiment, tmp_path):
 
 
 def test_numpy_numbers_inside_a_value_are_read_as_the_numbers_they_hold(experiment):
-    """340. A NumPy number inside a mapping given as a value (`{KEY: {"value":
+    """329. A NumPy number inside a mapping given as a value (`{KEY: {"value":
     np.float32(0.5), "source": ...}}`, as a loop over an array builds it) was refused as
     "= np.float32(0.5): a finite number", where alone it was read as 0.5 (rt14, noticed)."""
     for number in (np.float32(0.5), np.int64(1)):

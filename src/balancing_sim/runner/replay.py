@@ -52,7 +52,8 @@ def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[
     the workers; and the CPU seconds the replay took. Unchanged (and 0.0) where no
     history is shared between chunks on different workers, or where the shared end
     states would not fit the memory the workers keep them in (`KEEP_BYTES`)."""
-    if workers <= 1 or len(jobs) <= 1:
+    workers = min(workers, len(jobs))  # the processes the chunks then run on
+    if workers <= 1:
         return jobs, 0.0
     first = jobs[0]
     period = start_period(first.compiled, first.params)
@@ -60,7 +61,8 @@ def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[
             or period * state_bytes(first.compiled) > KEEP_BYTES):
         return jobs, 0.0
     parts = [Replay(first.compiled, first.params, first.seed, runs, first.owner)
-             for runs in np.array_split(np.arange(period, dtype=np.int64), workers)]
+             for runs in np.array_split(np.arange(period, dtype=np.int64),
+                                        min(workers, period))]  # none empty (L < workers)
     done = sorted(dispatch(replay, parts, workers, backend), key=lambda d: d[0][0])
     ends = stack([d[1] for d in done])
     # one object for every chunk (each takes its own runs in the worker: `jobs.execute`)
