@@ -136,7 +136,7 @@ def decide(s: RunState, ctx: Context, draws: Draws, rows: np.ndarray | slice,
     Alignment moves part of the way toward a logit choice over perceived utilities
     (perception noise, bounded rationality); statuses climb or descend the ladder. A
     territory not yet independent has no foreign policy of its own: its alignment stays
-    as the situation set it until the month of its independence (and it takes no seat
+    where its run started until the month of its independence (and it takes no seat
     before: `platforms.next_status`)."""
     params = ctx.params
     seen = perceive(s, ctx, rows, t)

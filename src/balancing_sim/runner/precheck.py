@@ -10,6 +10,7 @@ is fixed here, so the check and the writes name the same place).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ def _histories_note(config: Config) -> list[str]:
         return []
     return [f"warning: scenario.histories={h} is not a multiple of the {m} posterior draws: "
             f"runs r and r + {h} hold different draws and replay their history each with "
-            f"its own (valid, but no time saved; {m * -(-h // m)} would share them)"]
+            f"its own (valid; a history and draw recur only every {math.lcm(h, m)} runs; "
+            f"{m * -(-h // m)} would share them)"]
 
 
 def prepare_run(overrides: Sequence[str], force: bool = False) -> Prepared:

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..config.schema import Params
 from ..draws import for_runs
-from ..dynamics.start import KEEP_BYTES, prefix_ends, stack, start_period, state_bytes
+from ..dynamics import start
+from ..dynamics.start import prefix_ends, stack, start_period, state_bytes
 from ..dynamics.state import RunState
 from ..world import Compiled
 from .backends import dispatch
@@ -58,7 +59,7 @@ def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[
     first = jobs[0]
     period = start_period(first.compiled, first.params)
     if (period is None or sum(job.count for job in jobs) <= period
-            or period * state_bytes(first.compiled) > KEEP_BYTES):
+            or period * state_bytes(first.compiled) > start.KEEP_BYTES):
         return jobs, 0.0
     parts = [Replay(first.compiled, first.params, first.seed, runs, first.owner)
              for runs in np.array_split(np.arange(period, dtype=np.int64),
