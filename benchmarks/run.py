@@ -155,24 +155,27 @@ def engines(runs_ensemble: int, runs_mesa: int) -> dict:
 
 def simulate_digest(job) -> tuple[int, float]:
     """Simulate a chunk and keep nothing but its size and the worker's CPU seconds."""
-    from balancing_sim.runner.jobs import simulator
+    from balancing_sim.runner.jobs import simulate
 
     cpu = time.process_time()
-    rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
-                                job.record_every)
+    rec = simulate(job)
     return int(rec.align.shape[0]), time.process_time() - cpu
 
 
 def stream(overrides: list[str], runs: int, workers: int) -> dict:
-    """Simulation only, through the runner's plan and backend (nothing kept)."""
+    """Simulation only, through the runner's plan, replay phase and backend (nothing
+    kept)."""
     from balancing_sim.runner import chunk_size, dispatch, plan
+    from balancing_sim.runner.replay import shared_starts
 
     config, _, compiled = compiled_of([*overrides, f"runs={runs}",
                                        f"runner.workers={workers}"])
     jobs = plan(config, compiled, None, chunk_size(config, workers))
+    jobs, replay = shared_starts(jobs, workers, "loky")
     parts = list(dispatch(simulate_digest, jobs, workers, "loky"))
     assert sum(n for n, _ in parts) == runs
-    return {"worker_cpu": sum(c for _, c in parts)}
+    return {"timing": {"worker_cpu_seconds": {"replay": replay,
+                                              "simulate": sum(c for _, c in parts)}}}
 
 
 def child(kind: str, overrides: list[str], runs: int, workers: int, out: str) -> None:
@@ -320,17 +323,18 @@ def main() -> None:
         say(f"| {r['label']} | {r['seconds']:.1f} | {r['rate']:.0f} | {r['cpu']:.1f} | "
             f"{r['per_cpu']:.0f} | {r['idle']:.0f} | {size} | {gib(r['peak'])} |")
     say()
-    say("Cost breakdown, CPU seconds per 1,000 runs (workers: simulate / build tables / "
-        "write / summary; the rest: interpreter and imports, Hydra, worker start-up, the "
-        "parent):")
+    say("Cost breakdown, CPU seconds per 1,000 runs (workers: replaying the shared histories "
+        "/ simulate / build tables / write / summary; the rest: interpreter and imports, "
+        "Hydra, worker start-up, the parent):")
     say()
-    say("| what | simulate | build tables | write | summary | the rest |")
-    say("|---|---:|---:|---:|---:|---:|")
+    say("| what | replay | simulate | build tables | write | summary | the rest |")
+    say("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         k = 1000 / r["runs"]
         ph = r["phases"] or {"simulate": r["worker"]}
         say(f"| {r['label']} | " + " | ".join(
-            f"{ph.get(p, 0.0) * k:.2f}" for p in ("simulate", "tables", "write", "summary"))
+            f"{ph.get(p, 0.0) * k:.2f}"
+            for p in ("replay", "simulate", "tables", "write", "summary"))
             + f" | {r['rest'] * k:.2f} |")
     say()
     say(f"Runs/s on {W} unshared cores (from CPU) = runs / (the rest + workers' CPU / {W}): "

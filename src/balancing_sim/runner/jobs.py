@@ -106,6 +106,17 @@ def die_with_parent(owner: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
+def simulate(job: Job) -> Records:
+    """The chunk's runs simulated, from the end states it carries where it carries them."""
+    if job.starts is not None:
+        period, ends = job.starts
+        runs = np.unique(job.runs() % period)
+        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs,
+                  take(ends, runs))
+    return simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
+                                 job.record_every)
+
+
 def execute(job: Job) -> Done:
     """Simulate one chunk; write it into the staging folder when the job has one, else
     return its tables."""
@@ -121,13 +132,7 @@ def execute(job: Job) -> Done:
         cpu[phase] = now - clock
         clock = now
 
-    if job.starts is not None:
-        period, ends = job.starts
-        runs = np.unique(job.runs() % period)
-        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs,
-                  take(ends, runs))
-    rec = simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
-                                job.record_every)
+    rec = simulate(job)
     lap("simulate")
     tables = contract.build(rec, job.compiled, job.seed, job.identity)
     lap("tables")
