@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..config.schema import Config
 from ..config.validate import month_index
+from ..draws import draw_count
 from ..records import recorded_steps
 from ..world import first_month
 from .jobs import chunk_size, parallel_workers
@@ -68,9 +69,9 @@ def estimate(config: Config) -> Estimate:
     disk = rows * (N * (BYTES_PER_ROW["trajectories"] + P * BYTES_PER_ROW["per_pole"])
                    + N * K * BYTES_PER_ROW["memberships"] + K * BYTES_PER_ROW["platforms"])
     cores = min(max(workers, 1), os.cpu_count() or 1)
-    work = run.runs * (T * (N ** 1.3 * (P + K + 1) * SECONDS_PER_UNIT
-                            + float(N) ** 3 * SECONDS_PER_CUBE)
-                       + M * N * (K + 1) * SECONDS_PER_ROW)
+    per_month = N ** 1.3 * (P + K + 1) * SECONDS_PER_UNIT + float(N) ** 3 * SECONDS_PER_CUBE
+    work = run.runs * (T * per_month + M * N * (K + 1) * SECONDS_PER_ROW)
+    work += replayed(config) * prefix_months(config) * per_month
     if config.run.engine == "mesa":
         work *= 150  # agent by agent (benchmarks: ~170x the ensemble)
     return Estimate(memory, disk, START_SECONDS + work / cores, chunk, workers, per_run)
@@ -128,3 +129,18 @@ def beyond(e: Estimate, out: Path | None) -> list[str]:
         reasons.append(f"writes about {size(e.disk)}, the disk of {out} has "
                        f"{size(free_disk(out))} free (fewer runs, or runner.record_every=12)")
     return reasons
+
+
+def prefix_months(config: Config) -> int:
+    """Months of the scenario a run continues (0 without one)."""
+    prefix = config.prefix
+    return 0 if prefix is None else month_index(prefix.end) - month_index(prefix.start)
+
+
+def replayed(config: Config) -> int:
+    """Histories a run of this config replays: one per run, or the L = lcm(histories,
+    draws) its runs share (`dynamics.start.start_period`; replayed once: `runner/replay`)."""
+    if config.prefix is None:
+        return 0
+    h, runs = config.scenario.histories, config.run.runs
+    return min(runs, math.lcm(h, draw_count(config.params))) if h else runs

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +49,15 @@ def replay(job: Replay) -> tuple[np.ndarray, RunState, float]:
     return job.runs, ends, time.process_time() - clock
 
 
-def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[Job], float]:
+def shared_starts(jobs: list[Job], workers: int, backend: object,
+                  announce: Callable[[int], object] = lambda histories: None,
+                  ) -> tuple[list[Job], float]:
     """The jobs, each carrying the end states its runs start from, replayed once between
     the workers; and the CPU seconds the replay took. Unchanged (and 0.0) where no
     history is shared between chunks on different workers, or where the shared end
-    states would not fit the memory the workers keep them in (`KEEP_BYTES`)."""
+    states would not fit the memory the workers keep them in (`KEEP_BYTES`).
+    `announce(L)` is called before the L histories are replayed (a progress bar's
+    label: no run finishes meanwhile)."""
     workers = min(workers, len(jobs))  # the processes the chunks then run on
     if workers <= 1:
         return jobs, 0.0
@@ -61,6 +66,7 @@ def shared_starts(jobs: list[Job], workers: int, backend: object) -> tuple[list[
     if (period is None or sum(job.count for job in jobs) <= period
             or period * state_bytes(first.compiled) > start.KEEP_BYTES):
         return jobs, 0.0
+    announce(period)
     parts = [Replay(first.compiled, first.params, first.seed, runs, first.owner)
              for runs in np.array_split(np.arange(period, dtype=np.int64),
                                         min(workers, period))]  # none empty (L < workers)
