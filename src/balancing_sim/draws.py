@@ -19,6 +19,7 @@ import csv
 import dataclasses
 import difflib
 import io
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -94,6 +95,12 @@ def held(params: Params, values: Mapping[str, float]) -> Params:
 def draw_count(params: Params) -> int:
     """How many parameter sets the runs cycle through (1 for a point)."""
     return 1 if params.draws is None else len(load_draws(params.draws)[1])
+
+
+def recurrence(histories: int, params: Params) -> int:
+    """Runs after which a forward run's shared history and its draw recur together:
+    run r continues history r mod H and holds draw r mod M (lcm(H, M))."""
+    return math.lcm(histories, draw_count(params))
 
 
 def draw_ids(params: Params, runs: np.ndarray) -> np.ndarray | None:

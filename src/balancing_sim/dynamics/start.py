@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import pickle
 import threading
 from collections import OrderedDict
@@ -31,7 +30,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..config.schema import FREE_PARAMETERS, Params
-from ..draws import draw_count
+from ..draws import recurrence
 from ..world import Compiled
 from .context import Context
 from .schedule import advance
@@ -94,7 +93,7 @@ def start_period(compiled: Compiled, params: Params) -> int | None:
     prefix run and the same parameter draw), or None when no two runs share one."""
     if compiled.prefix is None or not compiled.histories:
         return None
-    return math.lcm(compiled.histories, draw_count(params))
+    return recurrence(compiled.histories, params)
 
 
 def prefix_end(prefix: Compiled, params: Params, seed: int, runs: np.ndarray) -> RunState:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config.schema import Config
 from ..config.validate import month_index
-from ..draws import draw_count
+from ..draws import recurrence
 from ..records import recorded_steps
 from ..world import first_month
 from .jobs import chunk_size, parallel_workers
@@ -143,4 +143,4 @@ def replayed(config: Config) -> int:
     if config.prefix is None:
         return 0
     h, runs = config.scenario.histories, config.run.runs
-    return min(runs, math.lcm(h, draw_count(config.params))) if h else runs
+    return min(runs, recurrence(h, config.params)) if h else runs

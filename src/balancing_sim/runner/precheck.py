@@ -10,7 +10,6 @@ is fixed here, so the check and the writes name the same place).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,15 +82,15 @@ def _histories_note(config: Config) -> list[str]:
     h, params = config.scenario.histories, config.params
     if not config.scenario.after or not 0 < h < config.run.runs or params.draws is None:
         return []
-    from ..draws import load_draws
+    from ..draws import draw_count, recurrence
 
-    m = len(load_draws(params.draws)[1])
+    m = draw_count(params)
     if h % m == 0:
         return []
     return [f"warning: scenario.histories={h} is not a multiple of the {m} posterior draws: "
             f"runs r and r + {h} hold different draws and replay their history each with "
-            f"its own (valid; a history and draw recur only every {math.lcm(h, m)} runs; "
-            f"{m * -(-h // m)} would share them)"]
+            f"its own (valid; a history and draw recur only every {recurrence(h, params)} "
+            f"runs; {m * -(-h // m)} would share them)"]
 
 
 def prepare_run(overrides: Sequence[str], force: bool = False) -> Prepared:

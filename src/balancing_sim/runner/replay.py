@@ -72,6 +72,6 @@ def shared_starts(jobs: list[Job], workers: int, backend: object,
                                         min(workers, period))]  # none empty (L < workers)
     done = sorted(dispatch(replay, parts, workers, backend), key=lambda d: d[0][0])
     ends = stack([d[1] for d in done])
-    # one object for every chunk (each takes its own runs in the worker: `jobs.execute`)
+    # one object for every chunk (each takes its own runs in the worker: `jobs.simulate`)
     return [dataclasses.replace(job, starts=(period, ends)) for job in jobs], sum(
         d[2] for d in done)
