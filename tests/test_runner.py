@@ -12,7 +12,6 @@ from balancing_sim.config.loading import compose
 from balancing_sim.results import TABLES, summarize
 from balancing_sim.runner import OutputConflict, execute, layout, plan, run, store
 from balancing_sim.runner.folder import release
-from balancing_sim.runner.store import fingerprint
 from balancing_sim.world import compile_config
 
 
@@ -69,9 +68,9 @@ def test_resume_reuses_the_recorded_chunk_layout(tmp_path):
     out = tmp_path / "partial"
     stage = store.start(out, data)
     size = layout(out / "chunks", 9, 2)
-    jobs = plan(config, compile_config(config), stage, size, fingerprint(data))
+    jobs = plan(config, compile_config(config), stage, size, store.stamp(config, data))
     done = execute(jobs[1])
-    store.publish(out, stage, 1, done.count, done.summary, fingerprint(data))
+    store.publish(out, stage, 1, done.count, done.summary, store.stamp(config, data))
     release(out)
     torn = out / "trajectories.parquet" / "part-000002.parquet"
     torn.write_bytes(b"torn")  # no marker: discarded
@@ -81,6 +80,41 @@ def test_resume_reuses_the_recorded_chunk_layout(tmp_path):
     for t in TABLES:
         pd.testing.assert_frame_equal(reference[t], resumed[t])
     assert summary["runs"] == 9
+
+
+def test_a_draws_table_edited_before_a_resume_recomputes_every_chunk(tmp_path):
+    """330. The stamp of a run's chunks held its config, which names the draws table but
+    not its content: an interrupted run resumed after the table was edited kept the
+    chunks computed with the old draws and added chunks with the new, one dataset of two
+    posteriors. The stamp now digests the data files a run reads."""
+    from balancing_sim.config.loading import conf_dir
+
+    table = tmp_path / "draws.csv"
+    original = (conf_dir() / "params" / "posterior.csv").read_text()
+    table.write_text(original)
+    settings = ["runs=6", "seed=3", "runner.workers=1", "scenario.after=''",
+                "scenario.end=2025-06", "params=posterior", f"params.draws={table}"]
+    config, data = compose(settings)
+    out = tmp_path / "partial"
+    stage = store.start(out, data)
+    size = layout(out / "chunks", 6, 2)
+    jobs = plan(config, compile_config(config), stage, size, store.stamp(config, data))
+    done = execute(jobs[1])  # an interrupted attempt: chunk 1 done with the first table
+    store.publish(out, stage, 1, done.count, done.summary, store.stamp(config, data))
+    release(out)
+    header, *rows = original.splitlines()
+    w_security = header.split(",").index("w_security")
+    edited_rows = []
+    for row in rows:  # another posterior: every draw's w_security halved
+        values = row.split(",")
+        values[w_security] = str(float(values[w_security]) / 2)
+        edited_rows.append(",".join(values))
+    table.write_text("\n".join([header, *edited_rows]) + "\n")
+    resumed, _ = contract(run(*compose(settings), out).path)
+    edited, _ = contract(run(*compose(settings), tmp_path / "edited").path)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(edited[t], resumed[t])
+    assert compose(settings)[0].world.capability_data in map(str, store.data_files(config))
 
 
 def test_summary_json_lists_runs_and_platforms(tmp_path):

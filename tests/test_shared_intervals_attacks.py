@@ -73,14 +73,14 @@ def test_a_chunk_written_before_the_history_column_is_rewritten_on_resume(tmp_pa
     out = tmp_path / "partial"
     stage = store.start(out, data)
     size = layout(out / "chunks", 6, 2)
-    jobs = plan(config, compile_config(config), stage, size, store.fingerprint(data))
+    jobs = plan(config, compile_config(config), stage, size, store.stamp(config, data))
     done = execute(jobs[1])
     for table in contract.TABLES:  # as the code before the column wrote it
         path = stage / store.staged_name(table, 1)
         old = pq.read_table(path)
         pq.write_table(old.drop_columns(["history"]).replace_schema_metadata(
             old.schema.metadata), path)
-    store.publish(out, stage, 1, done.count, done.summary, store.fingerprint(data))
+    store.publish(out, stage, 1, done.count, done.summary, store.stamp(config, data))
     release(out)
     resumed = run(*compose(settings), out).path
     for table in contract.TABLES:

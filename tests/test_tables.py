@@ -20,7 +20,6 @@ from balancing_sim.config.loading import compose
 from balancing_sim.contract import SIGNIFICANT_BITS, TABLES, identity, stored
 from balancing_sim.runner import execute, layout, plan, run, store
 from balancing_sim.runner.folder import release
-from balancing_sim.runner.store import fingerprint
 from balancing_sim.world import compile_config
 
 KEYS = {"trajectories": ["run", "step", "actor"], "memberships": ["run", "step", "actor",
@@ -124,7 +123,7 @@ def test_a_chunk_stamped_with_another_config_is_computed_again(tmp_path):
     assert resumed.summary == reference.summary
     stamps = {identity(pq.read_schema(p))
               for t in TABLES for p in (out / f"{t}.parquet").glob("*.parquet")}
-    assert stamps == {fingerprint(data)}
+    assert stamps == {store.stamp(config, data)}
 
 
 def test_lazy_table_reads_chosen_columns_and_final_rows(run_dir):

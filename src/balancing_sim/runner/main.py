@@ -40,7 +40,7 @@ def run(config: Config, resolved: dict, out: Path | None, root: Path | None = No
     compiled = compile_config(config)
     settings = config.run
     size = chunk_size(config, settings.workers)
-    stamp = store.fingerprint(resolved)
+    stamp = store.stamp(config, resolved)
     if out is None:
         memory = MemorySink(names(compiled), resolved)
         drive(plan(config, compiled, None, size, stamp), memory, settings, None)
@@ -50,7 +50,7 @@ def run(config: Config, resolved: dict, out: Path | None, root: Path | None = No
     stage = store.start(out, resolved)
     try:
         with terminate_as_interrupt():
-            disk = DiskSink(out, stage, names(compiled), resolved, settings.backend)
+            disk = DiskSink(out, stage, names(compiled), resolved, settings.backend, stamp)
             if not store.finished(out, stamp, expected, settings.runs):
                 size = store.layout(out / CHUNKS, settings.runs, size)
                 todo = disk.open(plan(config, compiled, stage, size, stamp))

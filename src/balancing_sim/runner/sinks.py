@@ -73,9 +73,9 @@ class DiskSink:
     returned by remote ones), resumable: chunks done by an earlier attempt count as done."""
 
     def __init__(self, out: Path, stage: Path, names: summaries.Names, resolved: Mapping,
-                 backend: object):
+                 backend: object, stamp: str):
         self.out, self.stage, self.names, self.resolved = out, stage, names, resolved
-        self.stamp = store.fingerprint(resolved)
+        self.stamp = stamp  # `store.stamp`: what the chunks of this run are stamped with
         self.parts: list[summaries.Part] = []
         self.remote = remote(backend)
         self.clock = Clock()

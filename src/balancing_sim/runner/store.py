@@ -7,9 +7,10 @@ folder that must already exist, so a worker whose run was killed, and whose stag
 folder the next attempt removed, cannot write anywhere). Only the run's own process
 moves a finished chunk's parts into the datasets (`<out>/<table>.parquet/part-NNNNNN
 .parquet`, one rename each) and then writes its marker `<out>/chunks/NNNNNN.done` (its
-run count, the identity of the config and seed it was computed for, its share of the
-summary). When every chunk is done, the identity and row count of every part are
-checked against the config, the summary is combined from the markers' shares and
+run count, the identity of the config and seed it was computed for and of the data
+files it read, its share of the summary). When every chunk is done, the identity and
+row count of every part are checked against the config, the summary is combined from
+the markers' shares and
 `chunks/` is removed. A rerun skips chunks whose marker and parts carry the config's
 identity and rewrites the others. The chunk size of a directory is recorded in
 `chunks/layout.json` on the first attempt and reused on every resume.
@@ -21,7 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,6 +31,7 @@ import yaml
 
 from .. import contract
 from .. import results as files
+from ..config.schema import Config
 from ..execution import without_execution
 from ..summary import Part
 from . import folder
@@ -63,10 +65,31 @@ def identity(resolved: Mapping) -> dict:
     return without_execution(json.loads(json.dumps(resolved, default=str)))
 
 
-def fingerprint(resolved: Mapping) -> str:
-    """A short hash of `identity`: what each chunk and part file is stamped with."""
-    text = json.dumps(identity(resolved), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def fingerprint(resolved: Mapping, files: Sequence[Path] = ()) -> str:
+    """A short hash of `identity` and of the content of the data `files` it reads."""
+    digest = hashlib.sha256(json.dumps(identity(resolved), sort_keys=True,
+                                       default=str).encode())
+    for path in files:
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def data_files(config: Config) -> tuple[Path, ...]:
+    """The data a run reads from files its config only names: the posterior's draws
+    table and the world's capability table (edited between an interrupted run and its
+    resume, they would otherwise mix two versions in one dataset)."""
+    from ..draws import draws_path
+
+    named = [draws_path(config.params.draws)] if config.params.draws else []
+    if config.world.capability_data:
+        named.append(Path(config.world.capability_data))
+    return tuple(named)
+
+
+def stamp(config: Config, resolved: Mapping) -> str:
+    """What each chunk and part file of a run is stamped with: its config's identity and
+    the content of the data files it reads."""
+    return fingerprint(resolved, data_files(config))
 
 
 def recorded_config(out: Path) -> Mapping | None:
