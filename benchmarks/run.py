@@ -153,12 +153,12 @@ def engines(runs_ensemble: int, runs_mesa: int) -> dict:
             "steps": compiled.n_steps}
 
 
-def simulate_digest(job) -> tuple[int, float]:
+def simulate_digest(job, starts=None) -> tuple[int, float]:
     """Simulate a chunk and keep nothing but its size and the worker's CPU seconds."""
     from balancing_sim.runner.jobs import simulate
 
     cpu = time.process_time()
-    rec = simulate(job)
+    rec = simulate(job, starts)
     return int(rec.align.shape[0]), time.process_time() - cpu
 
 
@@ -171,8 +171,8 @@ def stream(overrides: list[str], runs: int, workers: int) -> dict:
     config, _, compiled = compiled_of([*overrides, f"runs={runs}",
                                        f"runner.workers={workers}"])
     jobs = plan(config, compiled, None, chunk_size(config, workers))
-    jobs, replay = shared_starts(jobs, workers, "loky")
-    parts = list(dispatch(simulate_digest, jobs, workers, "loky"))
+    starts, replay = shared_starts(jobs, workers, "loky")
+    parts = list(dispatch(simulate_digest, jobs, workers, "loky", starts))
     assert sum(n for n, _ in parts) == runs
     return {"timing": {"worker_cpu_seconds": {"replay": replay,
                                               "simulate": sum(c for _, c in parts)}}}

@@ -36,27 +36,43 @@ def test_two_workers_replay_the_shared_histories_once_and_change_no_number():
     assert "replay" not in one.timing["worker_cpu_seconds"]
 
 
-def test_every_chunk_carries_the_end_states_the_first_runs_start_from():
+def test_the_replay_gives_every_chunk_the_end_states_the_first_runs_start_from():
     jobs = jobs_of(SHORT)
-    carried, cpu = shared_starts(jobs, 2, "threading")
-    assert cpu > 0 and len(carried) == 3
+    (period, states), cpu = shared_starts(jobs, 2, "threading")
+    assert cpu > 0 and period == 3  # run r continues history r mod 3
     first = jobs[0]
     ends = start.prefix_end(first.compiled.prefix, first.params, first.seed, np.arange(3))
-    period, states = carried[0].starts
-    assert period == 3  # run r continues history r mod 3
     np.testing.assert_array_equal(states.align, ends.align)
     np.testing.assert_array_equal(states.status, ends.status)
-    assert all(job.starts[1] is states for job in carried)  # one object, not a copy each
+
+
+def test_the_end_states_travel_once_not_with_every_chunk(monkeypatch):
+    """One object shared by every chunk's call (`dispatch`'s shared arguments: a Dask
+    cluster gets it scattered once), not a copy inside each job."""
+    from balancing_sim.runner import loop
+
+    calls = []
+    real = loop.dispatch
+
+    def spy(function, items, workers, backend, *shared):
+        calls.append((function.__name__, [id(s) for s in shared]))
+        return real(function, items, workers, backend, *shared)
+
+    monkeypatch.setattr(loop, "dispatch", spy)
+    bs.simulate("baseline", [*SHORT, "runner.workers=2", "runner.backend=threading"],
+                runs=12, seed=2)
+    [(name, [shared])] = calls
+    assert name == "execute" and shared != id(None)
 
 
 def test_nothing_is_replayed_beforehand_where_no_history_is_shared():
     one_each = jobs_of(["scenario.end=2024-09", "params=calibrated", "scenario.histories=12"])
-    assert shared_starts(one_each, 2, "threading") == (one_each, 0.0)
+    assert shared_starts(one_each, 2, "threading") == (None, 0.0)
     shared = jobs_of(SHORT)
-    assert shared_starts(shared, 1, "threading") == (shared, 0.0)  # one process keeps them
+    assert shared_starts(shared, 1, "threading") == (None, 0.0)  # one process keeps them
     history = jobs_of([])
     history = [dataclasses.replace(j, compiled=j.compiled.prefix) for j in history]
-    assert shared_starts(history, 2, "threading") == (history, 0.0)  # no prefix
+    assert shared_starts(history, 2, "threading") == (None, 0.0)  # no prefix
 
 
 def test_runs_start_alike_after_the_least_common_multiple_of_histories_and_draws():

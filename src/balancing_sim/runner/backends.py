@@ -86,9 +86,12 @@ def warm(workers: int, backend: object = "loky") -> None:
         delayed(_ready)() for _ in range(workers)), daemon=True).start()
 
 
-def dispatch[T, R](function: Callable[[T], R], items: Iterable[T], workers: int,
-                   backend: object = "loky") -> Iterator[R]:
-    """`function(item)` for each item, yielded as each finishes (in any order)."""
+def dispatch[T, R](function: Callable[..., R], items: Iterable[T], workers: int,
+                   backend: object = "loky", *shared: object) -> Iterator[R]:
+    """`function(item, *shared)` for each item, yielded as each finishes (in any order).
+    `shared` arguments are the same objects for every item: joblib sends them to a Dask
+    cluster once (scattered) and to local processes once (memory-mapped arrays), where
+    inside each item they would travel with every item."""
     items = list(items)
     name, address = backend_of(backend)
     if name == "dask":
@@ -97,11 +100,11 @@ def dispatch[T, R](function: Callable[[T], R], items: Iterable[T], workers: int,
         client = dask_client(address, workers)
         with client.as_current(), parallel_config(backend="dask"):
             yield from Parallel(return_as="generator_unordered")(
-                delayed(function)(item) for item in items)
+                delayed(function)(item, *shared) for item in items)
         return
     if workers <= 1 or len(items) <= 1:
-        yield from map(function, items)
+        yield from (function(item, *shared) for item in items)
         return
     yield from Parallel(n_jobs=min(workers, len(items)), backend=name,
                         return_as="generator_unordered")(
-        delayed(function)(item) for item in items)
+        delayed(function)(item, *shared) for item in items)

@@ -67,8 +67,6 @@ class Job:
     index: int
     identity: str = ""    # of the config the chunk is computed for
     owner: int = field(default_factory=os.getpid)  # the process that planned it
-    starts: tuple[int, RunState] | None = None  # L and the end states runs 0..L-1
-    # start from, replayed beforehand (`replay`): runs r + L, r + 2L... start alike
 
     def runs(self) -> np.ndarray:
         return np.arange(self.first, self.first + self.count, dtype=np.int64)
@@ -106,10 +104,15 @@ def die_with_parent(owner: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def simulate(job: Job) -> Records:
-    """The chunk's runs simulated, from the end states it carries where it carries them."""
-    if job.starts is not None:
-        period, ends = job.starts
+Starts = tuple[int, RunState] | None
+"""L and the end states runs 0..L-1 start from, replayed beforehand (`replay`): runs
+r + L, r + 2L... start alike. One object for every chunk of a run."""
+
+
+def simulate(job: Job, starts: Starts = None) -> Records:
+    """The chunk's runs simulated, from the replayed end states where given."""
+    if starts is not None:
+        period, ends = starts
         runs = np.unique(job.runs() % period)
         keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs,
                   take(ends, runs))
@@ -117,9 +120,9 @@ def simulate(job: Job) -> Records:
                                  job.record_every)
 
 
-def execute(job: Job) -> Done:
-    """Simulate one chunk; write it into the staging folder when the job has one, else
-    return its tables."""
+def execute(job: Job, starts: Starts = None) -> Done:
+    """Simulate one chunk (from the replayed `starts` where given); write it into the
+    staging folder when the job has one, else return its tables."""
     from .store import write_parts
 
     die_with_parent(job.owner)
@@ -132,7 +135,7 @@ def execute(job: Job) -> Done:
         cpu[phase] = now - clock
         clock = now
 
-    rec = simulate(job)
+    rec = simulate(job, starts)
     lap("simulate")
     tables = contract.build(rec, job.compiled, job.seed, job.identity)
     lap("tables")

@@ -103,13 +103,13 @@ def drive(jobs: list[Job], sink: Sink, settings: RunSettings, where: Path | None
     bar = progress_bar(total, total - sum(j.count for j in jobs), settings.progress)
     try:
         with terminate_as_interrupt(), ticking(bar):
-            jobs, cpu = shared_starts(
+            starts, cpu = shared_starts(
                 jobs, settings.workers, settings.backend,
                 lambda n: bar.set_description_str(f"replaying {n:,} shared histories"))
-            if cpu:
+            if starts is not None:
                 sink.clock.spent("replay", cpu)
                 bar.set_description_str("runs")
-            for done in dispatch(execute, jobs, settings.workers, settings.backend):
+            for done in dispatch(execute, jobs, settings.workers, settings.backend, starts):
                 sink.accept(done)
                 bar.update(done.count)
     except KeyboardInterrupt:
