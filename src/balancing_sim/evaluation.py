@@ -541,16 +541,17 @@ class Study:
         checked_call(outcomes, workers, per_run)
         rows = _rows(param_sets)
         checked_names(outcomes, rows, per_run)
-        checked_sets(self.model(), [split_values(row)[0] for row in rows])  # named by place
+        split = [split_values(row) for row in rows]  # (parameters, config values) each
+        checked_sets(self.model(), [params for params, _ in split])  # named by place
         if not rows:
             return evaluate(self.model(), [], outcomes, per_run=per_run)
         groups: dict[tuple, list[int]] = {}
-        for i, row in enumerate(rows):
-            groups.setdefault(_frozen(split_values(row)[1]), []).append(i)
+        for i, (_, keys) in enumerate(split):
+            groups.setdefault(_frozen(keys), []).append(i)
         problems = []  # every set's config values checked before any runs (the configs
         for members in groups.values():  # not held: past KEPT_STRUCTURES, built again)
             try:
-                self.configure(split_values(rows[members[0]])[1])
+                self.configure(split[members[0]][1])
             except ConfigError as exc:
                 problems += [dataclasses.replace(p, key=f"param_sets[{i}].{p.key}")
                              for i in members for p in exc.problems]
@@ -558,8 +559,8 @@ class Study:
             raise ConfigError(problems)
         pieces: dict[int, pd.DataFrame] = {}
         for members in groups.values():
-            model = self.model(split_values(rows[members[0]])[1])
-            table = evaluate(model, [split_values(rows[i])[0] for i in members], outcomes,
+            model = self.model(split[members[0]][1])
+            table = evaluate(model, [split[i][0] for i in members], outcomes,
                              workers=workers, per_run=per_run, progress="off")
             found = table[[*(["run"] if per_run else []), *outcomes]]
             per = model.runs if per_run else 1

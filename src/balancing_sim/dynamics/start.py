@@ -77,10 +77,11 @@ def prefix_ends(compiled: Compiled, params: Params, seed: int, runs: np.ndarray)
 
 def keep_ends(compiled: Compiled, params: Params, seed: int, runs: np.ndarray,
               ends: RunState) -> None:
-    """Keep end states replayed elsewhere (`prefix_ends` of `runs` in another process:
-    keys are computed here, by the process that will look them up)."""
-    for j, key in enumerate(start_keys(compiled, params, seed, runs)):
-        _keep(key, take(ends, slice(j, j + 1)))
+    """Keep end states replayed elsewhere (`prefix_ends` of runs 0, 1, ... in another
+    process, row r run r's), those of `runs`: keys are computed here, by the process
+    that will look them up."""
+    for run, key in zip(runs, start_keys(compiled, params, seed, runs), strict=True):
+        _keep(key, take(ends, slice(run, run + 1)))
 
 
 def start_keys(compiled: Compiled, params: Params, seed: int, runs: np.ndarray) -> list[bytes]:

@@ -28,7 +28,7 @@ from .. import contract
 from .. import summary as summaries
 from ..config.schema import Config, Params
 from ..draws import for_runs
-from ..dynamics.start import keep_ends, take
+from ..dynamics.start import keep_ends
 from ..dynamics.state import RunState
 from ..records import Records
 from ..world import Compiled
@@ -114,8 +114,7 @@ def simulate(job: Job, starts: Starts = None) -> Records:
     if starts is not None:
         period, ends = starts
         runs = np.unique(job.runs() % period)
-        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs,
-                  take(ends, runs))
+        keep_ends(job.compiled, for_runs(job.params, runs)[0], job.seed, runs, ends)
     return simulator(job.engine)(job.compiled, job.params, job.seed, job.runs(),
                                  job.record_every)
 

@@ -32,6 +32,7 @@ import yaml
 from .. import contract
 from .. import results as files
 from ..config.schema import Config
+from ..draws import draws_path
 from ..execution import without_execution
 from ..summary import Part
 from . import folder
@@ -78,8 +79,6 @@ def data_files(config: Config) -> tuple[Path, ...]:
     """The data a run reads from files its config only names: the posterior's draws
     table and the world's capability table (edited between an interrupted run and its
     resume, they would otherwise mix two versions in one dataset)."""
-    from ..draws import draws_path
-
     named = [draws_path(config.params.draws)] if config.params.draws else []
     if config.world.capability_data:
         named.append(Path(config.world.capability_data))
