@@ -205,3 +205,27 @@ def test_autonomy_weight_lowers_bloc_membership_over_runs(tiny_compiled):
         inside = rec.status[:, -1][..., [PACT, LEAGUE]] >= 3
         shares.append(inside.mean())
     assert shares[1] < shares[0]
+
+
+def test_a_founding_is_a_moment_every_state_decides_on(tiny_dict):
+    """20. A platform's founding month, and the month an `open` event relaunches it, is
+    a decision for every state: with no state ever getting round to a rung on its own
+    (`decision_hazard` 0), those who want in enter the forum that month; where it was
+    open from the start and nothing relaunches it, none ever does. (The forum grants
+    nothing here: membership is on offer, taken at will.)"""
+    def forum_status(opens, events=None):
+        tiny_dict["world"]["platforms"]["forum"].update(opens=opens, grants=[])
+        tiny_dict["scenario"]["events"] = events or {}
+        config = build_config(tiny_dict)
+        params = replace(config.params, decision_hazard=0.0, w_economy=20.0)
+        rec = simulate_block(compile_config(config), params, seed=3, runs=np.arange(4))
+        return rec.steps, rec.status[..., FORUM]
+
+    relaunch = {"relaunch": {"date": "2002-01", "kind": "open", "platform": "forum",
+                             "value": {"value": 0.5, "source": "test"}, "source": "test"}}
+    for opens, events, first in (("2001-01", None, 12), (None, relaunch, 24)):
+        steps, status = forum_status(opens, events)  # step 12: after twelve months
+        assert (status[:, steps < first] == 0).all()
+        assert (status[:, steps >= first] == 4).all()
+    _, always_open = forum_status(None)
+    assert (always_open == 0).all()

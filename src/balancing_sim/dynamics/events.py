@@ -26,7 +26,7 @@ _TARGET = {
 }
 _BY_CODE = {code: kind for kind, code in EVENT_CODES.items()}
 CHANGES = (*_TARGET.values(), "polarization", "depth", "is_open", "viability", "openness",
-           "neutrality")
+           "neutrality", "founded")
 """The `RunState` arrays events (and platforms opening) may change."""
 
 
@@ -37,8 +37,10 @@ def _change(current: np.ndarray, value: np.ndarray, set_mode: bool) -> np.ndarra
 
 def open_platforms(s: RunState, compiled: Compiled, t: int) -> None:
     """Platforms founded at step t open with the viability and depth the scenario gives
-    them."""
+    them; `founded` marks the platforms founded or relaunched this month (none before
+    this month's events)."""
     opening = compiled.structure.opens_step == t
+    s.founded[:] = opening
     if opening.any():
         s.is_open[:, opening] = True
         s.viability[:, opening] = compiled.initial.viability[opening]
@@ -71,6 +73,7 @@ def apply_events(s: RunState, compiled: Compiled, event_step: np.ndarray,
             s.depth[runs, other] = _change(s.depth[runs, other], value, set_mode)
         elif kind == "open":
             s.is_open[runs, other] = True
+            s.founded[runs, other] = True
             s.viability[runs, other] = np.clip(value, 0.0, 1.0)
         elif kind == "openness":
             rung = int(events.rung[e])

@@ -195,7 +195,9 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     in_term = ctx.compiled.in_term[seen.t]
     margin = per_run(params.exit_margin, 3) + per_run(params.term_margin, 3) * in_term
     stay = wished(ctx, code, value, kept_loose_ties(s, ctx, seen, loose, current), margin)
-    decide = draws.decide < per_run(params.decision_hazard, 3)
+    # a state decides when it gets round to it (hazard), and the month a platform is
+    # founded or relaunched: a moment every state decides on (mechanism 20)
+    decide = (draws.decide < per_run(params.decision_hazard, 3)) | s.founded[:, None, :]
     # down: where the valuation falls exit_margin below the rung (hazard), or at renewal
     go_down = (stay < current) & decide
     renewing_k = ctx.compiled.renewing[seen.t]

@@ -37,6 +37,7 @@ class RunState:
     openness: np.ndarray     # (R, K, 5) whether a platform is deciding on each rung now
     tenure: np.ndarray       # (R, N, K) months a state has held its current status
     duress: np.ndarray       # (R, N, P) a lost war on i's territory that p can decide
+    founded: np.ndarray      # (R, K) bool: the platform is founded or relaunched this month
 
     def copy(self) -> RunState:
         return self.snapshot(f.name for f in fields(self))
@@ -71,6 +72,7 @@ def initial_state(compiled: Compiled, runs: int) -> RunState:
         openness=tile(ini.openness),
         tenure=np.zeros((runs, st.n_states, st.n_platforms)),
         duress=tile(ini.duress),
+        founded=np.zeros((runs, st.n_platforms), dtype=bool),
     )
 
 
