@@ -165,7 +165,7 @@ def landing(on_offer: np.ndarray, rung: np.ndarray) -> np.ndarray:
 
 def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
                 loose: np.ndarray, draws: Draws) -> np.ndarray:
-    """(R, n, K) statuses after one month (mechanisms 13-16, 19).
+    """(R, n, K) statuses after one month (mechanisms 13-16, 19, 20).
 
     A state wishes the rung its valuation of membership warrants, or the loose tie
     (observer, partner) its valuation of loose ties warrants, whichever is higher; a
@@ -173,8 +173,9 @@ def next_status(s: RunState, ctx: Context, seen: Perceived, value: np.ndarray,
     rung the platform grants is entered the month the platform is deciding on it and
     admits the state (its rule, its criteria, a record of `admission_tenure` months at
     the rung below); a rung on offer is taken when the state gets round to it
-    (hazard), once it is a state. Leaving costs: a state descends only when its
-    valuation falls `exit_margin` below the rung, and only onto a rung on offer
+    (hazard), once it is a state, or the month the platform is founded or relaunched,
+    when every state decides (mechanism 20). Leaving costs: a state descends only when
+    its valuation falls `exit_margin` below the rung, and only onto a rung on offer
     (`landing`), except when a fixed-term treaty is renewed, when every member
     re-decides as if joining.
     A state never ends a month inside two mutually exclusive platforms: of two it would
