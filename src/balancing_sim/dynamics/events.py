@@ -37,8 +37,8 @@ def _change(current: np.ndarray, value: np.ndarray, set_mode: bool) -> np.ndarra
 
 def open_platforms(s: RunState, compiled: Compiled, t: int) -> None:
     """Platforms founded at step t open with the viability and depth the scenario gives
-    them; `founded` marks the platforms founded or relaunched this month (none before
-    this month's events)."""
+    them. `founded` marks, for this month only, the platforms founded now or relaunched
+    by an `open` event (`apply_events`)."""
     opening = compiled.structure.opens_step == t
     s.founded[:] = opening
     if opening.any():

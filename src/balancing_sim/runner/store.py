@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -66,15 +66,6 @@ def identity(resolved: Mapping) -> dict:
     return without_execution(json.loads(json.dumps(resolved, default=str)))
 
 
-def fingerprint(resolved: Mapping, files: Sequence[Path] = ()) -> str:
-    """A short hash of `identity` and of the content of the data `files` it reads."""
-    digest = hashlib.sha256(json.dumps(identity(resolved), sort_keys=True,
-                                       default=str).encode())
-    for path in files:
-        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
-    return digest.hexdigest()[:16]
-
-
 def data_files(config: Config) -> tuple[Path, ...]:
     """The data a run reads from files its config only names: the posterior's draws
     table and the world's capability table (edited between an interrupted run and its
@@ -86,9 +77,13 @@ def data_files(config: Config) -> tuple[Path, ...]:
 
 
 def stamp(config: Config, resolved: Mapping) -> str:
-    """What each chunk and part file of a run is stamped with: its config's identity and
-    the content of the data files it reads."""
-    return fingerprint(resolved, data_files(config))
+    """What each chunk and part file of a run is stamped with: a short hash of its
+    config's `identity` and of the content of the data files it reads."""
+    digest = hashlib.sha256(json.dumps(identity(resolved), sort_keys=True,
+                                       default=str).encode())
+    for path in data_files(config):
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def recorded_config(out: Path) -> Mapping | None:
