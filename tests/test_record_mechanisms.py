@@ -333,8 +333,10 @@ def test_duress_makes_a_state_join_the_bloc_of_the_pole_deciding_its_war(pact_wo
     calm = platform_value(s, ctx, perceive(s, ctx))[0][0, BETA, PACT]
     s.duress[:, BETA, NORTH] = 1.0
     assert platform_value(s, ctx, perceive(s, ctx))[0][0, BETA, PACT] > calm
+    # a bar the rival bloc's leader does not clear for this state, which leans to it
+    # (below ~0.3 the rival admits it too and it enters the one it values more)
     strict = context(config, compiled, w_duress=3.0, admission_tenure=0.0,
-                     refusal_threat=0.5, threshold_member=0.5)
+                     refusal_threat=0.5, threshold_member=0.5, admission_bar=0.35)
     s.status[:, BETA, PACT] = PARTNER
     assert statuses(strict, s)[BETA, PACT] == CANDIDATE  # candidacy first, then membership
     s.status[:, BETA, PACT] = CANDIDATE
