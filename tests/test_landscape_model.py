@@ -65,7 +65,7 @@ def test_utility_is_minus_frustration(seed):
     s = initial_state(compiled, 1)
     s.align[0] = one_hot(blocs)
     zeros = np.zeros((1, n, st.n_poles + n))
-    calm = Perceived(rows=np.arange(n), t=0, year=0, eff=zeros, cover=np.zeros((1, n)),
+    calm = Perceived(rows=np.arange(n), t=0, year=0, eff=zeros, stepping_stones=np.zeros((1, n)),
                      need=zeros[..., :2], reach=zeros[..., :2], strength=np.zeros((n, 2)))
     u = alignment_utility(s, Context.build(compiled, config.params), calm)[0]
     factor = 1.0 / sizes.max()                       # sizes enter relative to the largest

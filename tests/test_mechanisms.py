@@ -156,6 +156,20 @@ def test_bilateral_alliance_as_stepping_stone(tiny_compiled):
     assert v_allied[ALPHA, PACT] < v_alone[ALPHA, PACT]
 
 
+def test_an_alliance_with_a_pole_is_alignment_not_a_stepping_stone(tiny_compiled):
+    """9. An alliance with a pole trades autonomy for its protection (Morrow 1991): it
+    covers threat as any ally does (less need for a bloc), but it gives no room to stay
+    out of alignment, as an alliance with a state does."""
+    config, compiled = tiny_compiled
+    s = initial_state(compiled, 1)
+    u_alone, v_alone = evaluate(config, compiled, s)
+    s.alliance[:, ALPHA, NORTH] = 1.0
+    u_allied, v_allied = evaluate(config, compiled, s)
+    assert u_allied[ALPHA, NONALIGNED] == pytest.approx(u_alone[ALPHA, NONALIGNED])
+    assert v_allied[ALPHA, PACT] < v_alone[ALPHA, PACT]
+    assert u_allied[ALPHA, SOUTH] < u_alone[ALPHA, SOUTH]
+
+
 def test_threat_raises_the_value_of_protection(tiny_compiled):
     """10. A graver threat raises the value of a protector and of its bloc; a threatening
     pole repels."""

@@ -84,7 +84,8 @@ def test_sensitivity_command_writes_csv_figure_and_problem(tmp_path, capsys):
     code = cli.sensitivity_main(["--method", "morris", "-n", "2", "--runs", "2",
                                  "--param", "w_autonomy=0.5:2.0", "--param",
                                  "w_polarization=0.5:2.0", "--set", SHORT[0],
-                                 "--posture", "nonaligned", "--out", str(out)])
+                                 "--actor", "hungary", "--posture", "west",
+                                 "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     indices = pd.read_csv(out / "indices.csv")
     assert indices["parameter"].tolist() == ["w_autonomy", "w_polarization"]
@@ -93,8 +94,9 @@ def test_sensitivity_command_writes_csv_figure_and_problem(tmp_path, capsys):
     assert meta["method"] == "morris" and meta["problem"]["names"] == ["w_autonomy",
                                                                         "w_polarization"]
     assert (out / "sensitivity.png").is_file() and (out / "sensitivity.svg").is_file()
-    # effects that are all 0 rank nothing: said on stderr and kept in problem.json
-    assert meta["caution"].startswith("every elementary effect is 0")
+    # an outcome no factor moves ranks nothing: said on stderr and kept in problem.json
+    # (Hungary, in NATO and the EU since 1999 and 2004, leans West in every run)
+    assert meta["caution"].startswith("the outcome is 1 at every point")
     assert f"warning: {meta['caution']}" in capsys.readouterr().err
 
 

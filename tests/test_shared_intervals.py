@@ -95,7 +95,7 @@ def test_streamed_tables_count_histories_as_pandas_does(shared_and_own, monkeypa
                            else "trajectories"]
         pd.testing.assert_frame_equal(f(table), frame, check_dtype=False)
     grid = metrics.sweep_grid(res.tables["trajectories"], "scenario.histories", None,
-                              "azerbaijan", "nonaligned")
+                              "hungary", "west")  # every run agrees: its histories count
     np.testing.assert_allclose(grid.sort_values("scenario.histories")["lo"],
                                [metrics.wilson(12, 12)[0], metrics.wilson(3, 3)[0]])
 

@@ -13,13 +13,20 @@ if TYPE_CHECKING:
     from .context import Context, Perceived
 
 
-def cover(s: RunState, ctx: Context, rows: np.ndarray | slice, year: int) -> np.ndarray:
-    """(R, n) share of threat a state's bilateral allies absorb, in [0, 1): more the
-    stronger the allies are relative to the state."""
-    backing = (s.alliance[:, rows] * ctx.structure.power_ratio[year][rows]).sum(axis=-1)
-    return 1.0 - np.exp(-backing)
+def backing(s: RunState, ctx: Context, rows: np.ndarray | slice, year: int) -> np.ndarray:
+    """(R, n, S) what each bilateral ally brings: the alliance's strength x the ally's
+    power relative to the state's."""
+    return s.alliance[:, rows] * ctx.structure.power_ratio[year][rows]
+
+
+def cover(allies: np.ndarray) -> np.ndarray:
+    """(R, n) share of threat the given allies absorb, in [0, 1): more the stronger they
+    are relative to the state."""
+    return 1.0 - np.exp(-allies.sum(axis=-1))
 
 
 def alliance_cover(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
-    """(R, n) the term: allied cover makes staying out of blocs safer."""
-    return seen.cover
+    """(R, n) the term: the cover of allies that are not poles makes staying out of
+    blocs safer. An alliance with a pole trades autonomy for its protection (Morrow
+    1991): it is alignment with that pole, not a step away from alignment."""
+    return seen.stepping_stones

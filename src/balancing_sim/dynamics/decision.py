@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .alliances import alliance_cover, cover
+from .alliances import alliance_cover, backing, cover
 from .autonomy import autonomy, binding_cost
 from .context import Context, Perceived
 from .economy import economic_pull, platform_gains
@@ -49,9 +49,10 @@ def perceive(s: RunState, ctx: Context, rows: np.ndarray | slice = slice(None),
     """What the states in `rows` perceive in month t, computed once for every term."""
     year = int(ctx.compiled.year_row[t])
     eff = effective_threat(s, ctx, rows, year)
-    shared = cover(s, ctx, rows, year)
-    seen = Perceived(rows=rows, t=t, year=year, eff=eff, cover=shared,
-                     need=protection_need(eff, shared, s.align, ctx.structure),
+    allies = backing(s, ctx, rows, year)
+    seen = Perceived(rows=rows, t=t, year=year, eff=eff,
+                     stepping_stones=cover(allies[..., ctx.structure.n_poles:]),
+                     need=protection_need(eff, cover(allies), s.align, ctx.structure),
                      reach=coercive_reach(s, ctx, rows),
                      strength=ctx.constants.strength[..., year, :, :][..., rows, :])
     lean, tension = leaning(s, ctx, seen)
