@@ -29,12 +29,22 @@ def prior_ranges(point: dict, box: dict, names: list[str], spread: float
     for name in names:
         lo, hi = box[name]
         value = float(point[name])
-        out[name] = (max(lo, value * (1 - spread)), min(hi, value * (1 + spread)))
+        low, high = max(lo, value * (1 - spread)), min(hi, value * (1 + spread))
+        if not low < high:
+            raise SystemExit(f"{name}: the point's value {value} leaves no prior inside "
+                             f"the search range [{lo}, {hi}]")
+        out[name] = (low, high)
     return out
 
 
+def _number(x: float) -> str:
+    """Four significant digits, written as YAML reads a float back (never `1e-05`)."""
+    return repr(float(f"{x:.4g}"))
+
+
 def ranges_block(ranges: dict[str, tuple[float, float]]) -> str:
-    return "ranges:\n" + "".join(f"  {n}: [{lo:.4g}, {hi:.4g}]\n" for n, (lo, hi) in ranges.items())
+    return "ranges:\n" + "".join(f"  {n}: [{_number(lo)}, {_number(hi)}]\n"
+                                  for n, (lo, hi) in ranges.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     point = yaml.safe_load((CONF / "params" / f"{settings['start']}.yaml").read_text())
     box = yaml.safe_load((CONF / "calibration" / "history.yaml").read_text())["ranges"]
     new = ranges_block(prior_ranges(point, box, list(settings["ranges"]), args.spread))
-    updated = re.sub(r"^ranges:\n(?:  .*\n)+", new, text, flags=re.M)
+    updated, found = re.subn(r"^ranges:\n(?:  .*\n)+", new, text, flags=re.M)
+    if found != 1:
+        raise SystemExit(f"{path}: no block `ranges:` with one `  name: [low, high]` a line")
     if args.check:
         if updated != text:
             print(f"{path}: ranges are not the point's +-{args.spread:.0%}:\n{new}")

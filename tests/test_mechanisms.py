@@ -156,7 +156,7 @@ def test_bilateral_alliance_as_stepping_stone(tiny_compiled):
     assert v_allied[ALPHA, PACT] < v_alone[ALPHA, PACT]
 
 
-def test_an_alliance_with_a_pole_is_alignment_not_a_stepping_stone(tiny_compiled):
+def test_an_alliance_with_a_pole_is_no_stepping_stone(tiny_compiled):
     """9. An alliance with a pole trades autonomy for its protection (Morrow 1991): it
     covers threat as any ally does (less need for a bloc), but it gives no room to stay
     out of alignment, as an alliance with a state does."""

@@ -1,5 +1,6 @@
 """Bilateral alliances as stepping stones (mechanism 9): an ally absorbs part of the
-threat a state faces, which buys security without bloc entanglement."""
+threat a state faces, which lowers its need for a bloc; an ally that is not a pole also
+buys security without alignment."""
 
 from __future__ import annotations
 
@@ -28,5 +29,5 @@ def cover(allies: np.ndarray) -> np.ndarray:
 def alliance_cover(s: RunState, ctx: Context, seen: Perceived) -> np.ndarray:
     """(R, n) the term: the cover of allies that are not poles makes staying out of
     blocs safer. An alliance with a pole trades autonomy for its protection (Morrow
-    1991): it is alignment with that pole, not a step away from alignment."""
+    1991): it is no step away from the poles."""
     return seen.stepping_stones

@@ -45,7 +45,7 @@ class Perceived:
     t: int                # the month's step (transition t reads the world of step t)
     year: int             # row of the capability arrays for the month's year
     eff: np.ndarray       # (R, n, S) effective threat of each source (security)
-    stepping_stones: np.ndarray  # (R, n) threat allies that are not poles absorb (alliances)
+    stepping_stones: np.ndarray  # (R, n) share of threat non-pole allies absorb (alliances)
     need: np.ndarray      # (R, n, P) threat each pole would face down for the state (security)
     reach: np.ndarray     # (R, n, P) how hard each pole can hurt the state (punishment)
     strength: np.ndarray  # (n, P) each pole's power where the state is (security)
