@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from balancing_sim.calibrate import read_settings
+
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
 
@@ -55,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     path = CONF / "calibration" / f"{args.name}.yaml"
     text = path.read_text()
-    settings = yaml.safe_load(text)
+    settings = read_settings(CONF, args.name)
     point = yaml.safe_load((CONF / "params" / f"{settings['start']}.yaml").read_text())
-    box = yaml.safe_load((CONF / "calibration" / "history.yaml").read_text())["ranges"]
+    box = read_settings(CONF, "history")["ranges"]
     new = ranges_block(prior_ranges(point, box, list(settings["ranges"]), args.spread))
     updated, found = re.subn(r"^ranges:\n(?:  .*\n)+", new, text, flags=re.M)
     if found != 1:
