@@ -6,10 +6,11 @@ import itertools
 from pathlib import Path
 
 import matplotlib.colors as mcolors
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from options import HAND_SET_START
@@ -152,8 +153,13 @@ def test_fan_chart(run):
     assert {"non-aligned", "50% band", "90% band", "event (tick)"} <= set(texts)
     events = metrics.event_dates(run.config)
     assert events
-    # per panel: event lines plus the median line of the non-aligned share at least
-    assert all(len(ax.lines) >= len(events) + 1 for ax in axes)
+    # per panel: a line for every event (ticks and dotted lines, one collection each)
+    # and the median line of the non-aligned share at least
+    for ax in axes:
+        drawn = [c for c in ax.collections if isinstance(c, LineCollection)]
+        marks = sorted(x for c in drawn for (x, _), _ in c.get_segments())
+        assert marks == sorted(mdates.date2num([when for when, _, _ in events]))
+        assert len(ax.lines) >= 1
     # every event is listed, numbered, in the key below the panels
     (key,) = [ax for ax in fig.axes if ax.get_label() == plots.EVENT_KEY]
     listed = "\n".join(t.get_text() for t in key.texts)
