@@ -522,3 +522,41 @@ def test_a_file_that_does_not_parse_gets_omegaconfs_own_message(tmp_path, text):
             yaml.load(f, Loader=loader)
         messages.append(str(info.value))
     assert messages[0] == messages[1] and str(path) in messages[0]
+
+
+# ------------------------------------------------------------ YAML written by libyaml
+
+
+def _both_dumpers():
+    import omegaconf.omegaconf as omegaconf_module
+
+    from balancing_sim.config import loading  # noqa: F401  (installs the libyaml dumper)
+
+    fast = omegaconf_module.get_omega_conf_dumper
+    return fast(), fast.python_dumper()
+
+
+@pytest.mark.parametrize("overrides", [["scenario=history"], ["scenario=baseline",
+                                                              "params=posterior"],
+                                       ["world=synthetic", "situation=synthetic"]])
+def test_hydra_writes_a_composed_config_as_omegaconfs_own_dumper_does(overrides):
+    """The `.hydra/config.yaml` a command leaves: the same text, written by libyaml."""
+    from balancing_sim.config.loading import _compose_raw
+
+    fast, python = _both_dumpers()
+    assert fast is not python and yaml.__with_libyaml__
+    config = _compose_raw(overrides)
+    data = OmegaConf.to_container(config, enum_to_str=True)
+    text = OmegaConf.to_yaml(config)
+    assert text == yaml.dump(data, default_flow_style=False, allow_unicode=True,
+                             sort_keys=False, Dumper=python)
+    assert OmegaConf.to_container(OmegaConf.create(text)) == data
+
+
+def test_strings_that_read_as_other_types_stay_strings_when_written():
+    """OmegaConf's representers kept: a label "1", "true" or "1.5" is quoted, a NEL or
+    accented text reads back as written."""
+    data = {"labels": ["1", "true", "1.5", "no", "é ü", "a: b", "\x85", "multi\nline", ""]}
+    text = OmegaConf.to_yaml(OmegaConf.create(data))
+    assert "- '1'" in text and "- 'true'" in text and "- '1.5'" in text
+    assert OmegaConf.to_container(OmegaConf.create(text)) == data

@@ -5,8 +5,18 @@ loader on libyaml's parser: the same resolvers, constructors and duplicate-key c
 the same data, read about 7x faster. A file that does not parse is read again by
 OmegaConf's own loader, so every error and its message stay exactly OmegaConf's.
 
+Writing is the same story: Hydra saves every job's composed config (`.hydra/config.yaml`)
+with `OmegaConf.to_yaml`, a pure-Python PyYAML `Dumper`: ~0.25 CPU-s of a command on the
+history, a tenth of a small command. `install` gives it libyaml's emitter under
+OmegaConf's own representers (quotes around strings that would read back as numbers or
+booleans): the same text for every shipped config, ~3x faster, and where the two differ
+libyaml's reads back as written (a NEL character, which the Python emitter writes as a
+line break that reads back as a space).
+
 This replaces `omegaconf._utils.get_yaml_loader`, which `OmegaConf.load` looks up on each
-call; if a later OmegaConf moves it, `install` does nothing and only speed is lost."""
+call, and `omegaconf.omegaconf.get_omega_conf_dumper`, which `OmegaConf.to_yaml` looks up
+on each call; if a later OmegaConf moves them, `install` leaves them and only speed is
+lost."""
 
 from __future__ import annotations
 
@@ -14,9 +24,11 @@ import io
 from typing import Any
 
 import omegaconf._utils as omegaconf_utils
+import omegaconf.omegaconf as omegaconf_module
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.cyaml import CParser
+from yaml.cyaml import CEmitter, CParser
+from yaml.representer import Representer
 from yaml.resolver import Resolver
 
 
@@ -55,15 +67,46 @@ def libyaml_twin(python_loader: type) -> type:
     return LibyamlLoader
 
 
-def install() -> None:
-    """Make OmegaConf (hence Hydra) read YAML with libyaml; idempotent."""
-    original = getattr(omegaconf_utils, "get_yaml_loader", None)
-    if not yaml.__with_libyaml__ or original is None or hasattr(original, "python_loader"):
+def libyaml_dumper(python_dumper: type) -> type:
+    """`python_dumper` (OmegaConf's) on libyaml's emitter: its representers, libyaml's
+    serializer and emitter (what `yaml.CDumper` is to `yaml.Dumper`)."""
+
+    class LibyamlDumper(CEmitter, python_dumper):
+        def __init__(self, stream: Any, default_style: Any = None,
+                     default_flow_style: Any = False, canonical: Any = None,
+                     indent: Any = None, width: Any = None, allow_unicode: Any = None,
+                     line_break: Any = None, encoding: Any = None,
+                     explicit_start: Any = None, explicit_end: Any = None,
+                     version: Any = None, tags: Any = None, sort_keys: bool = True) -> None:
+            CEmitter.__init__(self, stream, canonical=canonical, indent=indent, width=width,
+                              encoding=encoding, allow_unicode=allow_unicode,
+                              line_break=line_break, explicit_start=explicit_start,
+                              explicit_end=explicit_end, version=version, tags=tags)
+            Representer.__init__(self, default_style=default_style,
+                                 default_flow_style=default_flow_style, sort_keys=sort_keys)
+            Resolver.__init__(self)
+
+    return LibyamlDumper
+
+
+def _replace(module: Any, name: str, twin: Any, attribute: str) -> None:
+    """Have `module.name()` return `twin(module.name())`, keeping the original getter as
+    `attribute` of the new one (which also marks it as installed)."""
+    original = getattr(module, name, None)
+    if original is None or hasattr(original, attribute):
         return
-    loader = libyaml_twin(original())
+    made = twin(original())
 
-    def get_yaml_loader() -> type:
-        return loader
+    def getter() -> type:
+        return made
 
-    get_yaml_loader.python_loader = original
-    omegaconf_utils.get_yaml_loader = get_yaml_loader
+    setattr(getter, attribute, original)
+    setattr(module, name, getter)
+
+
+def install() -> None:
+    """Make OmegaConf (hence Hydra) read and write YAML with libyaml; idempotent."""
+    if not yaml.__with_libyaml__:
+        return
+    _replace(omegaconf_utils, "get_yaml_loader", libyaml_twin, "python_loader")
+    _replace(omegaconf_module, "get_omega_conf_dumper", libyaml_dumper, "python_dumper")
