@@ -285,6 +285,22 @@ def test_an_event_of_a_state_without_its_state_is_one_message(tiny_dict):
     (problem,) = info.value.problems
     assert problem.key == "scenario.events.e.state" and problem.value is None
 
+
+@pytest.mark.parametrize("value", [2.0, -1.5, math.nan])
+def test_an_event_set_beyond_its_range_is_told_what_its_mode_allows(value):
+    """rt16: an alliance set to 2 (`mode: set`) was told "in [-1, 1]", and then -0.5 was
+    refused as "in [0, 1]": the first message named a range the mode does not allow."""
+    data = tiny_world_dict()
+    add_event(kind="alliance", actor="gamma", mode="set", value=src(value))(data)
+    (problem,) = problems_of(data)
+    assert problem.key == "scenario.events.shock.value.value"
+    assert "[0, 1] with mode set" in problem.allowed, problem.allowed
+    # the value alone (no source) and no value at all say it too
+    for raw in (0.5, None):
+        data["scenario"]["events"]["shock"]["value"] = raw
+        (problem,) = problems_of(data)
+        assert "[0, 1] with mode set" in problem.allowed, problem.allowed
+
 def test_the_tiny_world_itself_is_valid():
     build_config(tiny_world_dict(), FILES)
 

@@ -296,7 +296,8 @@ class Event:
     date: str = spec(month=True)
     kind: str
     targets: dict[str, object]
-    value: Sourced = spec(range=(-1.0, 1.0))  # [0, 1] with mode set
+    value: Sourced = spec(range=(-1.0, 1.0),  # [0, 1] with mode set (`validate._event`)
+                          what="a finite number in [-1, 1] (in [0, 1] with mode set)")
     mode: str = spec("add", choices=("add", "set"))
     probability: float = spec(1.0, range=(0.0, 1.0))
     jitter_months: int = spec(0, range=(0, 120))

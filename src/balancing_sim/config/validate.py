@@ -179,12 +179,20 @@ def _optional(tp: Any) -> Any:
 
 
 def _number_phrase(m: Mapping, integer: bool = False) -> str:
+    if "what" in m:  # a range the bounds alone do not say (an event's value by its mode)
+        return m["what"]
     low, high = m.get("range", (-math.inf, math.inf))
     if integer:
         return f"an integer in [{int(low)}, {int(high)}]"
     if math.isinf(low) and math.isinf(high):
         return "a finite number"
     return f"a finite number in [{low:g}, {high:g}]"
+
+
+def _bounds(m: Mapping) -> dict:
+    """The rules of a Sourced field's `value`: its range ([0, 1] unless the field says
+    otherwise) and what is allowed, when the range alone would not say it."""
+    return {"range": m.get("range", (0.0, 1.0)), **({"what": m["what"]} if "what" in m else {})}
 
 
 def _sourced_phrase(m: Mapping) -> str:
@@ -262,8 +270,7 @@ class Reader:
         if _optional(tp) is not None:
             return None
         if isinstance(tp, type) and issubclass(tp, Sourced):
-            self.add(where, None, "required " + _sourced_phrase({"range": m.get("range",
-                                                                               (0.0, 1.0))}))
+            self.add(where, None, "required " + _sourced_phrase(_bounds(m)))
             return None
         if is_dataclass(tp):
             return self.record(tp, {}, where, m)
@@ -317,7 +324,7 @@ class Reader:
     def sourced(self, cls: type, raw: Any, key: str, m: Mapping) -> Any:
         """A number with its provenance: `{value: x, source: "..."}`, value in [0, 1] unless
         the field says otherwise."""
-        bounds = {"range": m.get("range", (0.0, 1.0))}
+        bounds = _bounds(m)
         if not isinstance(raw, Mapping):
             self.add(key, raw, _sourced_phrase(bounds))
             return None
