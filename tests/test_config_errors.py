@@ -301,6 +301,27 @@ def test_an_event_set_beyond_its_range_is_told_what_its_mode_allows(value):
         (problem,) = problems_of(data)
         assert "[0, 1] with mode set" in problem.allowed, problem.allowed
 
+def test_a_tie_given_twice_is_refused_naming_the_pair():
+    """rt16, noticed: the same pair twice in a list of ties was read silently, the last
+    value holding; an alliance between two states given both ways with two values was
+    merged to the larger one."""
+    data = tiny_world_dict()
+    conditions = data["scenario"]["conditions"]
+    conditions["economy"].append({"state": "alpha", "pole": "north", **src(0.6)})
+    conditions["alliances"] = [{"state": "alpha", "actor": "beta", **src(0.3)},
+                               {"state": "beta", "actor": "alpha", **src(0.5)},
+                               {"state": "alpha", "actor": "north", **src(0.5)}]
+    problems = {p.key: p for p in problems_of(data)}
+    assert set(problems) == {"scenario.conditions.economy", "scenario.conditions.alliances"}
+    assert problems["scenario.conditions.economy"].value == ["alpha-north"]
+    assert problems["scenario.conditions.alliances"].value == ["alpha-beta"]
+    assert "binds both" in problems["scenario.conditions.alliances"].allowed
+    # each tie once is fine, an alliance with a pole beside one between two states too
+    conditions["economy"].pop()
+    conditions["alliances"].pop(1)
+    build_config(data, FILES)
+
+
 def test_the_tiny_world_itself_is_valid():
     build_config(tiny_world_dict(), FILES)
 

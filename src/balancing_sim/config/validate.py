@@ -33,9 +33,11 @@ from .schema import (
     FREE,
     NONALIGNED,
     STATUSES,
+    Conditions,
     Config,
     CowSpan,
     Event,
+    Link,
     Params,
     Platform,
     RunSettings,
@@ -590,6 +592,26 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
     return params
 
 
+def _conditions(r: Reader, c: Conditions, key: str, data: Mapping) -> Conditions:
+    """Each tie given once: a pair given twice, or an alliance between two states given
+    both ways (it binds both), would leave which value holds unsaid."""
+    for f in fields(Conditions):
+        ties = getattr(c, f.name)
+        if not (isinstance(ties, tuple) and ties and isinstance(ties[0], Link)):
+            continue
+        pairs = [(t.state, t.other) for t in ties  # (a tie naming no id is told already)
+                 if isinstance(t.state, str) and isinstance(t.other, str)]
+        if f.name == "alliances":
+            pairs = [tuple(sorted(p)) for p in pairs]
+        twice = sorted("-".join(p) for p, n in Counter(pairs).items() if n > 1)
+        if twice:
+            r.add(f"{key}.{f.metadata.get('key', f.name)}", twice,
+                  "each pair once (given more than once: which value holds is not said"
+                  + (", and an alliance between two states binds both: give it one way)"
+                     if f.name == "alliances" else ")"))
+    return c
+
+
 def _cow_span(r: Reader, span: CowSpan, key: str, data: Mapping) -> CowSpan:
     if span.first is not None and span.last is not None and span.last < span.first:
         r.add(f"{key}.to", span.last, f"a year not before {key}.from ({span.first})")
@@ -701,7 +723,8 @@ def _capability_data(r: Reader, world: World, key: str, data: Mapping) -> World:
 
 PREPARE: dict[type, Callable] = {Event: _event_targets}
 RULES: dict[type, Callable] = {Platform: _platform, Event: _event, Scenario: _scenario,
-                               Params: _draws, CowSpan: _cow_span, World: _world_rules}
+                               Conditions: _conditions, Params: _draws, CowSpan: _cow_span,
+                               World: _world_rules}
 
 
 # ---------------------------------------------------------------- entry points
