@@ -219,6 +219,11 @@ CATALOGUE = [
                                               {"north": src(0.5)}),
      "my/scenario/tiny.yaml", "scenario.conditions.credibility", ["north"],
      "a credibility for every pole (missing: south)"),
+    # rt16, noticed: the pole whose value was wrong was also reported missing
+    ("credibility out of range", mutate("scenario.conditions.credibility.north",
+                                        src(2.0)),
+     "my/scenario/tiny.yaml", "scenario.conditions.credibility.north.value", 2.0,
+     "a finite number in [0, 1]"),
 ]
 
 
@@ -247,6 +252,15 @@ def test_empty_world_names_missing_states_and_poles():
     empty_world(data)
     keys = {p.key for p in problems_of(data)}
     assert {"world.states", "world.poles"} <= keys
+
+
+def test_a_reference_into_an_empty_section_says_there_is_none():
+    """rt16, noticed: "a deciding state id: " ended in an empty list."""
+    data = tiny_world_dict()
+    data["world"]["states"] = {}
+    told = {p.key: p.allowed for p in problems_of(data)}
+    assert told["world.states"] == "at least one deciding state"
+    assert told["scenario.conditions.threat[0].state"] == "a deciding state id: none in this world"
 
 
 def test_several_wrong_keys_are_reported_at_once():

@@ -106,6 +106,8 @@ LISTED = 50
 
 
 def listing(ids: Collection) -> str:
+    if not ids:  # a reference into an empty section (the section's own message says why)
+        return "none in this world"
     if len(ids) <= LISTED:
         return ", ".join(sorted(map(str, ids)))
     first = heapq.nsmallest(LISTED, map(str, ids))
@@ -411,8 +413,9 @@ class Reader:
         total = sum(v.value for v in out.values() if isinstance(v, Sourced))
         if "most" in m and total > 1.0 + 1e-9:
             self.add(key, round(total, 6), m["most"])
-        if "every" in m and set(ids or ()) - set(out):
-            self.add(key, sorted(out), f"{m['every']} (missing: {listing(set(ids) - set(out))})")
+        missing = set(ids or ()) - set(raw)  # one given but wrong is told above, once
+        if "every" in m and missing:
+            self.add(key, sorted(out), f"{m['every']} (missing: {listing(missing)})")
         return out
 
     def keyed(self, tp: Any, raw: Any, key: str, m: Mapping) -> tuple:
