@@ -148,7 +148,7 @@ CATALOGUE = [
      "my/world/tiny.yaml", "world.states.beta.autonomy", 0.5, "{value: number in [0, 1]"),
     ("event dated after the end", add_event(date="2010-01"),
      "my/scenario/tiny.yaml", "scenario.events.shock.date", "2010-01",
-     "a month within the scenario's start and end"),
+     "a month within the scenario's start and end (2000-01 to 2004-12)"),
     ("event dated before the start", add_event(date="1999-12"),
      "my/scenario/tiny.yaml", "scenario.events.shock.date", "1999-12", "within the scenario"),
     ("malformed event date", add_event(date="2002-13"),

@@ -505,7 +505,7 @@ def _scenario(r: Reader, sc: Scenario, key: str, data: Mapping) -> Scenario:
         if t0 is not None and t1 is not None and is_month(ev.date) and not (
                 t0 <= month_index(ev.date) <= t1):
             r.add(f"{key}.events.{ev.id}.date", ev.date,
-                  "a month within the scenario's start and end")
+                  f"a month within the scenario's start and end ({sc.start} to {sc.end})")
     events = sorted((e for e in sc.events if is_month(e.date)),
                     key=lambda e: (month_index(e.date), e.id))
     return replace(sc, events=tuple(events))
