@@ -90,13 +90,16 @@ def worlds(draw) -> dict:
             "opens": None if opens is None else month(opens)}
 
     def links(other_of):
-        out = []
+        out, seen = [], set()
         for _ in range(draw(st.integers(0, 4))):
             s = draw(st.sampled_from(states))
             others = [a for a in other_of if a != s]
             if others:
-                out.append({"state": s, "other": draw(st.sampled_from(others)),
-                            "value": draw(unit), "source": "test"})
+                other = draw(st.sampled_from(others))
+                if frozenset((s, other)) not in seen:  # a tie is given once (one way)
+                    seen.add(frozenset((s, other)))
+                    out.append({"state": s, "other": other, "value": draw(unit),
+                                "source": "test"})
         return out
 
     conditions = {"polarization": sourced(draw(unit)),

@@ -155,7 +155,13 @@ def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: li
         if rng.random() < 0.2:
             ally = str(rng.choice(actors))
             if ally != s:
-                alliances.append(link(s, "actor", ally, 0.1, 0.6))
+                tie = link(s, "actor", ally, 0.1, 0.6)
+                back = next((a for a in alliances if a["state"] == ally and a["actor"] == s),
+                            None)
+                if back is None:
+                    alliances.append(tie)
+                else:  # it binds both ways: given once, at the larger of the two values
+                    back["value"] = max(back["value"], tie["value"])
         if rng.random() < 0.1:
             troops.append(link(s, "pole", str(rng.choice(pid)), 0.1, 0.5))
         share = rng.dirichlet(np.ones(len(pid) + 1)) * 0.6

@@ -596,21 +596,24 @@ def _draws(r: Reader, params: Params, key: str, data: Mapping) -> Params:
 
 
 def _conditions(r: Reader, c: Conditions, key: str, data: Mapping) -> Conditions:
-    """Each tie given once: a pair given twice, or an alliance between two states given
-    both ways (it binds both), would leave which value holds unsaid."""
+    """A tie given more than once, or an alliance between two states given both ways (it
+    binds both), gives one value: two would leave which one holds unsaid."""
     for f in fields(Conditions):
         ties = getattr(c, f.name)
         if not (isinstance(ties, tuple) and ties and isinstance(ties[0], Link)):
             continue
-        pairs = [(t.state, t.other) for t in ties  # (a tie naming no id is told already)
-                 if isinstance(t.state, str) and isinstance(t.other, str)]
-        if f.name == "alliances":
-            pairs = [tuple(sorted(p)) for p in pairs]
-        twice = sorted("-".join(p) for p, n in Counter(pairs).items() if n > 1)
+        values: dict[tuple, set] = {}
+        for t in ties:  # (a tie naming no id, or no number, is told already)
+            if isinstance(t.state, str) and isinstance(t.other, str) and t.value is not None:
+                pair = (t.state, t.other)
+                values.setdefault(tuple(sorted(pair)) if f.name == "alliances" else pair,
+                                  set()).add(t.value.value)
+        twice = sorted("-".join(p) for p, v in values.items() if len(v) > 1)
         if twice:
             r.add(f"{key}.{f.metadata.get('key', f.name)}", twice,
-                  "each pair once (given more than once: which value holds is not said"
-                  + (", and an alliance between two states binds both: give it one way)"
+                  "one value for each pair (given more than once with different values: "
+                  "which holds is not said"
+                  + (", and an alliance between two states binds both)"
                      if f.name == "alliances" else ")"))
     return c
 
