@@ -560,3 +560,17 @@ def test_strings_that_read_as_other_types_stay_strings_when_written():
     text = OmegaConf.to_yaml(OmegaConf.create(data))
     assert "- '1'" in text and "- 'true'" in text and "- '1.5'" in text
     assert OmegaConf.to_container(OmegaConf.create(text)) == data
+
+
+@pytest.mark.parametrize("text", ["Azərbaycan 🇦🇿", "😀", "tab\tthen " + "words " * 40,
+                                  "a space before a break \nthen " + "words " * 40,
+                                  "\ufeffbom", "a\u2028b " * 30, "nul\x00 and bell\x07",
+                                  "a\x85b"])
+def test_any_string_written_reads_back_as_written(text):
+    """rt17: beyond one line of printable characters libyaml's text is not OmegaConf's
+    (an emoji escaped, long text folded elsewhere, an empty key as `? ''`; RELIABILITY
+    336), but what it writes reads back as the same data: as a key, a value, in a list."""
+    for data in ({"label": text, "n": 1.5}, {text: 1, "": 2}, {"a": {"b": [text, ""]}}):
+        written = OmegaConf.to_yaml(OmegaConf.create(data))
+        assert yaml.safe_load(written) == data
+        assert OmegaConf.to_container(OmegaConf.create(written)) == data

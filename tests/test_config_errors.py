@@ -363,10 +363,12 @@ def test_a_problem_is_one_line_whatever_its_key_file_or_reason_holds(tmp_path):
                             "'ga,\"m\\nü': a snake_case id\\n(a-z)")
 
 
-@pytest.mark.parametrize("label", ["Al\rpha", "Al\npha", "Al\tpha", "Al\x00pha"])
+@pytest.mark.parametrize("label", ["Al\rpha", "Al\npha", "Al\tpha", "Al\x00pha",
+                                   "Al\x85pha", "Al\u2028pha", "Al\u2029pha"])
 def test_a_label_is_one_line_without_control_characters(label):
     """A label is drawn in figures and tables: one holding `\\r` drew a missing glyph
-    (matplotlib warned of it on stderr), a line break split a legend entry."""
+    (matplotlib warned of it on stderr), a line break split a legend entry; NEL and the
+    Unicode line and paragraph separators are line breaks too (rt17, noticed)."""
     data = tiny_world_dict()
     data["world"]["states"]["alpha"]["label"] = label
     data["world"]["platforms"]["league"]["label"] = label

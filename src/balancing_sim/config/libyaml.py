@@ -9,9 +9,12 @@ Writing is the same story: Hydra saves every job's composed config (`.hydra/conf
 with `OmegaConf.to_yaml`, a pure-Python PyYAML `Dumper`: ~0.25 CPU-s of a command on the
 history, a tenth of a small command. `install` gives it libyaml's emitter under
 OmegaConf's own representers (quotes around strings that would read back as numbers or
-booleans): the same text for every shipped config, ~3x faster, and where the two differ
-libyaml's reads back as written (a NEL character, which the Python emitter writes as a
-line break that reads back as a space).
+booleans), ~3x faster. What it writes always reads back as the same data; it is the same
+text as OmegaConf's where every string is one line of printable characters of the Basic
+Multilingual Plane (every shipped config). Beyond that the two emitters differ in form
+only: libyaml escapes an emoji (`"\\U0001F600"`), folds long double-quoted text at other
+places and writes an empty key as `? ''`; and a NEL character, which the Python emitter
+writes as a line break that reads back as a space, libyaml writes as `"\\N"`.
 
 This replaces `omegaconf._utils.get_yaml_loader`, which `OmegaConf.load` looks up on each
 call, and `omegaconf.omegaconf.get_omega_conf_dumper`, which `OmegaConf.to_yaml` looks up

@@ -119,7 +119,7 @@ class CowSpan:
     last: int | None = spec(None, key="to", range=(1816, 2262))
 
 
-LABEL = {"default_from": "id", "pattern": r"\A[^\x00-\x1f\x7f]*\Z",
+LABEL = {"default_from": "id", "pattern": r"\A[^\x00-\x1f\x7f-\x9f\u2028\u2029]*\Z",
          "what": "text on one line, without control characters (a line break, a tab, ...)"}
 """A label's rules: a name drawn in figures and tables, one line, as a figure shows it."""
 
