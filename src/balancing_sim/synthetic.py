@@ -144,7 +144,8 @@ def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: li
         return {"state": state, key: other, "value": round(float(rng.uniform(low, high)), 4),
                 "source": SOURCE}
 
-    threat, economy, alliances, troops = [], [], [], []
+    threat, economy, troops = [], [], []
+    alliances: dict[frozenset, dict] = {}  # one tie a pair: an alliance binds both ways
     alignment, memberships = {}, []
     for s in sid:
         for other in rng.choice(actors, 2, replace=False):
@@ -156,12 +157,8 @@ def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: li
             ally = str(rng.choice(actors))
             if ally != s:
                 tie = link(s, "actor", ally, 0.1, 0.6)
-                back = next((a for a in alliances if a["state"] == ally and a["actor"] == s),
-                            None)
-                if back is None:
-                    alliances.append(tie)
-                else:  # it binds both ways: given once, at the larger of the two values
-                    back["value"] = max(back["value"], tie["value"])
+                given = alliances.setdefault(frozenset((s, ally)), tie)
+                given["value"] = max(given["value"], tie["value"])  # both ways: the larger
         if rng.random() < 0.1:
             troops.append(link(s, "pole", str(rng.choice(pid)), 0.1, 0.5))
         share = rng.dirichlet(np.ones(len(pid) + 1)) * 0.6
@@ -185,7 +182,8 @@ def _situation(rng: np.random.Generator, sid: list[str], pid: list[str], xid: li
         "conditions": {
             "polarization": _v(0.5),
             "credibility": {p: _v(rng.uniform(0.1, 0.6)) for p in pid},
-            "threat": threat, "economy": economy, "alliances": alliances, "troops": troops,
+            "threat": threat, "economy": economy, "alliances": list(alliances.values()),
+            "troops": troops,
             "depth": {k: _v(rng.uniform(0.1, 0.8)) for k in kid},
             "viability": {k: _v(rng.uniform(0.3, 0.9)) for k in kid},
         },

@@ -269,7 +269,7 @@ def _draw_events(ax, events: list, actor: str, first: pd.Timestamp, last: pd.Tim
     """A tick for every event; a dotted line and the event's number for those naming the
     actor, numbers that would overlap stepped down a line."""
     near = (last - first) / 30
-    when = mdates.date2num([w for w, _, _ in events])
+    dates = mdates.date2num([when for when, _, _ in events])
     mine = np.array([actor in states for _, _, states in events], dtype=bool)
     for chosen, top, style in ((~mine, 0.05, {"linewidths": 0.6, "alpha": 0.6}),
                                (mine, 1.0, {"linewidths": 0.8, "alpha": 0.8,
@@ -277,7 +277,7 @@ def _draw_events(ax, events: list, actor: str, first: pd.Timestamp, last: pd.Tim
         # one collection of lines per kind, not one artist per event: a history has
         # hundreds of events in every panel; x in data, y in axes coordinates
         ax.add_collection(LineCollection(
-            [[(x, 0.0), (x, top)] for x in when[chosen]], colors="#555555", zorder=0,
+            [[(x, 0.0), (x, top)] for x in dates[chosen]], colors="#555555", zorder=0,
             transform=ax.get_xaxis_transform(), **style), autolim=False)
     previous, level = None, 0
     for number, (when, _, states) in enumerate(events, 1):

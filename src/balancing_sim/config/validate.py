@@ -413,8 +413,8 @@ class Reader:
         total = sum(v.value for v in out.values() if isinstance(v, Sourced))
         if "most" in m and total > 1.0 + 1e-9:
             self.add(key, round(total, 6), m["most"])
-        missing = set(ids or ()) - set(raw)  # one given but wrong is told above, once
-        if "every" in m and missing:
+        # every id given, a wrong value counted as given (it is told above, once)
+        if "every" in m and (missing := set(ids or ()) - set(raw)):
             self.add(key, sorted(out), f"{m['every']} (missing: {listing(missing)})")
         return out
 
